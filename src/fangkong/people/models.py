@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from fangkong.areas.models import Area, Responsible
+
+
+class Household(models.Model):
+    """A household (户) under a grid or building; its code extends its node's code."""
+
+    code = models.CharField(_("household code"), max_length=32, unique=True)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households")
+    area_code = models.CharField(max_length=24, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # The village cadre answerable for this household (包户).
+    responsible = models.ForeignKey(
+        Responsible, null=True, blank=True, on_delete=models.SET_NULL, related_name="households"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.address}"
+
+
+class Person(models.Model):
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident ID card")
+        PASSPORT = "passport", _("Passport")
+        HK_MACAO = "hk_macao_permit", _("Hong Kong / Macao permit")
+        TAIWAN = "taiwan_permit", _("Taiwan permit")
+        FOREIGN_PR = "foreign_permanent", _("Foreign permanent resident ID")
+        BIRTH_CERT = "birth_certificate", _("Birth certificate")
+        NONE = "none", _("No document")
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+        UNKNOWN = "U", _("Unknown")
+
+    class Residence(models.TextChoices):
+        RESIDENT = "resident", _("Living here")
+        AWAY = "away", _("Away (外出)")
+        TEMPORARY = "temporary", _("Temporary resident (暂住)")
+
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="persons")
+    area_code = models.CharField(max_length=24, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    id_type = models.CharField(_("document type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    # The document number is sealed (encrypted); the keyed hash finds it by exact value;
+    # the masked form is what lists show without decrypting anything.
+    id_number_sealed = models.TextField(blank=True, default="")
+    id_number_hash = models.CharField(max_length=64, blank=True, default="")
+    id_number_masked = models.CharField(_("document number"), max_length=40, blank=True, default="")
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone_sealed = models.TextField(blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, default="")
+    relation = models.CharField(_("relation to head"), max_length=20, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    workplace = models.CharField(_("workplace"), max_length=200, blank=True)
+    residence = models.CharField(_("residence"), max_length=12, choices=Residence.choices, default=Residence.RESIDENT)
+    # Key-population tags (student, cold_chain, medical, migrant_worker…), set by imports and services.
+    tags = models.JSONField(default=list, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["area_code", "household_id", "id"]
+        indexes = [
+            models.Index(fields=["area_code", "id"], name="person_area_page"),
+            models.Index(fields=["name", "birth_date"], name="person_name_birth"),
+        ]
+        constraints = [
+            # One live record per document: the exact-ID lookup and idempotent imports rely on it.
+            models.UniqueConstraint(
+                fields=["id_type", "id_number_hash"],
+                condition=models.Q(merged_into__isnull=True) & ~models.Q(id_number_hash=""),
+                name="person_unique_document",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_number_masked})"
+
+
+class DuplicateCandidate(models.Model):
+    """Two records that may be one person: queued for review, never blocking an import."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        DISTINCT = "distinct", _("Kept both")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    area_code = models.CharField(max_length=24, db_index=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    found_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at"]
+        constraints = [models.UniqueConstraint(fields=["person", "other"], name="duplicate_pair_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ~ {self.other_id}: {self.reason}"
+
+
+class ImportBatch(models.Model):
+    """One upload of a grid worker's spreadsheet (台账), and what became of every row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=20, default="people")
+    filename = models.CharField(max_length=200)
+    stored_path = models.CharField(max_length=400, blank=True)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    area_code = models.CharField(max_length=24, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportReject(models.Model):
+    """A row that was not imported, with its reason; kept so it can be fixed and re-submitted."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejects")
+    row_number = models.PositiveIntegerField()
+    column = models.CharField(max_length=50, blank=True)
+    reason = models.CharField(max_length=300)
+    # The row as uploaded: it may hold an ID number, so it is sealed like every other copy.
+    raw_sealed = models.TextField()
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"

@@ -1,0 +1,65 @@
+"""Reads of households and persons, always cut to the user's subtree."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from fangkong.core.access import log_access
+from fangkong.core.crypto import lookup_hash, unseal
+from fangkong.core.ids import check_resident_id
+from fangkong.core.scoping import get_scoped_or_404, scope
+
+from .models import Household, Person
+
+
+def person_list(*, user, area_code: str | None = None) -> QuerySet[Person]:
+    qs = scope(Person.objects.filter(merged_into__isnull=True), user)
+    if area_code:
+        from fangkong.core.scoping import subtree_q
+
+        qs = qs.filter(subtree_q(area_code))
+    return qs
+
+
+def person_get(*, user, pk: int) -> Person:
+    return get_scoped_or_404(Person.objects.select_related("household", "area"), user, pk=pk)
+
+
+def household_list(*, user) -> QuerySet[Household]:
+    return scope(Household.objects.all(), user)
+
+
+def household_get(*, user, pk: int) -> Household:
+    return get_scoped_or_404(Household.objects.select_related("area"), user, pk=pk)
+
+
+def person_by_document(*, user, number: str, id_type: str = Person.IdType.RESIDENT_ID, request=None) -> Person | None:
+    """Exact lookup by document number (one indexed equality on the keyed hash). Always logged."""
+    if id_type == Person.IdType.RESIDENT_ID:
+        checked = check_resident_id(number)
+        number = checked.normalized
+    found = person_list(user=user).filter(id_type=id_type, id_number_hash=lookup_hash(number)).first()
+    log_access(
+        user=user,
+        action="lookup_document",
+        object_type="person",
+        object_id=str(found.pk) if found else "",
+        fields="id_number",
+        request=request,
+    )
+    return found
+
+
+def reveal(*, user, person: Person, fields: tuple[str, ...] = ("id_number", "phone"), reason: str = "", request=None) -> dict:
+    """Full values for a role that needs them, masked otherwise; every unmasked read is logged."""
+    if not user.sees_unmasked:
+        return {"id_number": person.id_number_masked, "phone": person.phone_masked}
+    out = {
+        "id_number": unseal(person.id_number_sealed) if "id_number" in fields and person.id_number_sealed else person.id_number_masked,
+        "phone": unseal(person.phone_sealed) if "phone" in fields and person.phone_sealed else person.phone_masked,
+    }
+    log_access(
+        user=user, action="view_unmasked", object_type="person", object_id=str(person.pk),
+        fields=",".join(fields), reason=reason, request=request,
+    )
+    return out

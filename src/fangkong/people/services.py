@@ -1,0 +1,125 @@
+"""Every write to households and persons goes through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.http import Http404
+
+from fangkong.areas.models import Area
+from fangkong.core.crypto import lookup_hash, seal
+from fangkong.core.masking import mask_id_number, mask_phone
+from fangkong.core.scoping import in_scope
+
+from .models import Household, Person
+from .validation import PersonInvalid, clean_person
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+def _require_writer(user, area_code: str) -> None:
+    if not in_scope(user, area_code):
+        raise Http404
+    if not user.may_write:
+        raise PermissionDenied("this role may not change personal records")
+
+
+def set_document(person: Person, *, id_type: str, id_number: str) -> None:
+    person.id_type = id_type
+    person.id_number_sealed = seal(id_number) if id_number else ""
+    person.id_number_hash = lookup_hash(id_number) if id_number else ""
+    person.id_number_masked = mask_id_number(id_number)
+
+
+def set_phone(person: Person, phone: str) -> None:
+    person.phone_sealed = seal(phone) if phone else ""
+    person.phone_hash = lookup_hash(phone) if phone else ""
+    person.phone_masked = mask_phone(phone)
+
+
+def household_create(*, user, area: Area, code: str = "", address: str = "") -> Household:
+    _require_writer(user, area.code)
+    with transaction.atomic():
+        if not code:
+            last = Household.objects.filter(area=area).order_by("-code").values_list("code", flat=True).first()
+            seq = int(last[len(area.code):]) + 1 if last and last[len(area.code):].isdigit() else 1
+            code = f"{area.code}{seq:04d}"
+        elif not code.startswith(area.code):
+            raise PersonInvalid({"code": "a household code must extend its area's code"})
+        return Household.objects.create(code=code, area=area, area_code=area.code, address=address)
+
+
+def person_create(
+    *,
+    user,
+    area: Area | None = None,
+    household: Household | None = None,
+    name: str,
+    id_type: str = "resident_id",
+    id_number: str = "",
+    birth_date: dt.date | None = None,
+    sex: str = "",
+    phone: str = "",
+    relation: str = "",
+    occupation: str = "",
+    tags: list[str] | None = None,
+) -> Person:
+    if household is not None:
+        area = household.area
+    if area is None:
+        raise PersonInvalid({"area": "an area or a household is required"})
+    _require_writer(user, area.code)
+    clean = clean_person(name=name, id_type=id_type, id_number=id_number, birth_date=birth_date, sex=sex, phone=phone)
+    with transaction.atomic():
+        if clean.id_number and Person.objects.filter(
+            id_type=clean.id_type, id_number_hash=lookup_hash(clean.id_number), merged_into__isnull=True
+        ).exists():
+            raise PersonInvalid({"id_number": "a person with this document number is already registered"})
+        person = Person(
+            household=household, area=area, area_code=area.code, name=clean.name, birth_date=clean.birth_date,
+            sex=clean.sex, relation=relation, occupation=occupation, tags=list(tags or []),
+        )
+        set_document(person, id_type=clean.id_type, id_number=clean.id_number)
+        set_phone(person, clean.phone)
+        person.save()
+    return person
+
+
+def person_update(*, user, person: Person, **changes) -> Person:
+    _require_writer(user, person.area_code)
+    current = {
+        "name": person.name, "id_type": person.id_type, "birth_date": person.birth_date, "sex": person.sex,
+    }
+    identity_changed = any(k in changes for k in ("name", "id_type", "id_number", "birth_date", "sex", "phone"))
+    if identity_changed:
+        if "id_number" not in changes and person.id_number_sealed:
+            from fangkong.core.crypto import unseal
+
+            changes.setdefault("id_number", unseal(person.id_number_sealed))
+        merged = {**current, **{k: v for k, v in changes.items() if k in current or k in ("id_number", "phone")}}
+        if "id_number" in changes and "birth_date" not in changes:
+            merged["birth_date"] = None
+        if "id_number" in changes and "sex" not in changes:
+            merged["sex"] = ""
+        clean = clean_person(
+            name=merged["name"], id_type=merged["id_type"], id_number=merged.get("id_number", ""),
+            birth_date=merged["birth_date"], sex=merged["sex"], phone=changes.get("phone", "") or "",
+        )
+    with transaction.atomic():
+        if identity_changed:
+            if clean.id_number and Person.objects.filter(
+                id_type=clean.id_type, id_number_hash=lookup_hash(clean.id_number), merged_into__isnull=True
+            ).exclude(pk=person.pk).exists():
+                raise PersonInvalid({"id_number": "a person with this document number is already registered"})
+            person.name, person.birth_date, person.sex = clean.name, clean.birth_date, clean.sex
+            set_document(person, id_type=clean.id_type, id_number=clean.id_number)
+            if "phone" in changes:
+                set_phone(person, clean.phone)
+        for key in ("relation", "occupation", "workplace", "residence", "tags"):
+            if key in changes:
+                setattr(person, key, changes[key])
+        person.save()
+    return person
