@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fangkong.areas",
     "fangkong.people",
     "fangkong.policy",
+    "fangkong.control",
     "fangkong.web",
 ]
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("fangkong.areas.urls")),
     path("people/", include("fangkong.people.urls")),
+    path("control/", include("fangkong.control.urls")),
     path("", include("fangkong.web.urls")),
 ]
