@@ -170,6 +170,9 @@ TASKS = {
 }
 
 # Retention (PIPL): days after which a closed purpose's personal data is purged.
+# The policy profile in force until a user switches it (control.ActiveProfile).
+FANGKONG_DEFAULT_PROFILE = os.environ.get("FANGKONG_DEFAULT_PROFILE", "national-9th-2022")
+
 RETENTION_DAYS = {
     "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
     "import_rejects": env_int("RETENTION_IMPORT_REJECTS_DAYS", 90),

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class RiskLevel(models.TextChoices):
@@ -56,3 +62,249 @@ class RiskArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_name} {self.level} {self.starts_on}–{self.lifted_on or ''}"
+
+
+class Transport(models.TextChoices):
+    PLANE = "plane", _("Plane")
+    TRAIN = "train", _("Train")
+    CAR = "car", _("Car")
+    BUS = "bus", _("Bus")
+    OTHER = "other", _("Other")
+
+
+class Arrival(models.Model):
+    """A person arriving in the city (来返人员), from whichever channel reported it."""
+
+    class Source(models.TextChoices):
+        CHECKPOINT = "checkpoint", _("Checkpoint")
+        SELF_DECLARATION = "self", _("Self-declaration")
+        ASSIST_LIST = "assist", _("List pushed by another region (协查)")
+        BIG_DATA = "big_data", _("Big-data push")
+        IMPORT = "import", _("Spreadsheet import")
+        MANUAL = "manual", _("Entered by staff")
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="arrivals")
+    area_code = models.CharField(max_length=24, db_index=True)  # the destination node
+    household = models.ForeignKey("people.Household", null=True, blank=True, on_delete=models.SET_NULL)
+    category = models.CharField(_("category"), max_length=40)
+    origin_code = models.CharField(_("origin code"), max_length=24, blank=True)
+    origin_name = models.CharField(_("origin"), max_length=200)
+    origin_risk = models.CharField(_("origin risk"), max_length=6, choices=RiskLevel.choices, blank=True)
+    route = models.CharField(_("route"), max_length=300, blank=True)
+    transport = models.CharField(_("transport"), max_length=10, choices=Transport.choices, default=Transport.OTHER)
+    transport_number = models.CharField(_("flight / train / plate"), max_length=40, blank=True)
+    arrived_on = models.DateField(_("arrival date"))
+    negative_test_date = models.DateField(_("last negative test"), null=True, blank=True)
+    released_from_centralized_isolation = models.BooleanField(default=False)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reported_at = models.DateTimeField(default=timezone.now)
+    # The grid worker (responsible person) the arrival was routed to, and when.
+    routed_to = models.ForeignKey("areas.Responsible", null=True, blank=True, on_delete=models.SET_NULL)
+    routed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [models.Index(fields=["area_code", "arrived_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} from {self.origin_name} on {self.arrived_on}"
+
+
+class ControlOrder(models.Model):
+    """A control measure plan for one person (管控措施), derived from the policy profile in force."""
+
+    class Status(models.TextChoices):
+        ORDERED = "ordered", _("Ordered")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RELEASED = "released", _("Released")
+        ESCALATED = "escalated", _("Escalated")
+        HOSPITAL = "hospital", _("Transferred to hospital")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (Status.ORDERED, Status.IN_PROGRESS, Status.ESCALATED)
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="control_orders")
+    area_code = models.CharField(max_length=24, db_index=True)
+    arrival = models.ForeignKey(Arrival, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    category = models.CharField(_("category"), max_length=40)
+    facts = models.JSONField(default=dict)  # the facts the plan was derived from, to re-derive on a profile switch
+    profile_name = models.CharField(max_length=60)
+    profile_version = models.PositiveIntegerField()
+    rule_id = models.CharField(max_length=60)
+    explanation = models.TextField()
+    checkins_per_day = models.PositiveSmallIntegerField(default=1)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ORDERED, db_index=True)
+    owner = models.ForeignKey("areas.Responsible", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_reason = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "area_code"]), models.Index(fields=["person", "status"])]
+
+    def __str__(self) -> str:
+        return f"order {self.pk} {self.category} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class OrderMeasure(models.Model):
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="measures")
+    seq = models.PositiveSmallIntegerField()
+    measure = models.CharField(max_length=30)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["order", "seq"]
+        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="measure_once_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.starts_on}–{self.ends_on}"
+
+
+class ScheduledTest(models.Model):
+    """A nucleic-acid test a person under control is due on a day."""
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Due")
+        NEGATIVE = "negative", _("Negative")
+        POSITIVE = "positive", _("Positive")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="tests")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="scheduled_tests")
+    area_code = models.CharField(max_length=24)
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
+    result_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        indexes = [models.Index(fields=["area_code", "due_on", "status"])]
+        constraints = [models.UniqueConstraint(fields=["order", "due_on"], name="test_once_per_order_day")]
+
+    def __str__(self) -> str:
+        return f"test {self.due_on} {self.status}"
+
+
+class CheckIn(models.Model):
+    """A daily health check-in: temperature and symptoms, by the worker or the person."""
+
+    class By(models.TextChoices):
+        WORKER = "worker", _("Grid worker")
+        SELF = "self", _("The person (personal link)")
+
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="checkins")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="checkins")
+    area_code = models.CharField(max_length=24)
+    at = models.DateTimeField(default=timezone.now)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    by = models.CharField(max_length=6, choices=By.choices)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["order", "at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(temperature__gte=34) & models.Q(temperature__lte=43),
+                                   name="checkin_temperature_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.temperature}"
+
+
+class Escalation(models.Model):
+    """Overdue or alarming work passed up the responsibility chain."""
+
+    class Kind(models.TextChoices):
+        FEVER = "fever", _("Fever or symptoms")
+        MISSED_CHECKIN = "missed_checkin", _("Missed check-in")
+        MISSED_TEST = "missed_test", _("Missed test")
+        POSITIVE = "positive", _("Positive result")
+        UNROUTED = "unrouted", _("Arrival not taken up")
+
+    order = models.ForeignKey(ControlOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="escalations")
+    scheduled_test = models.ForeignKey("ScheduledTest", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="escalations")
+    area_code = models.CharField(max_length=24, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.CharField(max_length=300)
+    level = models.PositiveSmallIntegerField(default=1)  # 1 = grid's village cadre, 2 = township, 3 = county
+    raised_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["resolved_at", "area_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.person_id} L{self.level}"
+
+
+class ActiveProfile(models.Model):
+    """Which policy profile is in force; a new row per switch keeps the history of switches."""
+
+    name = models.CharField(max_length=60)
+    version = models.PositiveIntegerField()
+    activated_at = models.DateTimeField(default=timezone.now)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    changed_orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-activated_at"]
+        get_latest_by = "activated_at"
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class HealthCode(models.Model):
+    """A person's current health-code colour, recomputed on every event that affects it.
+
+    The QR token identifies the person to checkpoint and venue scanners without carrying
+    any personal data; a verification answers only the colour, a masked name and the time.
+    """
+
+    class Colour(models.TextChoices):
+        GREEN = "green", _("Green")
+        YELLOW = "yellow", _("Yellow")
+        RED = "red", _("Red")
+
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="health_code")
+    area_code = models.CharField(max_length=24, db_index=True)
+    token = models.CharField(max_length=43, unique=True, default=_new_token)
+    colour = models.CharField(max_length=6, choices=Colour.choices, default=Colour.GREEN)
+    reasons = models.JSONField(default=list)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.colour}"
+
+
+class Verification(models.Model):
+    """Every scan of a health code at a checkpoint or venue (验码)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    person = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    device = models.CharField(max_length=64)
+    colour = models.CharField(max_length=6)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.device} {self.colour}"

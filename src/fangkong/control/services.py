@@ -1,17 +1,40 @@
-"""Writes for key-population control: the risk-area list."""
+"""Writes for key-population control: risk areas, arrivals, control orders, check-ins, results, health codes."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db import transaction
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
+from fangkong.areas.models import Responsible
+from fangkong.core.clock import today as local_today
 from fangkong.core.roles import Role
+from fangkong.core.scoping import in_scope
+from fangkong.people.models import Household, Person
+from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
+from fangkong.policy.health import colour_for
+from fangkong.policy.profile import Profile, load_profile
 
-from .models import RiskArea
+from .models import (
+    ActiveProfile,
+    Arrival,
+    CheckIn,
+    ControlOrder,
+    Escalation,
+    HealthCode,
+    OrderMeasure,
+    RiskArea,
+    ScheduledTest,
+)
 from .risk_rows import RiskRow, RowError, parse_row
+from .selectors import risk_level_on
 
 # Risk areas are announced by the command headquarters and the CDC, not by grid workers.
 RISK_AREA_EDITORS = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.CDC})
@@ -90,3 +113,366 @@ def risk_area_lift(*, user, risk_area: RiskArea, lifted_on) -> RiskArea:
         risk_area.lifted_on = lifted_on
         risk_area.save(update_fields=["lifted_on"])
     return risk_area
+
+
+# ---------------------------------------------------------------------------
+# Policy in force, arrivals, control orders, check-ins, test results, health codes
+# ---------------------------------------------------------------------------
+
+
+
+
+
+ARRIVAL_CATEGORIES = ("inbound", "risk_area_arrival", "returnee")
+KNOWN_SYMPTOMS = ("fever", "cough", "sore_throat", "fatigue", "loss_of_smell", "diarrhoea", "short_breath")
+
+
+class InvalidInput(ValueError):
+    """Bad input for a control service: `errors` maps each field to its reason."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def active_profile() -> Profile:
+    current = ActiveProfile.objects.order_by("-activated_at").first()
+    return load_profile(current.name if current else settings.FANGKONG_DEFAULT_PROFILE)
+
+
+def _responsible_for(area_code: str, household: Household | None) -> Responsible | None:
+    """Who takes up work at a destination: the grid's worker, else the household's cadre, else the nearest above."""
+    prefixes = [area_code[:n] for n in (18, 15, 12, 9, 6) if n <= len(area_code)]
+    candidates = {
+        r.area_code: r
+        for r in Responsible.objects.filter(area_code__in=prefixes, active=True, tier__in=[
+            Responsible.Tier.GRID_WORKER, Responsible.Tier.VILLAGE_CADRE, Responsible.Tier.TOWNSHIP_CADRE,
+        ]).order_by("tier", "pk")
+    }
+    if household is not None and household.responsible_id and len(area_code) < 15:
+        return household.responsible
+    for prefix in prefixes:
+        if prefix in candidates:
+            return candidates[prefix]
+    return household.responsible if household is not None else None
+
+
+def _check_dates(errors: dict[str, str], *, arrived_on: dt.date | None, negative_test_date: dt.date | None) -> None:
+    today = local_today()
+    if arrived_on and arrived_on > today:
+        errors["arrived_on"] = "the arrival date is in the future"
+    if negative_test_date and negative_test_date > today:
+        errors["negative_test_date"] = "the test date is in the future"
+
+
+def arrival_register(
+    *,
+    by,
+    person: Person,
+    category: str,
+    origin_name: str,
+    arrived_on: dt.date,
+    source: str,
+    origin_code: str = "",
+    household: Household | None = None,
+    route: str = "",
+    transport: str = "other",
+    transport_number: str = "",
+    negative_test_date: dt.date | None = None,
+    released_from_centralized_isolation: bool = False,
+) -> Arrival:
+    """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
+
+    `by` is the reporting user, or None for the public self-declaration page.
+    """
+    errors: dict[str, str] = {}
+    if category not in ARRIVAL_CATEGORIES:
+        errors["category"] = f"must be one of {', '.join(ARRIVAL_CATEGORIES)}"
+    if not origin_name.strip():
+        errors["origin_name"] = "required"
+    if origin_code and not origin_code.isdigit():
+        errors["origin_code"] = "a division code has digits only"
+    _check_dates(errors, arrived_on=arrived_on, negative_test_date=negative_test_date)
+    destination = household.area_code if household is not None else person.area_code
+    if by is not None and not in_scope(by, destination):
+        errors["destination"] = "outside your area"
+    if errors:
+        raise InvalidInput(errors)
+    risk = risk_level_on(on=arrived_on, code=origin_code, name="" if origin_code else origin_name).level
+    with transaction.atomic():
+        arrival = Arrival.objects.create(
+            person=person, area_code=destination, household=household, category=category, origin_code=origin_code,
+            origin_name=origin_name.strip(), origin_risk=risk or "", route=route, transport=transport,
+            transport_number=transport_number, arrived_on=arrived_on, negative_test_date=negative_test_date,
+            released_from_centralized_isolation=released_from_centralized_isolation, source=source, reported_by=by,
+        )
+        owner = _responsible_for(destination, household)
+        if owner is not None:
+            arrival.routed_to, arrival.routed_at = owner, timezone.now()
+            arrival.save(update_fields=["routed_to", "routed_at"])
+        facts = Facts(
+            id=str(person.pk), category=category, origin_risk=risk, arrival_date=arrived_on,
+            negative_test_date=negative_test_date, released_from_centralized_isolation=released_from_centralized_isolation,
+        )
+        order_from_facts(person=person, facts=facts, arrival=arrival, owner=owner)
+    return arrival
+
+
+def order_from_facts(*, person: Person, facts: Facts, arrival: Arrival | None = None, owner: Responsible | None = None,
+                     profile: Profile | None = None) -> ControlOrder | None:
+    """Derive the plan and store it as an order with its measures and test days. None when no measure applies."""
+    profile = profile or active_profile()
+    try:
+        plan = evaluate(profile, facts)
+    except FactsInvalid as exc:
+        raise InvalidInput({"facts": "; ".join(exc.problems)}) from exc
+    if not plan.measures:
+        return None
+    with transaction.atomic():
+        order = ControlOrder.objects.create(
+            person=person, area_code=person.area_code if arrival is None else arrival.area_code, arrival=arrival,
+            category=facts.category, facts=facts.model_dump(mode="json"), profile_name=profile.name,
+            profile_version=profile.version, rule_id=plan.rule_id, explanation=plan.explanation,
+            checkins_per_day=plan.checkins_per_day, owner=owner or _responsible_for(person.area_code, person.household),
+        )
+        _write_schedule(order, plan)
+        transaction.on_commit(lambda: health_code_refresh(person=person))
+    return order
+
+
+def _write_schedule(order: ControlOrder, plan: Plan) -> None:
+    OrderMeasure.objects.bulk_create([
+        OrderMeasure(order=order, seq=i, measure=m.measure, starts_on=m.start, ends_on=m.end)
+        for i, m in enumerate(plan.measures, start=1)
+    ])
+    days = sorted({d for m in plan.measures for d in m.test_days})
+    ScheduledTest.objects.bulk_create([
+        ScheduledTest(order=order, person_id=order.person_id, area_code=order.area_code, due_on=d) for d in days
+    ])
+    order.starts_on, order.ends_on = plan.measures[0].start, plan.measures[-1].end
+    order.save(update_fields=["starts_on", "ends_on"])
+
+
+def _require_order_access(user, order: ControlOrder) -> None:
+    if user is not None and not in_scope(user, order.area_code):
+        from django.http import Http404
+
+        raise Http404
+
+
+def checkin_record(*, by, order: ControlOrder, temperature, symptoms: list[str] | None = None, note: str = "",
+                   self_reported: bool = False) -> CheckIn:
+    """A daily check-in. Fever or symptoms escalate at once to the responsibility chain."""
+    _require_order_access(by, order)
+    errors: dict[str, str] = {}
+    try:
+        temp = Decimal(str(temperature)).quantize(Decimal("0.1"))
+    except ArithmeticError:
+        errors["temperature"] = "not a number"
+        temp = Decimal(0)
+    else:
+        if not Decimal("34.0") <= temp <= Decimal("43.0"):
+            errors["temperature"] = f"{temp} °C is not a body temperature (34–43 °C)"
+    symptoms = list(symptoms or [])
+    unknown = [s for s in symptoms if s not in KNOWN_SYMPTOMS]
+    if unknown:
+        errors["symptoms"] = f"unknown symptom(s) {', '.join(unknown)}; known: {', '.join(KNOWN_SYMPTOMS)}"
+    if not order.is_open:
+        errors["order"] = f"the order is {order.status}; check-ins are for open orders"
+    if errors:
+        raise InvalidInput(errors)
+    profile = active_profile()
+    with transaction.atomic():
+        checkin = CheckIn.objects.create(
+            order=order, person_id=order.person_id, area_code=order.area_code, temperature=temp, symptoms=symptoms,
+            note=note[:200], by=CheckIn.By.SELF if self_reported else CheckIn.By.WORKER,
+            entered_by=by if getattr(by, "pk", None) else None,
+        )
+        if order.status == ControlOrder.Status.ORDERED:
+            order.status = ControlOrder.Status.IN_PROGRESS
+            order.save(update_fields=["status"])
+        if temp >= Decimal(str(profile.escalation.fever_celsius)) or symptoms:
+            detail = f"{temp} °C" + (f", {', '.join(symptoms)}" if symptoms else "")
+            _escalate(order, Escalation.Kind.FEVER, detail, level=1)
+    return checkin
+
+
+def _escalate(order: ControlOrder, kind: str, detail: str, *, level: int) -> Escalation:
+    escalation = Escalation.objects.create(
+        order=order, person_id=order.person_id, area_code=order.area_code, kind=kind, detail=detail[:300], level=level,
+    )
+    if order.status in (ControlOrder.Status.ORDERED, ControlOrder.Status.IN_PROGRESS):
+        order.status = ControlOrder.Status.ESCALATED
+        order.save(update_fields=["status"])
+    return escalation
+
+
+def test_result_record(*, by, test: ScheduledTest, positive: bool, at: dt.datetime | None = None) -> ScheduledTest:
+    """A result for a scheduled test. A positive escalates and turns the code red; a negative may complete the order."""
+    _require_order_access(by, test.order)
+    with transaction.atomic():
+        test.status = ScheduledTest.Status.POSITIVE if positive else ScheduledTest.Status.NEGATIVE
+        test.result_at = at or timezone.now()
+        test.save(update_fields=["status", "result_at"])
+        if positive:
+            _escalate(test.order, Escalation.Kind.POSITIVE, f"positive test due {test.due_on}", level=3)
+        person = test.order.person
+        transaction.on_commit(lambda: health_code_refresh(person=person))
+    return test
+
+
+def order_release(*, by, order: ControlOrder, on: dt.date | None = None) -> ControlOrder:
+    """Release when the schedule is complete and every test is negative; otherwise say what is missing."""
+    _require_order_access(by, order)
+    on = on or local_today()
+    problems = {}
+    if order.ends_on and on < order.ends_on:
+        problems["ends_on"] = f"the order runs until {order.ends_on}"
+    pending = order.tests.exclude(status__in=[ScheduledTest.Status.NEGATIVE, ScheduledTest.Status.CANCELLED]).count()
+    if pending:
+        problems["tests"] = f"{pending} test(s) without a negative result"
+    if order.escalations.filter(resolved_at__isnull=True).exists():
+        problems["escalations"] = "open escalations must be resolved first"
+    if not order.is_open:
+        problems["status"] = f"the order is {order.status}"
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        order.status, order.closed_at, order.closing_reason = ControlOrder.Status.RELEASED, timezone.now(), "schedule complete"
+        order.save(update_fields=["status", "closed_at", "closing_reason"])
+        person = order.person
+        transaction.on_commit(lambda: health_code_refresh(person=person))
+    return order
+
+
+def orders_release_due(*, on: dt.date | None = None) -> int:
+    """Release every open order whose schedule ended with all tests negative and nothing escalated."""
+    on = on or local_today()
+    released = 0
+    due = ControlOrder.objects.filter(status__in=[ControlOrder.Status.ORDERED, ControlOrder.Status.IN_PROGRESS], ends_on__lt=on)
+    for order in due.iterator():
+        try:
+            order_release(by=None, order=order, on=on)
+        except InvalidInput:
+            continue
+        released += 1
+    return released
+
+
+def person_statuses(person: Person, *, now: dt.datetime | None = None) -> set[str]:
+    """What the profile's colour rules look at: open orders' categories, positives, overdue tests."""
+    now = now or timezone.now()
+    statuses = set(ControlOrder.objects.filter(person=person, status__in=ControlOrder.OPEN).values_list("category", flat=True))
+    tests = ScheduledTest.objects.filter(person=person)
+    if tests.filter(status=ScheduledTest.Status.POSITIVE, order__status__in=ControlOrder.OPEN).exists():
+        statuses.add("confirmed")
+    profile = active_profile()
+    overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(
+        timezone.get_default_timezone()).date()
+    if tests.filter(Q(status=ScheduledTest.Status.DUE) | Q(status=ScheduledTest.Status.MISSED),
+                    order__status__in=ControlOrder.OPEN, due_on__lt=overdue_before).exists():
+        statuses.add("overdue_test")
+    return statuses
+
+
+def health_code_refresh(*, person: Person) -> HealthCode:
+    """Recompute one person's colour now (called on every event that affects it)."""
+    colour = colour_for(active_profile(), person_statuses(person))
+    code, _ = HealthCode.objects.get_or_create(person=person, defaults={"area_code": person.area_code})
+    if code.colour != colour.colour or code.reasons != list(colour.reasons):
+        code.colour, code.reasons, code.updated_at = colour.colour, list(colour.reasons), timezone.now()
+        code.save(update_fields=["colour", "reasons", "updated_at"])
+    return code
+
+
+def _chain_level(profile: Profile, hours_overdue: float) -> int:
+    """1 = village cadre, 2 = township, 3 = county, by the profile's chain_hours thresholds."""
+    return max(1, sum(1 for threshold in profile.escalation.chain_hours if hours_overdue >= threshold))
+
+
+def overdue_scan(*, now: dt.datetime | None = None) -> dict:
+    """Mark missed tests and check-ins, raise or lift escalations up the chain, refresh affected colours.
+
+    Idempotent: run it as often as you like (the worker runs it every few minutes).
+    """
+    now = now or timezone.now()
+    profile = active_profile()
+    tz = timezone.get_default_timezone()
+    grace = dt.timedelta(hours=profile.escalation.missed_test_grace_hours)
+    counts = {"missed_tests": 0, "missed_checkins": 0, "raised": 0}
+    touched: set[int] = set()
+    with transaction.atomic():
+        # Tests: a test due on D is missed once the end of D plus the grace period has passed.
+        cutoff_day = (now - grace).astimezone(tz).date()
+        late = ScheduledTest.objects.filter(
+            status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], due_on__lt=cutoff_day,
+            order__status__in=ControlOrder.OPEN,
+        ).select_related("order")
+        open_by_test = {
+            e.scheduled_test_id: e for e in Escalation.objects.filter(
+                kind=Escalation.Kind.MISSED_TEST, resolved_at__isnull=True, scheduled_test__in=late)
+        }
+        for test in late:
+            deadline = dt.datetime.combine(test.due_on + dt.timedelta(days=1), dt.time(), tzinfo=tz) + grace
+            level = _chain_level(profile, (now - deadline).total_seconds() / 3600)
+            if test.status == ScheduledTest.Status.DUE:
+                test.status = ScheduledTest.Status.MISSED
+                test.save(update_fields=["status"])
+                counts["missed_tests"] += 1
+            existing = open_by_test.get(test.pk)
+            if existing is None:
+                escalation = _escalate(test.order, Escalation.Kind.MISSED_TEST, f"test due {test.due_on} has no result", level=level)
+                escalation.scheduled_test = test
+                escalation.save(update_fields=["scheduled_test"])
+                counts["raised"] += 1
+            elif existing.level < level:
+                existing.level = level
+                existing.save(update_fields=["level"])
+                counts["raised"] += 1
+            touched.add(test.person_id)
+        # Check-ins: an order in force whose last check-in (or start) is older than the allowed gap.
+        gap = dt.timedelta(hours=profile.escalation.missed_checkin_hours)
+        today = now.astimezone(tz).date()
+        in_force = ControlOrder.objects.filter(status__in=ControlOrder.OPEN, starts_on__lte=today, ends_on__gte=today)
+        last_checkin = dict(
+            CheckIn.objects.filter(order__in=in_force).values("order_id").annotate(last=models.Max("at")).values_list("order_id", "last")
+        )
+        open_missed = {
+            e.order_id: e for e in Escalation.objects.filter(kind=Escalation.Kind.MISSED_CHECKIN, resolved_at__isnull=True, order__in=in_force)
+        }
+        for order in in_force.only("pk", "person_id", "area_code", "starts_on", "status"):
+            since = last_checkin.get(order.pk) or dt.datetime.combine(order.starts_on, dt.time(), tzinfo=tz)
+            overdue = now - since - gap
+            existing = open_missed.get(order.pk)
+            if overdue < dt.timedelta(0):
+                if existing is not None:  # a check-in came in: the escalation is over
+                    existing.resolved_at = now
+                    existing.save(update_fields=["resolved_at"])
+                continue
+            level = _chain_level(profile, overdue.total_seconds() / 3600)
+            if existing is None:
+                _escalate(order, Escalation.Kind.MISSED_CHECKIN, f"no check-in since {since.astimezone(tz):%Y-%m-%d %H:%M}", level=level)
+                counts["missed_checkins"] += 1
+                counts["raised"] += 1
+            elif existing.level < level:
+                existing.level = level
+                existing.save(update_fields=["level"])
+                counts["raised"] += 1
+    for person in Person.objects.filter(pk__in=touched):
+        health_code_refresh(person=person)
+    return counts
+
+
+def escalation_resolve(*, by, escalation: Escalation, note: str = "") -> Escalation:
+    if not in_scope(by, escalation.area_code):
+        from django.http import Http404
+
+        raise Http404
+    with transaction.atomic():
+        escalation.resolved_at, escalation.resolved_by = timezone.now(), by
+        escalation.save(update_fields=["resolved_at", "resolved_by"])
+        order = escalation.order
+        if order is not None and order.status == ControlOrder.Status.ESCALATED and not order.escalations.filter(resolved_at__isnull=True).exists():
+            order.status = ControlOrder.Status.IN_PROGRESS
+            order.save(update_fields=["status"])
+    return escalation

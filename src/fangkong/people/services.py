@@ -67,11 +67,34 @@ def person_create(
     occupation: str = "",
     tags: list[str] | None = None,
 ) -> Person:
+    """Register a person on behalf of a user, who must be allowed to write in the area."""
     if household is not None:
         area = household.area
     if area is None:
         raise PersonInvalid({"area": "an area or a household is required"})
     _require_writer(user, area.code)
+    return person_register(
+        area=area, household=household, name=name, id_type=id_type, id_number=id_number, birth_date=birth_date,
+        sex=sex, phone=phone, relation=relation, occupation=occupation, tags=tags,
+    )
+
+
+def person_register(
+    *,
+    area: Area,
+    household: Household | None = None,
+    name: str,
+    id_type: str = "resident_id",
+    id_number: str = "",
+    birth_date: dt.date | None = None,
+    sex: str = "",
+    phone: str = "",
+    relation: str = "",
+    occupation: str = "",
+    tags: list[str] | None = None,
+) -> Person:
+    """Validate and store a new person. For services that have checked their caller already
+    (an arrival from the public self-declaration page has no user)."""
     clean = clean_person(name=name, id_type=id_type, id_number=id_number, birth_date=birth_date, sex=sex, phone=phone)
     with transaction.atomic():
         if clean.id_number and Person.objects.filter(
@@ -86,6 +109,15 @@ def person_create(
         set_phone(person, clean.phone)
         person.save()
     return person
+
+
+def person_find_by_document(*, id_type: str, id_number: str) -> Person | None:
+    """The live record with this document (unscoped: for services matching an arrival or a lab result)."""
+    if not id_number:
+        return None
+    return Person.objects.filter(
+        id_type=id_type, id_number_hash=lookup_hash(id_number), merged_into__isnull=True
+    ).first()
 
 
 def person_update(*, user, person: Person, **changes) -> Person:

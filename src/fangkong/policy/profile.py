@@ -91,6 +91,24 @@ class HealthColors(Strict):
     yellow: list[str]
 
 
+class Escalation(Strict):
+    """When work is overdue or alarming, and how it climbs the responsibility chain."""
+
+    fever_celsius: float = Field(default=37.3, ge=36.5, le=39.0)
+    missed_checkin_hours: int = Field(default=24, ge=1, le=72)
+    # A test due on day D is missed when no result is in by the end of D plus these hours.
+    missed_test_grace_hours: int = Field(default=6, ge=0, le=48)
+    # Hours overdue after which an item is raised to level 1 (village), 2 (township), 3 (county).
+    chain_hours: list[int] = Field(default=[0, 12, 24], min_length=3, max_length=3)
+
+    @field_validator("chain_hours")
+    @classmethod
+    def _increasing(cls, value):
+        if value != sorted(value):
+            raise ValueError("chain_hours must increase: village, township, county")
+        return value
+
+
 class Profile(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -100,6 +118,7 @@ class Profile(Strict):
     parameters: dict[str, int | float | str] = {}
     categories: dict[str, Category]
     health_colors: HealthColors
+    escalation: Escalation = Escalation()
     rules: list[Rule] = Field(min_length=1)
 
     @field_validator("categories")
