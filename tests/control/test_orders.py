@@ -164,3 +164,32 @@ def test_a_high_risk_arrival_under_the_2021_profile_goes_to_centralized_isolatio
     order = arrive(setting, user_a, origin_code="310115001", origin_name="浦东某街道").orders.get()
     assert order.profile_name == "seed-2021"
     assert [(m.measure, (m.ends_on - m.starts_on).days + 1) for m in order.measures.all()] == [("centralized_isolation", 14)]
+
+
+def test_switching_the_profile_shows_a_dry_run_then_rederives_with_history(setting, user_a, tree):
+    from tests.conftest import make_user
+
+    chief = make_user("chief", tree["city"].code, "city_command")
+    order = arrive(setting, user_a, origin_code="310115", origin_name="上海市浦东新区").orders.get()  # high: 7 days centralized
+    services.test_result_record(by=user_a, test=order.tests.order_by("due_on").first(), positive=False)
+    changes, record = services.profile_switch(by=chief, name="seed-2021", apply=False)
+    assert record is None
+    (change,) = changes
+    assert change.before[0]["end"] == (TODAY + dt.timedelta(days=6)).isoformat()
+    assert change.after[0]["end"] == (TODAY + dt.timedelta(days=13)).isoformat()
+    order.refresh_from_db()
+    assert order.profile_name == "national-9th-2022"  # a dry run changes nothing
+
+    changes, record = services.profile_switch(by=chief, name="seed-2021", apply=True)
+    assert record.changed_orders == 1
+    order.refresh_from_db()
+    assert (order.profile_name, order.ends_on) == ("seed-2021", TODAY + dt.timedelta(days=13))
+    assert order.tests.get(due_on=TODAY).status == ScheduledTest.Status.NEGATIVE  # a result is never lost
+    assert set(order.tests.filter(status="due").values_list("due_on", flat=True)) == {TODAY + dt.timedelta(days=13)}
+    assert order.history.count() >= 2
+    assert services.profile_switch(by=chief, name="seed-2021", apply=False)[0] == []
+
+
+def test_only_the_city_command_switches_profiles(setting, user_a):
+    with pytest.raises(services.NotAllowed):
+        services.profile_switch(by=user_a, name="seed-2021", apply=False)

@@ -476,3 +476,83 @@ def escalation_resolve(*, by, escalation: Escalation, note: str = "") -> Escalat
             order.status = ControlOrder.Status.IN_PROGRESS
             order.save(update_fields=["status"])
     return escalation
+
+
+@dataclass
+class OrderChange:
+    order_id: int
+    person_id: int
+    before: list[dict]
+    after: list[dict]
+    rule_before: str
+    rule_after: str
+
+
+def _schedule_of(order: ControlOrder) -> list[dict]:
+    tests_by_day = {t.due_on for t in order.tests.all() if t.status != ScheduledTest.Status.CANCELLED}
+    return [
+        {"measure": m.measure, "start": m.starts_on.isoformat(), "end": m.ends_on.isoformat(),
+         "test_days": sorted(d.isoformat() for d in tests_by_day if m.starts_on <= d <= m.ends_on)}
+        for m in order.measures.all()
+    ]
+
+
+def profile_switch(*, by, name: str, apply: bool, chunk: int = 2000) -> tuple[list[OrderChange], ActiveProfile | None]:
+    """Switch the profile in force. Dry run (apply=False): every open order whose plan would change.
+
+    Applying re-derives those orders from their stored facts: measures replaced, due tests
+    outside the new plan cancelled, new test days added; tests with results are kept.
+    """
+    if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) == Role.CITY_COMMAND):
+        raise NotAllowed("only the city command may switch the policy profile")
+    profile = load_profile(name)
+    changes: list[OrderChange] = []
+    open_orders = ControlOrder.objects.filter(status__in=ControlOrder.OPEN).order_by("pk")
+    last_pk = 0
+    while True:
+        batch = list(open_orders.filter(pk__gt=last_pk).prefetch_related("measures", "tests")[:chunk])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        with transaction.atomic():
+            for order in batch:
+                plan = evaluate(profile, Facts.model_validate(order.facts))
+                after = [m.as_dict() for m in plan.measures]
+                before = _schedule_of(order)
+                if after == before and plan.rule_id == order.rule_id:
+                    continue
+                changes.append(OrderChange(order.pk, order.person_id, before, after, order.rule_id, plan.rule_id))
+                if apply:
+                    _rederive(order, profile, plan)
+    record = None
+    if apply:
+        record = ActiveProfile.objects.create(name=profile.name, version=profile.version, activated_by=by,
+                                              changed_orders=len(changes))
+        for person in Person.objects.filter(pk__in={c.person_id for c in changes}):
+            health_code_refresh(person=person)
+    return changes, record
+
+
+def _rederive(order: ControlOrder, profile: Profile, plan: Plan) -> None:
+    new_days = {d for m in plan.measures for d in m.test_days}
+    order.measures.all().delete()
+    kept = set(order.tests.exclude(status=ScheduledTest.Status.DUE).values_list("due_on", flat=True))
+    order.tests.filter(status=ScheduledTest.Status.DUE).exclude(due_on__in=new_days).update(status=ScheduledTest.Status.CANCELLED)
+    existing = set(order.tests.values_list("due_on", flat=True))
+    ScheduledTest.objects.filter(order=order, due_on__in=new_days, status=ScheduledTest.Status.CANCELLED).update(
+        status=ScheduledTest.Status.DUE)
+    ScheduledTest.objects.bulk_create([
+        ScheduledTest(order=order, person_id=order.person_id, area_code=order.area_code, due_on=d)
+        for d in sorted(new_days - existing - kept)
+    ])
+    OrderMeasure.objects.bulk_create([
+        OrderMeasure(order=order, seq=i, measure=m.measure, starts_on=m.start, ends_on=m.end)
+        for i, m in enumerate(plan.measures, start=1)
+    ])
+    order.profile_name, order.profile_version, order.rule_id = profile.name, profile.version, plan.rule_id
+    order.explanation, order.checkins_per_day = plan.explanation, plan.checkins_per_day
+    if plan.measures:
+        order.starts_on, order.ends_on = plan.measures[0].start, plan.measures[-1].end
+    else:
+        order.status, order.closed_at, order.closing_reason = ControlOrder.Status.CANCELLED, timezone.now(), f"no measure under {profile.name}"
+    order.save()
