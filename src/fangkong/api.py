@@ -57,11 +57,13 @@ def unauthorized(request, exc):
 
 def register_routers() -> None:
     from fangkong.areas.api import router as areas_router
+    from fangkong.control.api import control_router
     from fangkong.control.api import router as risk_router
     from fangkong.people.api import router as people_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/risk-areas", risk_router)
+    api.add_router("/control", control_router)
     api.add_router("/", people_router)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsible
 from fangkong.core.clock import today as local_today
+from fangkong.core.masking import mask_name
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope
 from fangkong.people.models import Household, Person
@@ -32,6 +33,7 @@ from .models import (
     OrderMeasure,
     RiskArea,
     ScheduledTest,
+    Verification,
 )
 from .risk_rows import RiskRow, RowError, parse_row
 from .selectors import risk_level_on
@@ -556,3 +558,13 @@ def _rederive(order: ControlOrder, profile: Profile, plan: Plan) -> None:
     else:
         order.status, order.closed_at, order.closing_reason = ControlOrder.Status.CANCELLED, timezone.now(), f"no measure under {profile.name}"
     order.save()
+
+
+def verification_record(*, by, device: str, code: HealthCode | None) -> dict | None:
+    """Log a scan and answer what a scanner may know: colour, masked name, time."""
+    now = timezone.now()
+    Verification.objects.create(person=code.person if code else None, device=device[:64], colour=code.colour if code else "",
+                                verified_by=by if getattr(by, "pk", None) else None, at=now)
+    if code is None:
+        return None
+    return {"colour": code.colour, "name": mask_name(code.person.name), "at": now}
