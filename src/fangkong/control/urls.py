@@ -5,4 +5,12 @@ from . import views
 app_name = "control"
 urlpatterns = [
     path("risk-areas/", views.risk_areas, name="risk_areas"),
+    path("today/", views.today_list, name="today"),
+    path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("orders/<int:pk>/release/", views.order_release, name="order_release"),
+    path("tests/<int:pk>/result/", views.test_result, name="test_result"),
+    path("arrivals/new/<int:person_pk>/", views.arrival_new, name="arrival_new"),
+    path("escalations/", views.escalations, name="escalations"),
+    path("escalations/<int:pk>/resolve/", views.escalation_resolve, name="escalation_resolve"),
+    path("policy/", views.profile_switch, name="profile"),
 ]

@@ -1,0 +1,52 @@
+import datetime as dt
+
+import pytest
+
+from fangkong.control import services
+from fangkong.control.models import RiskArea
+from fangkong.people.services import household_create, person_register
+from tests.conftest import make_id_number, make_user
+
+
+@pytest.fixture
+def order(tree, user_a):
+    household = household_create(user=user_a, area=tree["grid_a"], address="三号楼")
+    person = person_register(area=tree["grid_a"], household=household, name="钱七", id_number=make_id_number(seq="551"))
+    RiskArea.objects.create(division_code="110105", region_name="北京市朝阳区", level="medium", starts_on=dt.date(2020, 1, 1))
+    arrival = services.arrival_register(by=user_a, person=person, household=household, category="risk_area_arrival",
+                                        origin_code="110105", origin_name="北京市朝阳区", arrived_on=dt.date.today(), source="manual")
+    return arrival.orders.get()
+
+
+def test_the_worker_sees_today_and_records_a_checkin_on_the_order_page(client, order, user_a):
+    client.force_login(user_a)
+    page = client.get("/control/today/")
+    assert "钱七" in page.content.decode()
+    bad = client.post(f"/control/orders/{order.pk}/", {"temperature": "55.0"})
+    assert bad.status_code == 200 and "34–43" in bad.content.decode()
+    assert not order.checkins.exists()
+    good = client.post(f"/control/orders/{order.pk}/", {"temperature": "36.6"})
+    assert good.status_code == 302 and order.checkins.count() == 1
+
+
+def test_another_areas_worker_gets_404_on_the_order(client, order, user_b):
+    client.force_login(user_b)
+    assert client.get(f"/control/orders/{order.pk}/").status_code == 404
+    assert "钱七" not in client.get("/control/today/").content.decode()
+
+
+def test_the_city_command_sees_a_dry_run_before_applying_a_profile(client, order, tree):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    client.force_login(chief)
+    dry = client.get("/control/policy/", {"profile": "seed-2021"})
+    assert dry.status_code == 200
+    order.refresh_from_db()
+    assert order.profile_name == "national-9th-2022"
+    assert client.post("/control/policy/", {"profile": "seed-2021", "apply": "1"}).status_code == 302
+    order.refresh_from_db()
+    assert order.profile_name == "seed-2021"
+
+
+def test_a_grid_worker_cannot_open_the_profile_switch(client, user_a, tree):
+    client.force_login(user_a)
+    assert client.get("/control/policy/").status_code == 404
