@@ -8,6 +8,11 @@ DEMO_SEED ?= 7
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# htmx is served from our own static files, never a CDN: fetched from the npm registry at
+# install time (git-ignored). Without it (no npm, offline) every page still works.
+HTMX_SPEC ?= htmx.org@2.0.11
+HTMX_JS := src/fangkong/web/static/vendor/htmx.min.js
+
 .PHONY: demo test install migrate lint serve clean messages
 
 $(STAMP): pyproject.toml
@@ -16,7 +21,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(HTMX_JS):
+	@mkdir -p $(dir $@) .cache/npm
+	@cd .cache/npm && f=$$(npm pack --silent $(HTMX_SPEC) 2>/dev/null) && tar -xzf "$$f" package/dist/htmx.min.js \
+	  && cp package/dist/htmx.min.js ../../$@ && echo "htmx: $$f" || echo "htmx not fetched (npm unavailable): pages work without it"
+
+install: $(STAMP) $(HTMX_JS)
 
 migrate: install
 	$(BIN)/fangkong migrate --no-input -v 0

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
 
-from fangkong.core.scoping import get_scoped_or_404, scope
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
 
-from .models import Area, Responsible
+from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
+
+from .codes import CODE_LENGTH, Level, candidate_forms
+from .models import Area, DutyShift, Responsible, Team, TeamMember
+from .rules import REQUIRED_TIER, SizeProblem, daily_gaps, team_size_problems
 
 
 def area_list(*, user) -> QuerySet[Area]:
@@ -28,3 +35,180 @@ def area_roots(*, user) -> QuerySet[Area]:
 
 def responsibles_of(*, user, area: Area) -> QuerySet[Responsible]:
     return scope(Responsible.objects.filter(area=area, active=True), user)
+
+
+# --- Tree counts, search, the responsibility chain, teams and rosters ------------------------------
+
+def ancestors_within_scope(*, user, area: Area) -> list[Area]:
+    """Breadcrumbs: the nodes from the user's own node down to `area`'s parent (never above the user's node)."""
+    lengths = [n for n in CODE_LENGTH.values() if len(user.area_code) <= n < len(area.code)]
+    codes = [area.code[:n] for n in lengths]
+    return list(area_list(user=user).filter(code__in=codes).order_by("code"))
+
+
+def _prefix_counts(qs: QuerySet, *, prefix_length: int, field: str = "area_code") -> dict[str, int]:
+    return dict(
+        qs.annotate(prefix=Substr(field, 1, prefix_length))
+        .values("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+        .order_by()
+    )
+
+
+def children_with_counts(*, user, area: Area) -> list[Area]:
+    """The node's children, each with `household_count` and `person_count` under it.
+
+    One grouped query per table for the whole page (the children's codes are prefixes of
+    everything under them), so the cost does not grow with the number of children.
+    """
+    from fangkong.people.models import Household, Person
+
+    children = list(area_children(user=user, area=area))
+    by_length: dict[int, list[Area]] = {}
+    for child in children:
+        by_length.setdefault(len(child.code), []).append(child)
+    for length, group in by_length.items():
+        households = _prefix_counts(scope(Household.objects.filter(subtree_q(area.code)), user), prefix_length=length)
+        persons = _prefix_counts(
+            scope(Person.objects.filter(subtree_q(area.code), merged_into__isnull=True), user), prefix_length=length
+        )
+        for child in group:
+            child.household_count = households.get(child.code, 0)
+            child.person_count = persons.get(child.code, 0)
+    return children
+
+
+def area_search(*, user, query: str, limit: int = 50) -> QuerySet[Area]:
+    """Nodes in the user's subtree whose name contains the query, or whose code starts with it."""
+    query = query.strip()
+    if not query:
+        return Area.objects.none()
+    qs = area_list(user=user)
+    if query.isdigit():
+        cond = subtree_q(query, "code") | Q(code__in=candidate_forms(query))
+    else:
+        cond = Q(name__icontains=query)
+    return qs.filter(cond).order_by("level", "code")[:limit]
+
+
+def area_counts(*, user, area: Area) -> dict:
+    """Key figures for a node: households, persons, how many households have a responsible person."""
+    from fangkong.people.models import Household, Person
+
+    households = scope(Household.objects.filter(subtree_q(area.code)), user).aggregate(
+        total=Count("pk"), covered=Count("pk", filter=Q(responsible__isnull=False))
+    )
+    persons = scope(Person.objects.filter(subtree_q(area.code), merged_into__isnull=True), user).count()
+    total, covered = households["total"], households["covered"]
+    return {
+        "households": total,
+        "persons": persons,
+        "households_covered": covered,
+        "coverage_percent": round(100 * covered / total, 1) if total else None,
+    }
+
+
+def _unassigned_nodes(*, user, area: Area, level: Level) -> QuerySet[Area]:
+    tier = REQUIRED_TIER[level]
+    staffed = Responsible.objects.filter(area=OuterRef("pk"), tier=tier, active=True)
+    return area_list(user=user).filter(subtree_q(area.code, "code"), level=level).exclude(Exists(staffed))
+
+
+def unassigned_households(*, user, area: Area) -> QuerySet:
+    from fangkong.people.models import Household
+
+    return scope(Household.objects.filter(subtree_q(area.code), responsible__isnull=True), user).order_by("code")
+
+
+UNASSIGNED_KINDS = ("township", "village", "grid", "household")
+_KIND_LEVEL = {"township": Level.TOWNSHIP, "village": Level.VILLAGE, "grid": Level.GRID}
+
+
+def unassigned_counts(*, user, area: Area) -> dict[str, int]:
+    """How many townships, villages, grids and households under the node have nobody responsible."""
+    counts = {kind: _unassigned_nodes(user=user, area=area, level=level).count() for kind, level in _KIND_LEVEL.items()}
+    counts["household"] = unassigned_households(user=user, area=area).count()
+    return counts
+
+
+def unassigned_list(*, user, area: Area, kind: str) -> QuerySet:
+    """The rows behind one count of `unassigned_counts`, ordered by code for paging on the database."""
+    if kind == "household":
+        return unassigned_households(user=user, area=area).select_related("area")
+    if kind not in _KIND_LEVEL:
+        raise ValueError(f"unknown kind {kind!r}")
+    return _unassigned_nodes(user=user, area=area, level=_KIND_LEVEL[kind]).select_related("parent").order_by("code")
+
+
+def responsible_get(*, user, pk: int) -> Responsible:
+    return get_scoped_or_404(Responsible.objects.select_related("area"), user, pk=pk)
+
+
+def grid_board(*, user, code: str) -> dict:
+    """The grid's public board (网格公示): the people answerable for it, from the county leader down.
+
+    The grid must be in the user's subtree; the chain above it is read with one query on the
+    code prefixes. Those rows lie above a grid worker's own node, but they are published at the
+    grid by design (work phones on a public board), so they are not cut to the user's scope.
+    """
+    grid = area_get(user=user, code=code)
+    if grid.level != Level.GRID:
+        raise Http404
+    prefixes = [grid.code[:n] for n in CODE_LENGTH.values() if n <= len(grid.code)]
+    rows = list(
+        Responsible.objects.filter(area_code__in=prefixes, active=True).select_related("area").order_by("area_code", "tier", "name")
+    )
+    by_tier: dict[str, list[Responsible]] = {}
+    for row in rows:
+        by_tier.setdefault(row.tier, []).append(row)
+    chain = Area.objects.filter(code__in=prefixes).order_by("code")
+    return {
+        "grid": grid,
+        "chain": list(chain),
+        "grid_workers": by_tier.get(Responsible.Tier.GRID_WORKER, []) + by_tier.get(Responsible.Tier.GRID_LEADER, []),
+        "village_cadres": by_tier.get(Responsible.Tier.VILLAGE_CADRE, []),
+        "doctors": by_tier.get(Responsible.Tier.DOCTOR, []),
+        "township_cadres": by_tier.get(Responsible.Tier.TOWNSHIP_CADRE, []),
+        "county_leaders": by_tier.get(Responsible.Tier.COUNTY_LEADER, []),
+    }
+
+
+def team_list(*, user, area: Area | None = None) -> QuerySet[Team]:
+    qs = scope(Team.objects.all(), user).select_related("area")
+    if area is not None:
+        qs = qs.filter(subtree_q(area.code))
+    return qs.annotate(member_count=Count("members"), police_count=Count("members", filter=Q(members__is_police=True)))
+
+
+def team_get(*, user, pk: int) -> Team:
+    return get_scoped_or_404(Team.objects.select_related("area"), user, pk=pk)
+
+
+def team_member_get(*, user, pk: int) -> TeamMember:
+    return get_scoped_or_404(TeamMember.objects.select_related("team"), user, field="team__area_code", pk=pk)
+
+
+def team_size_check(*, team: Team) -> list[SizeProblem]:
+    members = team.members.aggregate(n=Count("pk"), police=Count("pk", filter=Q(is_police=True)))
+    return team_size_problems(
+        members=members["n"], police=members["police"], min_members=team.min_members,
+        max_members=team.max_members, min_police_share=team.min_police_share,
+    )
+
+
+def roster_week(*, user, area: Area, week_start: dt.date) -> dict:
+    """A node's duty shifts in the local week starting `week_start`, and the uncovered hours of each day."""
+    tz = timezone.get_current_timezone()
+    days = [week_start + dt.timedelta(days=i) for i in range(7)]
+    start = dt.datetime.combine(days[0], dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    shifts = list(
+        scope(DutyShift.objects.filter(area=area, starts_at__lt=end, ends_at__gt=start), user).order_by("starts_at")
+    )
+    gaps = daily_gaps([(s.starts_at, s.ends_at) for s in shifts], days, tz)
+    return {"days": days, "shifts": shifts, "gaps": gaps}
+
+
+def duty_shift_get(*, user, pk: int) -> DutyShift:
+    return get_scoped_or_404(DutyShift.objects.select_related("area"), user, pk=pk)

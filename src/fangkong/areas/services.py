@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from fangkong.core.roles import Role
 
-from .codes import Level, candidate_forms
+from .codes import CODE_LENGTH, Level, candidate_forms
 from .division_import import DivisionRow, parse_rows, resolve
-from .models import Area
+from .models import Area, DutyShift, Responsible, Team, TeamMember
+from .rules import HOUSEHOLD_TIERS, tier_fits, tracing_team_rule
 
 BATCH = 5000
 
@@ -150,3 +154,218 @@ def user_create(*, username: str, area_code: str, role: str, password: str, full
         user.is_staff = role == Role.CITY_COMMAND
         user.save()
     return user
+
+
+# --- Responsibility chain (包保), teams and duty rosters -------------------------------------------
+
+def _require_area_writer(user, area_code: str) -> None:
+    """The node must lie in the user's subtree (404 otherwise, no existence leak) and the role must write."""
+    from fangkong.core.scoping import require_in_scope
+
+    require_in_scope(user, area_code)
+    if not getattr(user, "may_write", False):
+        raise PermissionDenied(_("This role may not change the responsibility chain, teams or rosters."))
+
+
+def _clean_phone(phone: str, field: str = "phone") -> str:
+    from fangkong.core.ids import normalize_mobile
+
+    clean = normalize_mobile(phone or "")
+    if clean is None:
+        raise ValidationError({field: _("Enter a mainland mobile number of 11 digits.")})
+    return clean
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({field: _("A name is required.")})
+    return name
+
+
+def responsible_assign(
+    *, user, area: Area, tier: str, name: str, phone: str, title: str = "", account=None
+) -> Responsible:
+    """Name a person answerable for a node; the tier must fit the node's level (三级分包)."""
+    _require_area_writer(user, area.code)
+    if tier not in Responsible.Tier.values:
+        raise ValidationError({"tier": _("Unknown tier.")})
+    if not tier_fits(tier, area.level):
+        raise ValidationError(
+            {"tier": _("A %(tier)s cannot be assigned to a %(level)s.")
+             % {"tier": Responsible.Tier(tier).label, "level": area.get_level_display()}}
+        )
+    clean_name, clean_phone = _clean_name(name), _clean_phone(phone)
+    with transaction.atomic():
+        row = Responsible(
+            area=area, area_code=area.code, tier=tier, name=clean_name, phone=clean_phone,
+            title=(title or "").strip()[:100], user=account,
+        )
+        row._history_user = user
+        row.save()
+    return row
+
+
+def responsible_deactivate(*, user, responsible: Responsible) -> Responsible:
+    """Take someone off the chain; their households fall back to "nobody responsible" until reassigned."""
+    from simple_history.utils import bulk_update_with_history
+
+    from fangkong.people.models import Household
+
+    _require_area_writer(user, responsible.area_code)
+    with transaction.atomic():
+        households = list(Household.objects.filter(responsible=responsible))
+        for h in households:
+            h.responsible = None
+        bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+        responsible.active = False
+        responsible._history_user = user
+        responsible.save(update_fields=["active"])
+    return responsible
+
+
+def responsible_replace(*, user, responsible: Responsible, name: str, phone: str, title: str = "") -> Responsible:
+    """Hand a post to someone else: the old row is deactivated (history kept), its households move over."""
+    from simple_history.utils import bulk_update_with_history
+
+    from fangkong.people.models import Household
+
+    if not responsible.active:
+        raise ValidationError({"responsible": _("This person is no longer on the chain.")})
+    with transaction.atomic():
+        successor = responsible_assign(
+            user=user, area=responsible.area, tier=responsible.tier, name=name, phone=phone,
+            title=title or responsible.title,
+        )
+        households = list(Household.objects.filter(responsible=responsible))
+        for h in households:
+            h.responsible = successor
+        bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+        responsible.active = False
+        responsible._history_user = user
+        responsible.save(update_fields=["active"])
+    return successor
+
+
+def households_assign_responsible(*, user, responsible: Responsible, household_ids: Iterable[int]) -> int:
+    """Put households under a village cadre (包户); each must lie in the cadre's village and the user's subtree."""
+    from simple_history.utils import bulk_update_with_history
+
+    from fangkong.core.scoping import scope, subtree_q
+    from fangkong.people.models import Household
+
+    _require_area_writer(user, responsible.area_code)
+    if not responsible.active or responsible.tier not in HOUSEHOLD_TIERS:
+        raise ValidationError({"responsible": _("Households are assigned to an active village cadre or grid worker.")})
+    ids = {int(i) for i in household_ids}
+    village_code = responsible.area_code[: CODE_LENGTH[Level.VILLAGE]]
+    with transaction.atomic():
+        households = list(
+            scope(Household.objects.filter(pk__in=ids), user).filter(subtree_q(village_code)).select_for_update()
+        )
+        if len(households) != len(ids):
+            raise ValidationError({"households": _("Some households are not in this village.")})
+        for h in households:
+            h.responsible = responsible
+        bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+    return len(households)
+
+
+def team_create(
+    *,
+    user,
+    area: Area,
+    kind: str,
+    name: str,
+    duties: str = "",
+    central: bool = False,
+    min_members: int | None = None,
+    max_members: int | None = None,
+    min_police_share: Decimal | None = None,
+) -> Team:
+    """A headquarters team (一办六组六专班). A tracing team gets its size rule filled in when none is given."""
+    _require_area_writer(user, area.code)
+    if kind not in Team.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of team.")})
+    name = _clean_name(name)
+    if kind == Team.Kind.TRACING and min_members is None and max_members is None and min_police_share is None:
+        rule = tracing_team_rule(level=area.level, central=central)
+        min_members, max_members, min_police_share = rule.min_members, rule.max_members, rule.min_police_share
+    _check_size_rule(min_members, max_members, min_police_share)
+    with transaction.atomic():
+        if Team.objects.filter(area=area, name=name).exists():
+            raise ValidationError({"name": _("A team with this name exists at this node already.")})
+        return Team.objects.create(
+            area=area, area_code=area.code, kind=kind, name=name, duties=duties.strip(),
+            min_members=min_members, max_members=max_members, min_police_share=min_police_share,
+        )
+
+
+def _check_size_rule(min_members, max_members, min_police_share) -> None:
+    if min_members is not None and max_members is not None and min_members > max_members:
+        raise ValidationError({"max_members": _("The maximum must not be below the minimum.")})
+    if min_police_share is not None and not (0 <= min_police_share <= 1):
+        raise ValidationError({"min_police_share": _("A share lies between 0 and 1 (0.30 for 30 %).")})
+
+
+def team_update(*, user, team: Team, **changes) -> Team:
+    allowed = {"kind", "name", "duties", "min_members", "max_members", "min_police_share"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    _require_area_writer(user, team.area_code)
+    if "name" in changes:
+        changes["name"] = _clean_name(changes["name"])
+    if "kind" in changes and changes["kind"] not in Team.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of team.")})
+    merged = {k: changes.get(k, getattr(team, k)) for k in ("min_members", "max_members", "min_police_share")}
+    _check_size_rule(**merged)
+    with transaction.atomic():
+        if "name" in changes and Team.objects.filter(area_id=team.area_id, name=changes["name"]).exclude(pk=team.pk).exists():
+            raise ValidationError({"name": _("A team with this name exists at this node already.")})
+        for key, value in changes.items():
+            setattr(team, key, value)
+        team.save()
+    return team
+
+
+def team_member_add(
+    *, user, team: Team, name: str, phone: str, unit: str = "", position: str = "",
+    is_police: bool = False, is_lead: bool = False,
+) -> TeamMember:
+    _require_area_writer(user, team.area_code)
+    with transaction.atomic():
+        return TeamMember.objects.create(
+            team=team, name=_clean_name(name), phone=_clean_phone(phone), unit=unit.strip()[:100],
+            position=position.strip()[:50], is_police=is_police, is_lead=is_lead,
+        )
+
+
+def team_member_remove(*, user, member: TeamMember) -> None:
+    _require_area_writer(user, member.team.area_code)
+    with transaction.atomic():
+        member.delete()
+
+
+def duty_shift_add(
+    *, user, area: Area, starts_at: dt.datetime, ends_at: dt.datetime, name: str, phone: str, post: str = ""
+) -> DutyShift:
+    """One shift of a node's 24-hour duty roster (24小时值班)."""
+    _require_area_writer(user, area.code)
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("shift times must be timezone-aware")
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("A shift must end after it starts.")})
+    if ends_at - starts_at > dt.timedelta(hours=48):
+        raise ValidationError({"ends_at": _("A shift lasts at most 48 hours.")})
+    with transaction.atomic():
+        return DutyShift.objects.create(
+            area=area, area_code=area.code, starts_at=starts_at, ends_at=ends_at,
+            name=_clean_name(name), phone=_clean_phone(phone), post=(post or "").strip()[:50] or _("Duty officer"),
+        )
+
+
+def duty_shift_remove(*, user, shift: DutyShift) -> None:
+    _require_area_writer(user, shift.area_code)
+    with transaction.atomic():
+        shift.delete()

@@ -1,0 +1,75 @@
+"""Forms of the area pages: they parse input; the services decide and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Responsible, Team
+from .rules import tier_fits
+
+
+class ResponsibleForm(forms.Form):
+    tier = forms.ChoiceField(label=_("tier"), choices=Responsible.Tier.choices)
+    name = forms.CharField(label=_("name"), max_length=50)
+    phone = forms.CharField(label=_("phone"), max_length=20)
+    title = forms.CharField(label=_("title"), max_length=100, required=False)
+
+    def __init__(self, *args, level: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if level is not None:
+            self.fields["tier"].choices = [(v, label) for v, label in Responsible.Tier.choices if tier_fits(v, level)]
+
+
+class ReplaceForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=50)
+    phone = forms.CharField(label=_("phone"), max_length=20)
+    title = forms.CharField(label=_("title"), max_length=100, required=False)
+
+
+class TeamForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Team.Kind.choices)
+    name = forms.CharField(label=_("name"), max_length=100)
+    duties = forms.CharField(label=_("duties"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    central = forms.BooleanField(
+        label=_("City or central district (tracing team of at least 60)"), required=False
+    )
+    min_members = forms.IntegerField(label=_("minimum members"), min_value=0, required=False)
+    max_members = forms.IntegerField(label=_("maximum members"), min_value=0, required=False)
+    min_police_share = forms.DecimalField(
+        label=_("minimum police share"), min_value=0, max_value=1, decimal_places=2, max_digits=3, required=False,
+        help_text=_("0.30 for 30 %; left empty, a tracing team gets the standard rule."),
+    )
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=50)
+    phone = forms.CharField(label=_("phone"), max_length=20)
+    unit = forms.CharField(label=_("unit"), max_length=100, required=False)
+    position = forms.CharField(label=_("position"), max_length=50, required=False)
+    is_police = forms.BooleanField(label=_("police"), required=False)
+    is_lead = forms.BooleanField(label=_("team lead"), required=False)
+
+
+class ShiftForm(forms.Form):
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(
+        label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("An end at or before the start means the next day."),
+    )
+    name = forms.CharField(label=_("name"), max_length=50)
+    phone = forms.CharField(label=_("phone"), max_length=20)
+    post = forms.CharField(label=_("post"), max_length=50, required=False)
+
+    def interval(self) -> tuple[dt.datetime, dt.datetime]:
+        tz = timezone.get_current_timezone()
+        day = self.cleaned_data["date"]
+        starts = dt.datetime.combine(day, self.cleaned_data["start"], tzinfo=tz)
+        ends = dt.datetime.combine(day, self.cleaned_data["end"], tzinfo=tz)
+        if ends <= starts:
+            ends += dt.timedelta(days=1)
+        return starts, ends
