@@ -58,9 +58,11 @@ def unauthorized(request, exc):
 def register_routers() -> None:
     from fangkong.areas.api import router as areas_router
     from fangkong.people.api import router as people_router
+    from fangkong.people.api_import import router as import_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/", people_router)
+    api.add_router("/imports", import_router)
 
 
 register_routers()

@@ -267,3 +267,99 @@ def test_a_read_only_role_may_not_import(media, tmp_path, tree, family):
 def test_the_uploaded_file_is_removed_once_imported(media, tmp_path, user_a, family):
     batch = run(user_a, write_csv(tmp_path / "a.csv", family))
     assert not (media / "imports").joinpath(batch.stored_path.rsplit("/", 1)[-1]).exists()
+
+
+# ---------------------------------------------------------------------------- the pages, the API and the CLI
+
+
+def test_the_upload_page_imports_in_the_background_and_shows_the_result(media, tmp_path, client, user_a, tree, family):
+    client.force_login(user_a)
+    family.append(person_row(tree["grid_a"].code, "坏行", 手机号码="12345"))
+    path = write_csv(tmp_path / "a.csv", family)
+    with open(path, "rb") as fh:
+        response = client.post("/people/import/", {"file": fh})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/people/import/{batch.pk}/"
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert batch.status == ImportBatch.Status.DONE and batch.created == 3 and batch.rejected == 1
+    assert "坏行" not in body  # the page lists row, column and reason, not the row's personal data
+    assert "手机号码" in body and ">5<" in body
+    assert f"/people/import/{batch.pk}/rejects.xlsx" in body
+    assert page["Cache-Control"] == "no-store"
+
+
+def test_a_running_import_page_refreshes_itself(media, client, user_a):
+    batch = ImportBatch.objects.create(filename="x.csv", sha256="0", uploaded_by=user_a, area_code=user_a.area_code,
+                                       status=ImportBatch.Status.RUNNING, total_rows=10, processed_rows=4)
+    client.force_login(user_a)
+    body = client.get(f"/people/import/{batch.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in body and "<progress" in body
+
+
+def test_the_rejects_download_is_logged_and_another_areas_batch_is_404(media, tmp_path, client, user_a, user_b, tree):
+    from fangkong.core.models import AccessLog
+
+    batch = run(user_a, write_csv(tmp_path / "a.csv", [person_row(tree["grid_a"].code, 手机号码="1")]))
+    client.force_login(user_a)
+    response = client.get(f"/people/import/{batch.pk}/rejects.xlsx")
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    assert content[:2] == b"PK"
+    assert AccessLog.objects.filter(action="export", object_type="import_batch", object_id=str(batch.pk)).exists()
+    client.force_login(user_b)
+    assert client.get(f"/people/import/{batch.pk}/").status_code == 404
+    assert client.get(f"/people/import/{batch.pk}/rejects.xlsx").status_code == 404
+
+
+def test_the_template_download_has_the_chinese_headers_and_a_note_sheet(media, tmp_path, client, user_a):
+    client.force_login(user_a)
+    response = client.get("/people/import/template.xlsx")
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    book = load_workbook(path)
+    assert [c.value for c in book.worksheets[0][1]] == HEADERS
+    assert book.worksheets[1].title == "说明"
+
+
+def test_the_template_examples_import_cleanly(media, tmp_path, tree):
+    from fangkong.core.exports import write_xlsx as export_xlsx
+
+    user = make_user("worker", tree["village_a"].code, "grid_worker")
+    path = tmp_path / "t.xlsx"
+    export_xlsx(path, HEADERS, importing.template_example_rows())
+    assert counts(run(user, path)) == (2, 0, 0, 0)
+
+
+def test_the_api_accepts_an_upload_and_reports_the_batch(media, tmp_path, client, user_a, user_b, token_for, family):
+    path = write_csv(tmp_path / "a.csv", family)
+    with open(path, "rb") as fh:
+        response = client.post("/api/v1/imports", {"file": fh}, **token_for(user_a))
+    assert response.status_code == 202, response.content
+    batch_id = response.json()["id"]
+    status = client.get(f"/api/v1/imports/{batch_id}", **token_for(user_a)).json()
+    assert status["status"] == "done" and status["created"] == 3
+    assert client.get(f"/api/v1/imports/{batch_id}", **token_for(user_b)).status_code == 404
+
+
+def test_the_api_refuses_a_file_of_another_type(media, tmp_path, client, user_a, token_for):
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"%PDF")
+    with open(path, "rb") as fh:
+        response = client.post("/api/v1/imports", {"file": fh}, **token_for(user_a))
+    assert response.status_code == 422
+    assert ".pdf" in response.json()["detail"]
+
+
+def test_the_cli_imports_and_prints_counts_as_json(media, tmp_path, user_a, family, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "a.csv", family)
+    call_command("import", str(path), "--user", "alice", "--json")
+    out = json.loads(capsys.readouterr().out)
+    assert out["created"] == 3 and out["rejected"] == 0 and out["status"] == "done"
+    call_command("import", str(path), "--json")
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 3

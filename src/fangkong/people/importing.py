@@ -687,3 +687,66 @@ def reject_rows(batch: ImportBatch) -> Iterator[list]:
 
 def reject_headers() -> list[str]:
     return list(nz.TEMPLATE_COLUMNS.values()) + list(nz.EXTRA_COLUMNS.values())
+
+
+# ---------------------------------------------------------------------------- the template
+
+
+def template_example_rows() -> list[list]:
+    """Two example rows (fictional people, valid check characters) so a worker sees the expected forms."""
+    from fangkong.core.ids import check_digit
+
+    first17 = "41140219900307123"
+    child17 = "41140220150601001"
+    return [
+        ["", "411402001001001", "幸福路1号", "张三", "居民身份证", first17 + check_digit(first17), "男", "1990-03-07",
+         "户主", "13800138000", "教师", "在家", ""],
+        ["", "411402001001001", "幸福路1号", "张小明", "居民身份证", child17 + check_digit(child17), "男", "2015-06-01",
+         "子", "", "学生", "在家", "学生"],
+    ]
+
+
+def template_notes() -> list[list[str]]:
+    """The note sheet: one line per column, what it holds and whether it is required."""
+    return [
+        [_("Column"), _("Required"), _("What to write")],
+        ["户编码", _("no"), _("Household code; it begins with the area code. Leave empty to group persons "
+                            "into households by address within the area.")],
+        ["区域编码", _("yes"), _("Code of the village, grid or building the person lives in, inside your area.")],
+        ["地址", _("no"), _("Address of the household.")],
+        ["姓名", _("yes"), _("Name as on the document.")],
+        ["证件类型", _("no"), _("居民身份证 (default when a number is given), 护照, 港澳通行证, 台胞证, "
+                             "外国人永久居留身份证, 出生医学证明 or 无.")],
+        ["证件号码", _("for a resident ID"), _("Format the column as text: Excel keeps only 15 digits of a number, "
+                                            "and a number it shows as 4.11402E+17 is refused.")],
+        ["性别", _("no"), _("男 or 女; taken from the ID number when there is one.")],
+        ["出生日期", _("no"), _("2021-01-30, 2021/1/30, 2021年1月30日 or 20210130; taken from the ID number "
+                             "when there is one.")],
+        ["与户主关系", _("no"), _("户主, 配偶, 子, 女, 父母…")],
+        ["手机号码", _("no"), _("Mainland mobile number, 11 digits.")],
+        ["职业", _("no"), _("Occupation.")],
+        ["居住状态", _("no"), _("在家, 外出 or 暂住.")],
+        ["标签", _("no"), _("Key-population tags separated by commas, e.g. 学生, 冷链, 返乡人员.")],
+        [],
+        [_("Headers may also be written in English (area code, name, document number…). Importing the same file "
+           "again changes nothing; an empty cell does not erase what is already registered.")],
+    ]
+
+
+def batch_submit(*, user, upload, language: str = "") -> ImportBatch:
+    """Store an uploaded file (a Django UploadedFile) and queue its import as a background task."""
+    from .tasks import import_batch
+
+    suffix = Path(upload.name or "").suffix.lower()
+    partial = imports_dir() / f"upload-{uuid.uuid4().hex}{suffix}"
+    with open(partial, "wb") as fh:
+        for block in upload.chunks():
+            fh.write(block)
+    try:
+        batch = batch_create(user=user, source=partial, filename=upload.name or "upload", move=True)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    import_batch.enqueue(batch.pk, language)
+    batch.refresh_from_db()
+    return batch
