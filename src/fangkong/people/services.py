@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 
 from fangkong.areas.models import Area
@@ -155,3 +155,76 @@ def person_update(*, user, person: Person, **changes) -> Person:
                 setattr(person, key, changes[key])
         person.save()
     return person
+
+
+def person_merge(*, user, keep: Person, drop: Person, candidate=None, reason: str = "") -> Person:
+    """Merge `drop` into `keep`: references move to `keep`, `drop` stays (merged_into) with its history.
+
+    Blank fields of `keep` are filled from `drop` (household, phone, birth date, occupation…);
+    every other table that points at a person is re-pointed; open duplicate pairs that named
+    `drop` now name `keep`. Both records must be in the user's area.
+    """
+    from django.utils import timezone
+
+    from .models import DuplicateCandidate
+
+    if keep.pk == drop.pk:
+        raise PersonInvalid({"person": "a person cannot be merged into themselves"})
+    _require_writer(user, keep.area_code)
+    _require_writer(user, drop.area_code)
+    with transaction.atomic():
+        keep = Person.objects.select_for_update().get(pk=keep.pk)
+        drop = Person.objects.select_for_update().get(pk=drop.pk)
+        if keep.merged_into_id or drop.merged_into_id:
+            raise PersonInvalid({"person": "one of the records has already been merged"})
+        filled = False
+        for attr in ("household_id", "birth_date", "relation", "occupation", "workplace"):
+            if not getattr(keep, attr) and getattr(drop, attr):
+                setattr(keep, attr, getattr(drop, attr))
+                filled = True
+        if not keep.phone_hash and drop.phone_hash:
+            keep.phone_sealed, keep.phone_hash, keep.phone_masked = drop.phone_sealed, drop.phone_hash, drop.phone_masked
+            filled = True
+        if not keep.id_number_hash and drop.id_number_hash:
+            # drop's document moves to keep: free the unique slot first.
+            keep.id_type, keep.id_number_sealed = drop.id_type, drop.id_number_sealed
+            keep.id_number_hash, keep.id_number_masked = drop.id_number_hash, drop.id_number_masked
+            filled = True
+        if keep.sex == Person.Sex.UNKNOWN and drop.sex != Person.Sex.UNKNOWN:
+            keep.sex, filled = drop.sex, True
+        extra_tags = [t for t in drop.tags if t not in keep.tags]
+        if extra_tags:
+            keep.tags, filled = [*keep.tags, *extra_tags], True
+        note = reason or f"merged person {drop.pk} into {keep.pk}"
+        drop.merged_into = keep
+        drop._change_reason = note
+        drop.save()
+        # Tables of other apps that point at a person follow the kept record.
+        for rel in Person._meta.related_objects:
+            if rel.many_to_many or rel.field.name == "merged_into":
+                continue
+            rel.related_model._base_manager.filter(**{rel.field.name: drop}).update(**{rel.field.name: keep})
+        if filled:
+            keep._change_reason = note
+            keep.save()
+        for pair in DuplicateCandidate.objects.select_for_update().filter(
+            models.Q(person=drop) | models.Q(other=drop)
+        ).exclude(pk=getattr(candidate, "pk", None)):
+            other_id = pair.other_id if pair.person_id == drop.pk else pair.person_id
+            if pair.status != DuplicateCandidate.Status.OPEN:
+                continue
+            twin = DuplicateCandidate.objects.filter(
+                models.Q(person_id=keep.pk, other_id=other_id) | models.Q(person_id=other_id, other_id=keep.pk)
+            ).exists()
+            if other_id == keep.pk or twin:
+                pair.status, pair.decided_by, pair.decided_at = DuplicateCandidate.Status.MERGED, user, timezone.now()
+                pair.save(update_fields=["status", "decided_by", "decided_at"])
+            else:
+                pair.person_id, pair.other_id = max(other_id, keep.pk), min(other_id, keep.pk)
+                pair.save(update_fields=["person", "other"])
+        if candidate is not None:
+            candidate.status = DuplicateCandidate.Status.MERGED
+            candidate.decided_by = user
+            candidate.decided_at = timezone.now()
+            candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    return keep
