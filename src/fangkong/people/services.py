@@ -123,3 +123,15 @@ def person_update(*, user, person: Person, **changes) -> Person:
                 setattr(person, key, changes[key])
         person.save()
     return person
+
+
+# --- household update (added for the API) ---
+
+
+def household_update(*, user, household: Household, address: str | None = None) -> Household:
+    _require_writer(user, household.area_code)
+    with transaction.atomic():
+        if address is not None:
+            household.address = " ".join(address.split())
+        household.save()
+    return household
