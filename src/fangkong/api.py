@@ -88,6 +88,8 @@ def conflict(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # ninja could not parse the body (not JSON, wrong encoding)
+        return _answer(request, 400, _("bad request"), [{"field": "body", "reason": _("the body is not valid JSON")}])
     return _answer(request, exc.status_code, str(exc))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
-from fangkong.core.api_support import AreaCode, Page, Text, page_of, responses
+from fangkong.core.api_support import AreaCode, Page, Text, page_of, reject_unknown_query, responses
 
 from . import selectors
 from .codes import candidate_forms
@@ -80,6 +80,7 @@ def _with_counts(user, parent_code: str, areas: list[Area]) -> list[dict]:
 
 @router.get("", response=responses({200: AreaPage}), summary="Search areas by name in your subtree")
 def area_search(request, filters: Query[AreaSearch], page: Query[Page]):
+    reject_unknown_query(request, AreaSearch, Page)
     qs = selectors.area_list(user=request.user).select_related("parent").order_by("code")
     if filters.q.strip():
         qs = qs.filter(name__contains=filters.q.strip())

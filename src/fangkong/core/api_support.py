@@ -10,6 +10,7 @@ Accept-Language picks the language.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.security import HttpBearer
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from .models import ApiToken
 
@@ -35,12 +36,31 @@ def _plain_text(value: str) -> str:
     return value
 
 
+def _iso_date(value: Any) -> Any:
+    # pydantic would also read 0 or "1700000000" as a Unix time; a date is YYYY-MM-DD and nothing else.
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 # A string that is safe to store and to put in a query on both databases.
 Text = Annotated[str, AfterValidator(_plain_text)]
 # An area code: digits only (short national form, 12-digit form, or a local grid/building code).
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
 # A database id in a path or a body: positive and within a 64-bit integer.
 RecordId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+
+
+class Body(Schema):
+    """Base of every request body: a JSON object, nothing else (ninja's Schema would read a list as "no fields")."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_an_object(cls, data: Any) -> Any:
+        if not isinstance(data, dict) and not isinstance(data, Schema):
+            raise ValueError("the body must be a JSON object")
+        return data
 
 
 class FieldError(Schema):
@@ -79,7 +99,7 @@ def not_found(field: str | None) -> ApiError:
 
 
 # Status codes every operation may answer with (documented in the OpenAPI schema).
-ERROR_CODES = (401, 403, 404, 409, 422)
+ERROR_CODES = (400, 401, 403, 404, 409, 422)
 
 
 def responses(ok: dict[int, Any]) -> dict[int, Any]:
@@ -121,6 +141,14 @@ def page_of(qs: QuerySet, page: Page, render: Callable[[Any], Any] = lambda row:
     """One page of a queryset (LIMIT/OFFSET on the database) and the total count."""
     rows = qs[page.offset : page.offset + page.limit]
     return {"count": qs.count(), "limit": page.limit, "offset": page.offset, "items": [render(r) for r in rows]}
+
+
+def reject_unknown_query(request, *schemas: type[Schema]) -> None:
+    """A misspelt filter (?areacode=…) must not silently answer the whole list: name it and refuse."""
+    known = {name for schema in schemas for name in schema.model_fields}
+    for name in request.GET:
+        if name not in known:
+            raise invalid(name, _("unknown query parameter; expected one of: %(names)s") % {"names": ", ".join(sorted(known))})
 
 
 def error_field(loc: Iterable[Any]) -> str | None:

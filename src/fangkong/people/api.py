@@ -22,6 +22,8 @@ from ninja import Field, Query, Router, Schema, Status
 from fangkong.areas.codes import Level
 from fangkong.core.api_support import (
     AreaCode,
+    Body,
+    IsoDate,
     Page,
     RecordId,
     Text,
@@ -29,6 +31,7 @@ from fangkong.core.api_support import (
     invalid,
     not_found,
     page_of,
+    reject_unknown_query,
     responses,
 )
 from fangkong.core.ids import check_resident_id
@@ -73,13 +76,13 @@ class PersonPage(Schema):
     items: list[PersonOut]
 
 
-class PersonIn(Schema):
+class PersonIn(Body):
     name: Text = Field(max_length=100)
     area_code: AreaCode | None = Field(None, description="the village, grid or building; or give household_id")
     household_id: RecordId | None = None
     id_type: IdType = "resident_id"
     id_number: Text = Field("", max_length=40)
-    birth_date: dt.date | None = None
+    birth_date: IsoDate | None = None
     sex: Literal["", "M", "F", "U"] = ""
     phone: Text = Field("", max_length=30)
     relation: Text = Field("", max_length=20)
@@ -89,11 +92,11 @@ class PersonIn(Schema):
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
 
-class PersonPatch(Schema):
+class PersonPatch(Body):
     name: Text | None = Field(None, max_length=100)
     id_type: IdType | None = None
     id_number: Text | None = Field(None, max_length=40)
-    birth_date: dt.date | None = None
+    birth_date: IsoDate | None = None
     sex: Literal["", "M", "F", "U"] | None = None
     phone: Text | None = Field(None, max_length=30)
     relation: Text | None = Field(None, max_length=20)
@@ -107,8 +110,8 @@ class PersonFilter(Schema):
     area_code: AreaCode | None = Field(None, description="only under this node (short or 12-digit code)")
     name: Text | None = Field(None, max_length=100, description="name starts with")
     sex: Sex | None = None
-    born_from: dt.date | None = Field(None, description="birth date on or after")
-    born_to: dt.date | None = Field(None, description="birth date on or before")
+    born_from: IsoDate | None = Field(None, description="birth date on or after")
+    born_to: IsoDate | None = Field(None, description="birth date on or before")
     tag: Tag | None = None
     residence: Residence | None = None
     household_id: RecordId | None = None
@@ -119,7 +122,7 @@ class Reveal(Schema):
     reason: Text = Field("", max_length=200, description="why the full values are needed (required with unmask)")
 
 
-class DocumentQuery(Schema):
+class DocumentQuery(Body):
     id_type: IdType = "resident_id"
     id_number: Text = Field(min_length=1, max_length=40)
     unmask: bool = False
@@ -140,13 +143,13 @@ class HouseholdPage(Schema):
     items: list[HouseholdOut]
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(Body):
     area_code: AreaCode = Field(description="the village, grid or building the household belongs to")
     code: str = Field("", pattern=r"^([0-9]{13,32})?$", description="default: the next free code under the area")
     address: Text = Field("", max_length=200)
 
 
-class HouseholdPatch(Schema):
+class HouseholdPatch(Body):
     address: Text | None = Field(None, max_length=200)
 
 
@@ -230,6 +233,7 @@ def _household_or_404(user, pk: int) -> Household:
 
 @router.get("/households", response=responses({200: HouseholdPage}), summary="List households in your area")
 def household_list(request, filters: Query[HouseholdFilter], page: Query[Page]):
+    reject_unknown_query(request, HouseholdFilter, Page)
     qs = selectors.household_list(user=request.user)
     if filters.area_code:
         from fangkong.core.scoping import subtree_q
@@ -296,6 +300,7 @@ def person_search(request, payload: DocumentQuery):
 
 @router.get("/persons", response=responses({200: PersonPage}), summary="List persons in your area")
 def person_list(request, filters: Query[PersonFilter], page: Query[Page]):
+    reject_unknown_query(request, PersonFilter, Page)
     area_code = _resolve_area_filter(request.user, filters.area_code) if filters.area_code else None
     qs = selectors.person_list(user=request.user, area_code=area_code)
     if filters.name and filters.name.strip():
@@ -338,6 +343,7 @@ def person_create(request, payload: PersonIn):
 
 @router.get("/persons/{pk}", response=responses({200: PersonOut}), summary="One person (masked unless unmask=true)")
 def person_detail(request, reveal: Query[Reveal], pk: RecordId):
+    reject_unknown_query(request, Reveal)
     person = selectors.person_get(user=request.user, pk=pk)
     return _out(person, _revealed(request, person, reveal))
 
