@@ -213,3 +213,21 @@ def test_it_answers_in_the_callers_language_header_for_our_messages(people, user
     api = api_as(user_a)
     r = api.client.get(f"/api/v1/persons/{people['p_b'].pk}", HTTP_ACCEPT_LANGUAGE="en", **api.headers)
     assert r["Content-Language"] == "en"
+
+
+def test_it_rejects_a_body_that_is_not_an_object(people, user_a, api_as):
+    r = api_as(user_a).patch(f"/persons/{people['p_a'].pk}", [None, None])
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body"
+
+
+def test_it_rejects_a_misspelt_filter_instead_of_listing_everything(people, user_a, api_as):
+    r = api_as(user_a).get("/persons", areacode="411402")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "areacode"
+
+
+def test_it_rejects_a_birth_date_given_as_a_number(people, user_a, api_as):
+    r = api_as(user_a).get("/persons", born_to="0")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "born_to"

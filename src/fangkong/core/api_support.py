@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
@@ -58,7 +59,8 @@ class Body(Schema):
     @model_validator(mode="before")
     @classmethod
     def _must_be_an_object(cls, data: Any) -> Any:
-        if not isinstance(data, dict) and not isinstance(data, Schema):
+        obj = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps the input first
+        if not isinstance(obj, dict | Schema):
             raise ValueError("the body must be a JSON object")
         return data
 
