@@ -1,58 +1,96 @@
-"""The REST API root: /api/v1/, OpenAPI at /api/v1/openapi.json, bearer tokens."""
+"""The REST API root: /api/v1/, OpenAPI at /api/v1/openapi.json, bearer tokens.
+
+Every error is answered with the uniform body of core.api_support (never a 500 for
+bad input): the handlers below turn the domain's exceptions into it.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
 from django.http import Http404
-from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import HttpBearer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from fangkong.core.models import ApiToken
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request, token: str):
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True)
-            .first()
-        )
-        if row is None:
-            return None
-        now = timezone.now()
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
-
+from fangkong.core.api_support import ApiError, BearerToken, error_field
+from fangkong.people.services import PermissionDenied as WriteDenied
+from fangkong.people.validation import PersonInvalid
 
 api = NinjaAPI(
     title="Fangkong API",
     version="1",
-    description="Outbreak prevention-and-control platform. Every list is cut to the caller's area.",
+    description=(
+        "Outbreak prevention-and-control platform. Every list and every record is cut to the caller's "
+        "area: a record outside it answers 404. Errors have one shape: "
+        '`{"detail": ..., "errors": [{"field": ..., "reason": ...}]}`.'
+    ),
     auth=BearerToken(),
     urls_namespace="api",
 )
 
 
+def _answer(request, status: int, detail: str, errors: list[dict] | None = None):
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(ApiError)
+def api_error(request, exc: ApiError):
+    return _answer(request, exc.status, exc.detail, exc.errors)
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
-    errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "reason": e.get("msg", "")}
-        for e in exc.errors
-    ]
-    return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)
+    errors = [{"field": error_field(e.get("loc", ())), "reason": str(e.get("msg", ""))} for e in exc.errors]
+    return _answer(request, 422, _("invalid input"), errors)
+
+
+@api.exception_handler(PersonInvalid)
+def person_invalid(request, exc: PersonInvalid):
+    return _answer(request, 422, _("invalid input"), [{"field": k, "reason": str(v)} for k, v in exc.errors.items()])
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": "not found"}, status=404)
+    # The path parameter that named the record (pk, code), so the client knows what was not found.
+    kwargs = list(getattr(getattr(request, "resolver_match", None), "kwargs", {}) or {})
+    field = kwargs[-1] if kwargs else None
+    return _answer(request, 404, _("not found"), [{"field": field, "reason": _("no such record in your area")}])
 
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
-    return api.create_response(request, {"detail": "missing or invalid bearer token"}, status=401)
+    response = _answer(
+        request, 401, _("not signed in"),
+        [{"field": "Authorization", "reason": _("missing, revoked or invalid bearer token")}],
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(WriteDenied)
+def write_denied(request, exc):
+    role = request.user.get_role_display() if hasattr(request.user, "get_role_display") else ""
+    reason = _("your role (%(role)s) may read but not create or change records") % {"role": role}
+    return _answer(request, 403, _("forbidden"), [{"field": None, "reason": reason}])
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def permission_denied(request, exc):
+    return _answer(request, 403, _("forbidden"), [{"field": None, "reason": str(exc) or _("not allowed")}])
+
+
+@api.exception_handler(IntegrityError)
+def conflict(request, exc):
+    # A concurrent write won the race for a unique value (a document number, a household code).
+    return _answer(request, 409, _("conflict"), [{"field": None, "reason": _("the record conflicts with one saved meanwhile; retry")}])
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # ninja could not parse the body (not JSON, wrong encoding)
+        return _answer(request, 400, _("bad request"), [{"field": "body", "reason": _("the body is not valid JSON")}])
+    return _answer(request, exc.status_code, str(exc))
 
 
 def register_routers() -> None:

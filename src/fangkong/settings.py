@@ -135,6 +135,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Staff and admin roles must add a TOTP code to their password to reach /admin/.
+FANGKONG_REQUIRE_OTP = env_bool("FANGKONG_REQUIRE_OTP", not DEBUG)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"

@@ -29,7 +29,8 @@ def test_a_worker_registers_an_arrival_checks_in_and_sees_the_task_list(client, 
         "person_id": person.pk, "category": "risk_area_arrival", "origin_code": "110105", "origin_name": "北京市朝阳区",
         "arrived_on": today}, headers)
     assert created.status_code == 201, created.content
-    order = created.json()
+    assert created.json()["routed_to"] == "王网格"
+    order = created.json()["order"]
     assert order["measures"][0]["measure"] == "home_isolation"
     assert order["owner_name"] == "王网格"
     kinds = {t["kind"] for t in client.get("/api/v1/control/tasks/today", **headers).json()}
@@ -52,7 +53,7 @@ def test_an_arrival_in_the_future_gets_422_naming_the_field(client, person, user
 def test_orders_of_another_area_are_not_found(client, person, user_a, user_b, token_for):
     order = post(client, "/api/v1/control/arrivals", {
         "person_id": person.pk, "category": "risk_area_arrival", "origin_code": "110105", "origin_name": "北京市朝阳区",
-        "arrived_on": dt.date.today().isoformat()}, token_for(user_a)).json()
+        "arrived_on": dt.date.today().isoformat()}, token_for(user_a)).json()["order"]
     other = token_for(user_b)
     assert client.get(f"/api/v1/control/orders/{order['id']}", **other).status_code == 404
     assert post(client, f"/api/v1/control/orders/{order['id']}/checkins", {"temperature": 36.5}, other).status_code == 404

@@ -349,7 +349,8 @@ def test_the_api_refuses_a_file_of_another_type(media, tmp_path, client, user_a,
     with open(path, "rb") as fh:
         response = client.post("/api/v1/imports", {"file": fh}, **token_for(user_a))
     assert response.status_code == 422
-    assert ".pdf" in response.json()["detail"]
+    assert response.json()["errors"][0]["field"] == "file"
+    assert ".pdf" in response.json()["errors"][0]["reason"]
 
 
 def test_the_cli_imports_and_prints_counts_as_json(media, tmp_path, user_a, family, capsys):

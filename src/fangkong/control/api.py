@@ -1,12 +1,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.cache import cache
-from ninja import Field, File, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import StrictBool, StrictFloat, StrictInt
 
+from fangkong.core.api_support import (
+    Body,
+    ErrorOut,
+    IsoDate,
+    RecordId,
+    Text,
+    forbidden,
+    invalid,
+    reject_unknown_query,
+    responses,
+)
 from fangkong.core.clock import today
 from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
@@ -29,14 +41,14 @@ class RiskAreaOut(Schema):
     source: str
 
 
-class RiskAreaIn(Schema):
-    division_code: str = ""
-    region_name: str = ""
-    level: str
-    zone: str = ""
-    starts_on: dt.date
-    lifted_on: dt.date | None = None
-    source: str = ""
+class RiskAreaIn(Body):
+    division_code: Text = Field("", max_length=24)
+    region_name: Text = Field("", max_length=200)
+    level: str = Field(description="high, medium or low")
+    zone: str = Field("", description="sealed, controlled, prevention or empty")
+    starts_on: IsoDate
+    lifted_on: IsoDate | None = None
+    source: Text = Field("", max_length=200)
 
 
 class RiskLevelOut(Schema):
@@ -53,23 +65,32 @@ class ImportOut(Schema):
     errors: list[dict]
 
 
-@router.get("/", response=list[RiskAreaOut])
-def risk_area_list(request, on: dt.date | None = None):
+class OnDay(Schema):
+    on: IsoDate | None = Field(None, description="YYYY-MM-DD; default today")
+
+
+class LevelQuery(OnDay):
+    code: str = Field("", pattern=r"^[0-9]{0,18}$", description="division code, short or 12-digit")
+    name: Text = Field("", max_length=200, description="or the name of a place without a code")
+
+
+@router.get("/", response=responses({200: list[RiskAreaOut]}))
+def risk_area_list(request, query: Query[OnDay]):
     """Risk areas in force on a day (default today)."""
-    return list(selectors.risk_areas_in_force(on=on or today()))
+    reject_unknown_query(request, OnDay)
+    return list(selectors.risk_areas_in_force(on=query.on or today()))
 
 
-@router.get("/level", response=RiskLevelOut)
-def risk_level(request, code: str = "", name: str = "", on: dt.date | None = None):
+@router.get("/level", response=responses({200: RiskLevelOut}))
+def risk_level(request, query: Query[LevelQuery]):
     """What was the level of area X on date D: the highest level in force for the node or an ancestor."""
-    if not code and not name:
-        raise HttpError(422, "give code or name")
-    if code and not code.isdigit():
-        raise HttpError(422, "code: a division code has digits only")
-    return selectors.risk_level_on(on=on or today(), code=code, name=name).as_dict()
+    reject_unknown_query(request, LevelQuery)
+    if not query.code and not query.name:
+        raise invalid("code", "give code or name")
+    return selectors.risk_level_on(on=query.on or today(), code=query.code, name=query.name).as_dict()
 
 
-@router.post("/", response={201: RiskAreaOut})
+@router.post("/", response=responses({201: RiskAreaOut}))
 def risk_area_create(request, body: RiskAreaIn):
     from .risk_rows import parse_row
 
@@ -81,48 +102,43 @@ def risk_area_create(request, body: RiskAreaIn):
         })
         return Status(201, services.risk_area_set(user=request.user, row=row))
     except RowError as exc:
-        raise HttpError(422, f"{exc.column}: {exc.reason}") from exc
+        raise invalid(exc.column, exc.reason) from exc
     except services.NotAllowed as exc:
-        raise HttpError(403, str(exc)) from exc
+        raise forbidden(None, str(exc)) from exc
 
 
-@router.post("/import", response=ImportOut)
+@router.post("/import", response=responses({200: ImportOut}))
 def risk_area_import(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja's declaration style
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise HttpError(422, "file: not UTF-8 text") from exc
+        raise invalid("file", "not UTF-8 text") from exc
     try:
         return services.risk_areas_import(user=request.user, text=text).as_dict()
     except RowError as exc:
-        raise HttpError(422, f"{exc.column}: {exc.reason}") from exc
+        raise invalid(exc.column, exc.reason) from exc
     except services.NotAllowed as exc:
-        raise HttpError(403, str(exc)) from exc
+        raise forbidden(None, str(exc)) from exc
 
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict] = []
 
 
 def _invalid(exc: services.InvalidInput):
-    return Status(422, {"detail": "invalid input", "errors": [{"field": k, "reason": v} for k, v in exc.errors.items()]})
+    return Status(422, {"detail": "invalid input", "errors": [{"field": k, "reason": str(v)} for k, v in exc.errors.items()]})
 
 
-class ArrivalIn(Schema):
-    person_id: int = Field(description="the registered person arriving (register unknown people through /persons first)")
-    household_id: int | None = None
-    category: str = Field(description="inbound, risk_area_arrival or returnee")
-    origin_code: str = ""
-    origin_name: str
-    arrived_on: dt.date
-    route: str = ""
-    transport: str = "other"
-    transport_number: str = ""
-    negative_test_date: dt.date | None = None
-    released_from_centralized_isolation: bool = False
-    source: str = "manual"
+class ArrivalIn(Body):
+    person_id: RecordId = Field(description="the registered person arriving (register unknown people through /persons first)")
+    household_id: RecordId | None = None
+    category: Literal["inbound", "risk_area_arrival", "returnee"]
+    origin_code: str = Field("", pattern=r"^[0-9]{0,12}$")
+    origin_name: Text = Field(min_length=1, max_length=200)
+    arrived_on: IsoDate
+    route: Text = Field("", max_length=300)
+    transport: Literal["plane", "train", "car", "bus", "other"] = "other"
+    transport_number: Text = Field("", max_length=40)
+    negative_test_date: IsoDate | None = None
+    released_from_centralized_isolation: StrictBool = False
+    source: Literal["checkpoint", "self", "assist", "big_data", "import", "manual"] = "manual"
 
 
 class MeasureOut(Schema):
@@ -164,7 +180,14 @@ def _order_out(order) -> dict:
     }
 
 
-@control_router.post("/arrivals", response={201: OrderOut | dict, 422: ErrorOut})
+class ArrivalOut(Schema):
+    arrival_id: int
+    origin_risk: str | None
+    routed_to: str | None = Field(description="the responsible person the arrival was routed to")
+    order: OrderOut | None = Field(description="the control order, or null when the policy orders nothing")
+
+
+@control_router.post("/arrivals", response=responses({201: ArrivalOut}))
 def arrival_create(request, body: ArrivalIn):
     """Register an arrival: routed to the destination's grid worker and put under the plan in force."""
     person = person_get(user=request.user, pk=body.person_id)
@@ -175,29 +198,44 @@ def arrival_create(request, body: ArrivalIn):
     except services.InvalidInput as exc:
         return _invalid(exc)
     order = arrival.orders.first()
-    return Status(201, (_order_out(order) if order else {"arrival_id": arrival.pk, "order": None}))
+    return Status(201, {"arrival_id": arrival.pk, "origin_risk": arrival.origin_risk or None,
+                        "routed_to": arrival.routed_to.name if arrival.routed_to_id else None,
+                        "order": _order_out(order) if order else None})
 
 
-@control_router.get("/orders", response=list[OrderOut])
-def order_list(request, status: str = "open", limit: int = 100, offset: int = 0):
-    limit = max(1, min(limit, 500))
+class OrderQuery(Schema):
+    status: Literal["open", "ordered", "in_progress", "released", "escalated", "hospital", "cancelled"] = "open"
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+@control_router.get("/orders", response=responses({200: list[OrderOut]}))
+def order_list(request, query: Query[OrderQuery]):
+    reject_unknown_query(request, OrderQuery)
+    status, limit, offset = query.status, query.limit, query.offset
     qs = selectors.orders_for(user=request.user, status=status).prefetch_related("measures", "tests").order_by("-pk")
     return [_order_out(o) for o in qs[offset : offset + limit]]
 
 
-@control_router.get("/orders/{int:pk}", response=OrderOut)
-def order_detail(request, pk: int):
+@control_router.get("/orders/{pk}", response=responses({200: OrderOut}))
+def order_detail(request, pk: RecordId):
+    reject_unknown_query(request)
     return _order_out(selectors.order_get(user=request.user, pk=pk))
 
 
-class CheckInIn(Schema):
-    temperature: float
-    symptoms: list[str] = []
-    note: str = ""
+class CheckInIn(Body):
+    temperature: StrictFloat | StrictInt = Field(description="°C, 34 to 43")
+    symptoms: list[str] = Field([], max_length=10)
+    note: Text = Field("", max_length=200)
 
 
-@control_router.post("/orders/{int:pk}/checkins", response={201: dict, 422: ErrorOut})
-def checkin_create(request, pk: int, body: CheckInIn):
+class CheckInOut(Schema):
+    id: int
+    order_status: str
+
+
+@control_router.post("/orders/{pk}/checkins", response=responses({201: CheckInOut}))
+def checkin_create(request, pk: RecordId, body: CheckInIn):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
         checkin = services.checkin_record(by=request.user, order=order, temperature=body.temperature,
@@ -208,18 +246,18 @@ def checkin_create(request, pk: int, body: CheckInIn):
     return Status(201, {"id": checkin.pk, "order_status": order.status})
 
 
-class ResultIn(Schema):
-    positive: bool
+class ResultIn(Body):
+    positive: StrictBool
 
 
-@control_router.post("/tests/{int:pk}/result", response={200: ScheduledTestOut, 422: ErrorOut})
-def test_result(request, pk: int, body: ResultIn):
+@control_router.post("/tests/{pk}/result", response=responses({200: ScheduledTestOut}))
+def test_result(request, pk: RecordId, body: ResultIn):
     test = selectors.scheduled_test_get(user=request.user, pk=pk)
     return services.test_result_record(by=request.user, test=test, positive=body.positive)
 
 
-@control_router.post("/orders/{int:pk}/release", response={200: OrderOut, 422: ErrorOut})
-def order_release(request, pk: int):
+@control_router.post("/orders/{pk}/release", response=responses({200: OrderOut}))
+def order_release(request, pk: RecordId):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
         services.order_release(by=request.user, order=order)
@@ -237,9 +275,10 @@ class TaskOut(Schema):
     due_on: dt.date | None = None
 
 
-@control_router.get("/tasks/today", response=list[TaskOut])
+@control_router.get("/tasks/today", response=responses({200: list[TaskOut]}))
 def tasks_today(request):
     """The caller's list for today: visits, tests due, missing check-ins, missed tests, new arrivals."""
+    reject_unknown_query(request)
     day = selectors.worker_day(user=request.user, on=today())
     out = [{"kind": "visit", "person_id": o.person_id, "person_name": o.person.name, "order_id": o.pk} for o in day.visits]
     out += [{"kind": "test_due", "person_id": t.person_id, "person_name": t.person.name, "order_id": t.order_id,
@@ -264,20 +303,25 @@ class EscalationOut(Schema):
     raised_at: dt.datetime
 
 
-@control_router.get("/escalations", response=list[EscalationOut])
-def escalation_list(request, limit: int = 100):
-    return list(selectors.escalations_open(user=request.user)[: max(1, min(limit, 500))])
+class Limit(Schema):
+    limit: int = Field(100, ge=1, le=500)
 
 
-@control_router.post("/escalations/{int:pk}/resolve", response=EscalationOut)
-def escalation_resolve(request, pk: int):
+@control_router.get("/escalations", response=responses({200: list[EscalationOut]}))
+def escalation_list(request, query: Query[Limit]):
+    reject_unknown_query(request, Limit)
+    return list(selectors.escalations_open(user=request.user)[: query.limit])
+
+
+@control_router.post("/escalations/{pk}/resolve", response=responses({200: EscalationOut}))
+def escalation_resolve(request, pk: RecordId):
     return services.escalation_resolve(by=request.user, escalation=selectors.escalation_get(user=request.user, pk=pk))
 
 
-class VerifyIn(Schema):
-    token: str = Field("", max_length=64, description="the token in the person's QR code")
-    id_number: str = Field("", max_length=40, description="or a resident ID number typed at a checkpoint")
-    device: str = Field(min_length=1, max_length=64, description="the scanner's identifier, for rate limiting and the log")
+class VerifyIn(Body):
+    token: Text = Field("", max_length=64, description="the token in the person's QR code")
+    id_number: Text = Field("", max_length=40, description="or a resident ID number typed at a checkpoint")
+    device: Text = Field(min_length=1, max_length=64, description="the scanner's identifier, for rate limiting and the log")
 
 
 class VerifyOut(Schema):
@@ -289,7 +333,7 @@ class VerifyOut(Schema):
 VERIFY_PER_MINUTE = 120
 
 
-@control_router.post("/verify", response={200: VerifyOut, 404: ErrorOut, 429: ErrorOut})
+@control_router.post("/verify", response=responses({200: VerifyOut, 429: ErrorOut}))
 def verify(request, body: VerifyIn):
     """Health-code verification (验码): only the colour, a masked name and the time. Every call is logged."""
     key = f"verify:{body.device}:{int(dt.datetime.now(dt.UTC).timestamp() // 60)}"

@@ -1,18 +1,54 @@
+"""Households and persons in the REST API.
+
+Reads go through people.selectors (area-scoped), writes through people.services
+(scope and write role checked there). ID numbers and phones are masked unless the
+caller asks with ?unmask=true and a reason, and their role needs full values; every
+such read and every exact-document lookup is written to the access log. A document
+number is only ever sent in a POST body, never in a URL.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
+from django.db import connection, transaction
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
-from ninja import Field, Router, Schema
-from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.areas import selectors as area_selectors
+from fangkong.areas.codes import Level
+from fangkong.core.api_support import (
+    AreaCode,
+    Body,
+    IsoDate,
+    Page,
+    RecordId,
+    Text,
+    forbidden,
+    invalid,
+    not_found,
+    page_of,
+    reject_unknown_query,
+    responses,
+)
+from fangkong.core.ids import check_resident_id
 
 from . import selectors, services
-from .validation import PersonInvalid
+from .models import Household, Person
+from .validation import ID_TYPES
 
 router = Router(tags=["people"])
+
+IdType = Literal[tuple(sorted(ID_TYPES))]  # type: ignore[valid-type]
+Sex = Literal["M", "F", "U"]
+Residence = Literal["resident", "away", "temporary"]
+Tag = Annotated[str, Field(pattern=r"^[\w-]{1,40}$", description="a key-population tag, e.g. student, cold_chain")]
+
+
+# ---- schemas -------------------------------------------------------------------------------
 
 
 class PersonOut(Schema):
@@ -21,127 +57,76 @@ class PersonOut(Schema):
     area_code: str
     household_id: int | None
     id_type: str
-    id_number: str = Field(description="masked unless the caller's role needs the full value")
+    id_number: str = Field(description="masked (110101********123X) unless unmasked on request")
     birth_date: dt.date | None
     sex: str
-    phone: str
+    phone: str = Field(description="masked (138****5678) unless unmasked on request")
     relation: str
+    occupation: str
+    workplace: str
+    residence: str
     tags: list[str]
+    masked: bool = Field(description="false only when full values were shown (and logged)")
 
 
-class PersonIn(Schema):
-    name: str = Field(max_length=100)
-    area_code: str | None = None
-    household_id: int | None = None
-    id_type: str = "resident_id"
-    id_number: str = ""
-    birth_date: dt.date | None = None
-    sex: str = ""
-    phone: str = ""
-    relation: str = ""
-    occupation: str = ""
-    tags: list[str] = []
+class PersonPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PersonOut]
 
 
-class PersonPatch(Schema):
-    name: str | None = Field(None, max_length=100)
-    id_type: str | None = None
-    id_number: str | None = None
-    birth_date: dt.date | None = None
-    sex: str | None = None
-    phone: str | None = None
-    relation: str | None = None
-    occupation: str | None = None
-    tags: list[str] | None = None
+class PersonIn(Body):
+    name: Text = Field(max_length=100)
+    area_code: AreaCode | None = Field(None, description="the village, grid or building; or give household_id")
+    household_id: RecordId | None = None
+    id_type: IdType = "resident_id"
+    id_number: Text = Field("", max_length=40)
+    birth_date: IsoDate | None = None
+    sex: Literal["", "M", "F", "U"] = ""
+    phone: Text = Field("", max_length=30)
+    relation: Text = Field("", max_length=20)
+    occupation: Text = Field("", max_length=100)
+    workplace: Text = Field("", max_length=200)
+    residence: Residence = "resident"
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
 
 
-class DocumentQuery(Schema):
-    id_number: str = Field(min_length=1, max_length=40)
-    id_type: str = "resident_id"
+class PersonPatch(Body):
+    name: Text | None = Field(None, max_length=100)
+    id_type: IdType | None = None
+    id_number: Text | None = Field(None, max_length=40)
+    birth_date: IsoDate | None = None
+    sex: Literal["", "M", "F", "U"] | None = None
+    phone: Text | None = Field(None, max_length=30)
+    relation: Text | None = Field(None, max_length=20)
+    occupation: Text | None = Field(None, max_length=100)
+    workplace: Text | None = Field(None, max_length=200)
+    residence: Residence | None = None
+    tags: list[Tag] | None = Field(None, max_length=20)
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict] = []
+class PersonFilter(Schema):
+    area_code: AreaCode | None = Field(None, description="only under this node (short or 12-digit code)")
+    name: Text | None = Field(None, max_length=100, description="name starts with")
+    sex: Sex | None = None
+    born_from: IsoDate | None = Field(None, description="birth date on or after")
+    born_to: IsoDate | None = Field(None, description="birth date on or before")
+    tag: Tag | None = None
+    residence: Residence | None = None
+    household_id: RecordId | None = None
 
 
-def _out(person, *, full: dict | None = None) -> dict:
-    return {
-        "id": person.pk,
-        "name": person.name,
-        "area_code": person.area_code,
-        "household_id": person.household_id,
-        "id_type": person.id_type,
-        "id_number": (full or {}).get("id_number", person.id_number_masked),
-        "birth_date": person.birth_date,
-        "sex": person.sex,
-        "phone": (full or {}).get("phone", person.phone_masked),
-        "relation": person.relation,
-        "tags": person.tags,
-    }
+class Reveal(Schema):
+    unmask: bool = Field(False, description="show full ID number and phone (roles that need them; logged)")
+    reason: Text = Field("", max_length=200, description="why the full values are needed (required with unmask)")
 
 
-def _invalid(exc: PersonInvalid):
-    raise HttpError(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-
-
-@router.get("/persons", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
-def person_list(request, area_code: str | None = None, name: str | None = None):
-    qs = selectors.person_list(user=request.user, area_code=area_code).order_by("area_code", "id")
-    if name:
-        qs = qs.filter(name=name)
-    return [_out(p) for p in qs]
-
-
-@router.get("/persons/{int:pk}", response=PersonOut)
-def person_detail(request, pk: int, unmask: bool = False, reason: str = ""):
-    person = selectors.person_get(user=request.user, pk=pk)
-    full = selectors.reveal(user=request.user, person=person, reason=reason, request=request) if unmask else None
-    return _out(person, full=full)
-
-
-@router.post("/persons/search", response={200: PersonOut, 404: ErrorOut})
-def person_search(request, body: DocumentQuery):
-    """Exact lookup by document number. A POST, so the number never appears in a URL or a server log."""
-    person = selectors.person_by_document(user=request.user, number=body.id_number, id_type=body.id_type, request=request)
-    if person is None:
-        return 404, {"detail": "not found"}
-    return _out(person)
-
-
-@router.post("/persons", response={201: PersonOut, 422: ErrorOut})
-def person_create(request, body: PersonIn):
-    household = selectors.household_get(user=request.user, pk=body.household_id) if body.household_id else None
-    area = None
-    if household is None:
-        if not body.area_code:
-            return 422, {"detail": "invalid input", "errors": [{"field": "area_code", "reason": "area_code or household_id is required"}]}
-        area = area_selectors.area_get(user=request.user, code=body.area_code)
-    try:
-        person = services.person_create(
-            user=request.user, area=area, household=household, name=body.name, id_type=body.id_type,
-            id_number=body.id_number, birth_date=body.birth_date, sex=body.sex, phone=body.phone,
-            relation=body.relation, occupation=body.occupation, tags=body.tags,
-        )
-    except PersonInvalid as exc:
-        return 422, {"detail": "invalid input", "errors": [{"field": k, "reason": v} for k, v in exc.errors.items()]}
-    except services.PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    return 201, _out(person)
-
-
-@router.patch("/persons/{int:pk}", response={200: PersonOut, 422: ErrorOut})
-def person_update(request, pk: int, body: PersonPatch):
-    person = selectors.person_get(user=request.user, pk=pk)
-    changes = body.dict(exclude_unset=True)
-    try:
-        person = services.person_update(user=request.user, person=person, **changes)
-    except PersonInvalid as exc:
-        return 422, {"detail": "invalid input", "errors": [{"field": k, "reason": v} for k, v in exc.errors.items()]}
-    except services.PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    return _out(person)
+class DocumentQuery(Body):
+    id_type: IdType = "resident_id"
+    id_number: Text = Field(min_length=1, max_length=40)
+    unmask: bool = False
+    reason: Text = Field("", max_length=200)
 
 
 class HouseholdOut(Schema):
@@ -151,26 +136,226 @@ class HouseholdOut(Schema):
     address: str
 
 
-@router.get("/households", response=list[HouseholdOut])
-@paginate(LimitOffsetPagination)
-def household_list(request, area_code: str | None = None):
+class HouseholdPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[HouseholdOut]
+
+
+class HouseholdIn(Body):
+    area_code: AreaCode = Field(description="the village, grid or building the household belongs to")
+    code: str = Field("", pattern=r"^([0-9]{13,32})?$", description="default: the next free code under the area")
+    address: Text = Field("", max_length=200)
+
+
+class HouseholdPatch(Body):
+    address: Text | None = Field(None, max_length=200)
+
+
+class HouseholdFilter(Schema):
+    area_code: AreaCode | None = Field(None, description="only under this node (short or 12-digit code)")
+    code: str | None = Field(None, pattern=r"^[0-9]{1,32}$", description="household code starts with")
+    address: Text | None = Field(None, max_length=200, description="part of the address")
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def _out(person: Person, full: dict | None = None) -> dict:
+    shown = full or {}
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "area_code": person.area_code,
+        "household_id": person.household_id,
+        "id_type": person.id_type,
+        "id_number": shown.get("id_number", person.id_number_masked),
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "phone": shown.get("phone", person.phone_masked),
+        "relation": person.relation,
+        "occupation": person.occupation,
+        "workplace": person.workplace,
+        "residence": person.residence,
+        "tags": list(person.tags or []),
+        "masked": full is None,
+    }
+
+
+def _revealed(request, person: Person, reveal: Reveal | DocumentQuery) -> dict | None:
+    """Full values when asked for, by a role that needs them, with a reason; None means masked."""
+    if not reveal.unmask:
+        return None
+    if not request.user.sees_unmasked:
+        raise forbidden("unmask", _("your role sees ID numbers and phones masked only"))
+    if not reveal.reason.strip():
+        raise invalid("reason", _("say why you need the full values; the reason is written to the access log"))
+    return selectors.reveal(user=request.user, person=person, reason=reveal.reason.strip(), request=request)
+
+
+def _resolve_area_filter(user, code: str) -> str:
+    """A filter code in either form, as the stored short code (an unknown code filters to nothing)."""
+    if len(code) != 12:
+        return code
+    from fangkong.areas.api import area_by_any_code
+
+    try:
+        return area_by_any_code(user=user, code=code).code
+    except Http404:  # nothing of the caller's lies there: the filter then matches nothing
+        return code
+
+
+def _with_tag(qs: QuerySet[Person], tag: str) -> QuerySet[Person]:
+    if connection.vendor == "postgresql":
+        return qs.filter(tags__contains=[tag])
+    # SQLite has no JSON containment: test the array's elements.
+    sql = "EXISTS (SELECT 1 FROM json_each(people_person.tags) WHERE json_each.value = %s)"
+    return qs.alias(has_tag=RawSQL(sql, [tag], output_field=BooleanField())).filter(has_tag=True)  # noqa: S611
+
+
+def _area_for_records(user, code: str):
+    from fangkong.areas.api import area_by_any_code
+
+    area = area_by_any_code(user=user, code=code)
+    if area.level < Level.VILLAGE:
+        raise invalid("area_code", _("households and persons belong to a village, grid or building, not a %(level)s")
+                      % {"level": area.level_name})
+    return area
+
+
+def _household_or_404(user, pk: int) -> Household:
+    return selectors.household_get(user=user, pk=pk)
+
+
+# ---- households -----------------------------------------------------------------------------
+
+
+@router.get("/households", response=responses({200: HouseholdPage}), summary="List households in your area")
+def household_list(request, filters: Query[HouseholdFilter], page: Query[Page]):
+    reject_unknown_query(request, HouseholdFilter, Page)
     qs = selectors.household_list(user=request.user)
-    if area_code:
+    if filters.area_code:
         from fangkong.core.scoping import subtree_q
 
-        qs = qs.filter(subtree_q(area_code))
-    return qs.order_by("code")
+        qs = qs.filter(subtree_q(_resolve_area_filter(request.user, filters.area_code)))
+    if filters.code:
+        qs = qs.filter(code__startswith=filters.code)
+    if filters.address and filters.address.strip():
+        qs = qs.filter(address__contains=filters.address.strip())
+    return page_of(qs.order_by("code"), page)
 
 
-@router.get("/households/{int:pk}", response=HouseholdOut)
-def household_detail(request, pk: int):
-    return selectors.household_get(user=request.user, pk=pk)
+@router.post("/households", response=responses({201: HouseholdOut}), summary="Register a household")
+def household_create(request, payload: HouseholdIn):
+    area = _area_for_records(request.user, payload.area_code)
+    if payload.code and Household.objects.filter(code=payload.code).exists():
+        raise invalid("code", _("a household with this code exists already"))
+    household = services.household_create(
+        user=request.user, area=area, code=payload.code, address=" ".join(payload.address.split())
+    )
+    return Status(201, household)
 
 
-@router.get("/households/{int:pk}/members", response=list[PersonOut])
-def household_members(request, pk: int):
-    household = selectors.household_get(user=request.user, pk=pk)
-    return [_out(p) for p in selectors.person_list(user=request.user).filter(household=household)]
+@router.get("/households/{pk}", response=responses({200: HouseholdOut}), summary="One household")
+def household_detail(request, pk: RecordId):
+    return _household_or_404(request.user, pk)
 
 
-__all__ = ["router", "Http404"]
+@router.patch("/households/{pk}", response=responses({200: HouseholdOut}), summary="Change a household")
+def household_update(request, payload: HouseholdPatch, pk: RecordId):
+    household = _household_or_404(request.user, pk)
+    return services.household_update(user=request.user, household=household, address=payload.address)
+
+
+@router.get("/households/{pk}/members", response=responses({200: list[PersonOut]}), summary="Members of a household")
+def household_members(request, pk: RecordId):
+    household = _household_or_404(request.user, pk)
+    members = selectors.person_list(user=request.user).filter(household=household).order_by("id")[:500]
+    return [_out(p) for p in members]
+
+
+# ---- persons --------------------------------------------------------------------------------
+# /persons/search is declared before /persons/{pk} so that the literal path wins.
+
+
+@router.post(
+    "/persons/search", response=responses({200: PersonOut}),
+    summary="Find a person by exact document number (POST: the number never appears in a URL)",
+)
+def person_search(request, payload: DocumentQuery):
+    number = payload.id_number.strip()
+    if payload.id_type == "resident_id":
+        checked = check_resident_id(number)
+        if not checked.valid:
+            raise invalid("id_number", _("invalid ID number: %(reason)s") % {"reason": checked.reason})
+        number = checked.normalized
+    else:
+        number = number.upper().replace(" ", "")
+    person = selectors.person_by_document(user=request.user, number=number, id_type=payload.id_type, request=request)
+    if person is None:
+        raise not_found("id_number")
+    return _out(person, _revealed(request, person, payload))
+
+
+@router.get("/persons", response=responses({200: PersonPage}), summary="List persons in your area")
+def person_list(request, filters: Query[PersonFilter], page: Query[Page]):
+    reject_unknown_query(request, PersonFilter, Page)
+    area_code = _resolve_area_filter(request.user, filters.area_code) if filters.area_code else None
+    qs = selectors.person_list(user=request.user, area_code=area_code)
+    if filters.name and filters.name.strip():
+        qs = qs.filter(name__startswith=filters.name.strip())
+    if filters.sex:
+        qs = qs.filter(sex=filters.sex)
+    if filters.born_from:
+        qs = qs.filter(birth_date__gte=filters.born_from)
+    if filters.born_to:
+        qs = qs.filter(birth_date__lte=filters.born_to)
+    if filters.residence:
+        qs = qs.filter(residence=filters.residence)
+    if filters.household_id:
+        qs = qs.filter(household_id=filters.household_id)
+    if filters.tag:
+        qs = _with_tag(qs, filters.tag)
+    return page_of(qs.order_by("area_code", "id"), page, _out)
+
+
+@router.post("/persons", response=responses({201: PersonOut}), summary="Register a person")
+def person_create(request, payload: PersonIn):
+    household = _household_or_404(request.user, payload.household_id) if payload.household_id else None
+    area = None
+    if household is None:
+        if not payload.area_code:
+            raise invalid("area_code", _("give area_code or household_id"))
+        area = _area_for_records(request.user, payload.area_code)
+    with transaction.atomic():
+        person = services.person_create(
+            user=request.user, area=area, household=household, name=payload.name, id_type=payload.id_type,
+            id_number=payload.id_number, birth_date=payload.birth_date, sex=payload.sex, phone=payload.phone,
+            relation=payload.relation.strip(), occupation=payload.occupation.strip(), tags=payload.tags,
+        )
+        if payload.workplace.strip() or payload.residence != Person.Residence.RESIDENT:
+            person = services.person_update(
+                user=request.user, person=person, workplace=payload.workplace.strip(), residence=payload.residence
+            )
+    return Status(201, _out(person))
+
+
+@router.get("/persons/{pk}", response=responses({200: PersonOut}), summary="One person (masked unless unmask=true)")
+def person_detail(request, reveal: Query[Reveal], pk: RecordId):
+    reject_unknown_query(request, Reveal)
+    person = selectors.person_get(user=request.user, pk=pk)
+    return _out(person, _revealed(request, person, reveal))
+
+
+@router.patch("/persons/{pk}", response=responses({200: PersonOut}), summary="Change a person")
+def person_update(request, payload: PersonPatch, pk: RecordId):
+    person = selectors.person_get(user=request.user, pk=pk)
+    changes = payload.dict(exclude_unset=True)
+    # null means "leave as is", except for the birth date, which may be cleared.
+    changes = {k: v for k, v in changes.items() if v is not None or k == "birth_date"}
+    for key in ("relation", "occupation", "workplace"):
+        if key in changes:
+            changes[key] = changes[key].strip()
+    person = services.person_update(user=request.user, person=person, **changes)
+    return _out(person)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import translation
-from ninja import File, Router, Schema
-from ninja.errors import HttpError
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fangkong.core.api_support import RecordId, invalid, reject_unknown_query, responses
 from fangkong.core.scoping import get_scoped_or_404, scope
 
 from . import importing
@@ -41,10 +41,6 @@ class BatchOut(Schema):
     rejects: list[RejectOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _out(batch: ImportBatch) -> dict:
     return {
         **{k: getattr(batch, k) for k in (
@@ -58,24 +54,28 @@ def _out(batch: ImportBatch) -> dict:
     }
 
 
-@router.post("", response={202: BatchOut, 422: ErrorOut})
+@router.post("", response=responses({202: BatchOut}))
 def import_upload(request, file: File[UploadedFile]):
     """Upload an .xlsx or .csv in the template's layout; the import runs in the background. Poll the batch."""
     try:
         batch = importing.batch_submit(user=request.user, upload=file, language=translation.get_language() or "")
     except importing.ImportFileError as exc:
-        return 422, {"detail": str(exc)}
-    return 202, _out(batch)
+        raise invalid("file", str(exc)) from exc
+    return Status(202, _out(batch))
 
 
-@router.get("", response=list[BatchOut])
-def import_list(request, limit: int = 20):
-    if not 1 <= limit <= 100:
-        raise HttpError(422, "limit must be between 1 and 100")
-    return [_out(b) for b in scope(ImportBatch.objects.all(), request.user).order_by("-created_at")[:limit]]
+class BatchQuery(Schema):
+    limit: int = Field(20, ge=1, le=100)
 
 
-@router.get("/{int:pk}", response=BatchOut)
-def import_status(request, pk: int):
+@router.get("", response=responses({200: list[BatchOut]}))
+def import_list(request, query: Query[BatchQuery]):
+    reject_unknown_query(request, BatchQuery)
+    return [_out(b) for b in scope(ImportBatch.objects.all(), request.user).order_by("-created_at")[: query.limit]]
+
+
+@router.get("/{pk}", response=responses({200: BatchOut}))
+def import_status(request, pk: RecordId):
     """A batch's status and counts, with its first rejected rows (row, column, reason)."""
+    reject_unknown_query(request)
     return _out(get_scoped_or_404(ImportBatch.objects.all(), request.user, pk=pk))

@@ -228,3 +228,15 @@ def person_merge(*, user, keep: Person, drop: Person, candidate=None, reason: st
             candidate.decided_at = timezone.now()
             candidate.save(update_fields=["status", "decided_by", "decided_at"])
     return keep
+
+
+# --- household update (added for the API) ---
+
+
+def household_update(*, user, household: Household, address: str | None = None) -> Household:
+    _require_writer(user, household.area_code)
+    with transaction.atomic():
+        if address is not None:
+            household.address = " ".join(address.split())
+        household.save()
+    return household

@@ -1,0 +1,168 @@
+"""What every ninja router of the API shares: bearer tokens, one error body, safe input types, paging.
+
+Every 4xx answer has the same shape, so a client can show the reason next to the field:
+
+    {"detail": "invalid input", "errors": [{"field": "id_number", "reason": "..."}]}
+
+Messages that are ours go through gettext (English msgids), so the caller's
+Accept-Language picks the language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from ninja.security import HttpBearer
+from pydantic import AfterValidator, BeforeValidator, model_validator
+
+from .models import ApiToken
+
+# Control characters (NUL breaks PostgreSQL text, the rest have no business in a name
+# or an address) and lone surrogates (cannot be stored as UTF-8).
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MAX_BIGINT = 2**63 - 1
+
+
+def _plain_text(value: str) -> str:
+    if _FORBIDDEN.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic would also read 0 or "1700000000" as a Unix time; a date is YYYY-MM-DD and nothing else.
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+# A string that is safe to store and to put in a query on both databases.
+Text = Annotated[str, AfterValidator(_plain_text)]
+# An area code: digits only (short national form, 12-digit form, or a local grid/building code).
+AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
+# A database id in a path or a body: positive and within a 64-bit integer.
+RecordId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+
+
+class Body(Schema):
+    """Base of every request body: a JSON object, nothing else (ninja's Schema would read a list as "no fields")."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _must_be_an_object(cls, data: Any) -> Any:
+        obj = data._obj if isinstance(data, DjangoGetter) else data  # ninja wraps the input first
+        if not isinstance(obj, dict | Schema):
+            raise ValueError("the body must be a JSON object")
+        return data
+
+
+class FieldError(Schema):
+    field: str | None = Field(description="the input field at fault (dotted path), or null")
+    reason: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+class ApiError(Exception):
+    """An answer other than success, with the uniform body."""
+
+    def __init__(self, status: int, detail: str, errors: Iterable[tuple[str | None, str]] = ()):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = [{"field": f, "reason": r} for f, r in errors]
+
+    def body(self) -> dict:
+        return {"detail": self.detail, "errors": self.errors}
+
+
+def invalid(field: str, reason: str) -> ApiError:
+    return ApiError(422, _("invalid input"), [(field, reason)])
+
+
+def forbidden(field: str | None, reason: str) -> ApiError:
+    return ApiError(403, _("forbidden"), [(field, reason)])
+
+
+def not_found(field: str | None) -> ApiError:
+    return ApiError(404, _("not found"), [(field, _("no such record in your area"))])
+
+
+# Status codes every operation may answer with (documented in the OpenAPI schema).
+ERROR_CODES = (400, 401, 403, 404, 409, 422)
+
+
+def responses(ok: dict[int, Any]) -> dict[int, Any]:
+    """A ninja `response=` mapping: the success code(s) plus the uniform error body for every error code."""
+    out: dict[int, Any] = dict(ok)
+    for code in ERROR_CODES:
+        out.setdefault(code, ErrorOut)
+    return out
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer fk_…`; only the token's SHA-256 is stored."""
+
+    def authenticate(self, request, token: str):
+        if not token or len(token) > 200:
+            return None
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        now = timezone.now()
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+class Page(Schema):
+    """Paging query parameters shared by every list."""
+
+    limit: int = Field(50, ge=1, le=500, description="rows per page (at most 500)")
+    offset: int = Field(0, ge=0, le=10_000_000, description="rows to skip")
+
+
+def page_of(qs: QuerySet, page: Page, render: Callable[[Any], Any] = lambda row: row) -> dict:
+    """One page of a queryset (LIMIT/OFFSET on the database) and the total count."""
+    rows = qs[page.offset : page.offset + page.limit]
+    return {"count": qs.count(), "limit": page.limit, "offset": page.offset, "items": [render(r) for r in rows]}
+
+
+def reject_unknown_query(request, *schemas: type[Schema]) -> None:
+    """A misspelt filter (?areacode=…) must not silently answer the whole list: name it and refuse."""
+    known = {name for schema in schemas for name in schema.model_fields}
+    for name in request.GET:
+        if name not in known:
+            raise invalid(name, _("unknown query parameter; expected one of: %(names)s") % {"names": ", ".join(sorted(known))})
+
+
+def error_field(loc: Iterable[Any]) -> str | None:
+    """A pydantic/ninja error location ("body", "body", "tags", 0) as the field a client sent: "tags.0".
+
+    ninja prefixes the source ("body", "query", "path") and, for a body or a grouped
+    query schema, the parameter's own name; neither is something the client typed.
+    """
+    parts = [str(p) for p in loc]
+    if not parts:
+        return None
+    source, rest = parts[0], parts[1:]
+    if source in {"body", "query"} and len(rest) >= 2 and rest[0] in {"body", "filters", "page", "payload"} or source == "body" and rest and rest[0] in {"body", "payload"}:
+        rest = rest[1:]
+    return ".".join(rest) or source

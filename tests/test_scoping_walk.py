@@ -1,0 +1,283 @@
+"""The scoping walk: every URL of the project, requested by a user of ANOTHER area.
+
+The walk takes every URL pattern from Django's resolver (recursively, the ninja API's
+routes included) and, acting as a grid worker of county A, requests each one:
+
+- a route that takes an object (URL kwargs) gets the kwargs of a sample object that
+  lives in county B, and must answer 404 for every method it serves; the same request
+  by county B's own user must NOT answer 404, so a broken sample cannot pass silently;
+- a route without kwargs (a list, a search, a form) must not show anything of county B
+  (its names and codes) and must not answer 5xx.
+
+EVERY ROUTE NEEDS AN ENTRY IN `SAMPLES`, keyed by its URL name ("namespace:name"): the
+test fails for a route without one, so a new page or endpoint cannot ship unscoped.
+Adding a route is one line:
+
+    "people:import_detail": obj(lambda w: {"pk": w.make_import_batch().pk}),   # object route
+    "areas:board": obj(lambda w: {"code": w.grid.code}),                        # object by code
+    "people:import_list": listing(),                                            # list route
+    "api:team_create": listing(body=lambda w: {"area_code": w.county.code}, expect=404),
+
+`w` is the World of county B (see below): its tree nodes, a household, a person, a
+responsible person, and its user. A lambda may create what its route needs in county B
+(`w.tree`, `w.user`); make the object's name or code contain `MARK` when the route lists it.
+For API routes the methods come from the operation itself; for views give `methods=`.
+A route that can show nothing of any area may be skipped with `skip("reason")` (the
+reason is the review).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from fangkong.api import api
+from fangkong.areas.models import Responsible
+from fangkong.core.models import ApiToken
+from fangkong.people import services
+from tests.conftest import make_id_number, make_user
+
+MARK = "越界标记"  # appears in the names of county B's sample objects
+ID_B = make_id_number("411403", "19800101", "555")
+
+
+@dataclass
+class World:
+    """What county B holds: the objects the walk points user A at."""
+
+    tree: dict
+    user: object
+    household: object = None
+    person: object = None
+    responsible: object = None
+
+    @property
+    def county(self):
+        return self.tree["county_b"]
+
+    @property
+    def grid(self):
+        return self.tree["grid_b"]
+
+    def markers(self) -> list[str]:
+        return [MARK, self.county.name, self.household.code, ID_B, ID_B[-6:]]
+
+
+@dataclass
+class Sample:
+    kind: str  # "object", "list" or "skip"
+    kwargs: Callable[[World], dict] | None = None
+    methods: tuple[str, ...] | None = None  # views only; API routes use their operation's methods
+    body: Callable[[World], dict] | None = None
+    expect: int | None = None  # lists: the status the other area's user must get (e.g. 404 for a create in B)
+    control: bool = False  # lists: county B's own user must see a marker (proves the check can fail)
+    reason: str = ""
+
+
+def obj(kwargs: Callable[[World], dict], *, methods: tuple[str, ...] | None = None, body=None) -> Sample:
+    return Sample("object", kwargs=kwargs, methods=methods, body=body)
+
+
+def listing(*, methods: tuple[str, ...] | None = None, body=None, expect: int | None = None, control=False) -> Sample:
+    return Sample("list", methods=methods, body=body, expect=expect, control=control)
+
+
+def skip(reason: str) -> Sample:
+    return Sample("skip", reason=reason)
+
+
+# Whole namespaces left out of the walk, each with its reason.
+EXCLUDED_NAMESPACES = {
+    "admin": "Django admin: staff of the city command only (is_staff + TOTP), not area-scoped by design; "
+    "it holds users, tokens and the access log, no person records",
+}
+
+SAMPLES: dict[str, Sample] = {
+    # --- web pages ---
+    "login": listing(),
+    "logout": listing(methods=("POST",)),
+    "set_language": listing(methods=("POST",)),
+    "web:home": listing(),
+    "web:healthz": listing(),
+    "areas:tree": listing(),
+    "areas:detail": obj(lambda w: {"code": w.county.code}),
+    "people:list": listing(control=True),
+    "people:detail": obj(lambda w: {"pk": w.person.pk}, methods=("GET", "POST"), body=lambda w: {"reveal": "1", "reason": "x"}),
+    "people:household": obj(lambda w: {"pk": w.household.pk}),
+    # --- API ---
+    "api:api-root": listing(),
+    "api:openapi-json": listing(),
+    "api:openapi-view": listing(),
+    "api:area_search": listing(control=True),
+    "api:area_detail": obj(lambda w: {"code": w.county.code}),
+    "api:area_children": obj(lambda w: {"code": w.county.code}),
+    "api:area_responsibles": obj(lambda w: {"code": w.grid.code}),
+    "api:household_list": listing(control=True),
+    "api:household_create": listing(body=lambda w: {"area_code": w.grid.code}, expect=404),
+    "api:household_detail": obj(lambda w: {"pk": w.household.pk}),
+    "api:household_update": obj(lambda w: {"pk": w.household.pk}, body=lambda w: {"address": "x"}),
+    "api:household_members": obj(lambda w: {"pk": w.household.pk}),
+    "api:person_search": listing(body=lambda w: {"id_number": ID_B}, expect=404),
+    "api:person_list": listing(control=True),
+    "api:person_create": listing(body=lambda w: {"name": "x", "area_code": w.grid.code, "id_type": "none"}, expect=404),
+    "api:person_detail": obj(lambda w: {"pk": w.person.pk}),
+    "api:person_update": obj(lambda w: {"pk": w.person.pk}, body=lambda w: {"relation": "x"}),
+}
+
+
+@dataclass
+class Route:
+    name: str
+    route: str
+    namespace: str
+    has_kwargs: bool
+    methods: tuple[str, ...] = field(default=())
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace) if x)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            name = ":".join(x for x in (namespace, p.name) if x) if p.name else route
+            has_kwargs = bool(re.search(r"<[^>]+>|\(\?P<", route))
+            yield Route(name, route, namespace, has_kwargs)
+
+
+def _api_methods() -> dict[str, tuple[str, ...]]:
+    methods = {}
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for op in path_view.operations:
+                name = getattr(op, "url_name", "") or api.get_operation_url_name(op, router=bound.template)
+                methods[f"api:{name}"] = tuple(op.methods)
+    return methods
+
+
+def all_routes() -> list[Route]:
+    routes, api_methods = [], _api_methods()
+    for r in _walk(get_resolver().url_patterns):
+        if r.namespace.split(":")[0] in EXCLUDED_NAMESPACES:
+            continue
+        r.methods = api_methods.get(r.name, ())
+        routes.append(r)
+    return routes
+
+
+@pytest.fixture
+def world(tree, city_user) -> World:
+    w = World(tree=tree, user=make_user("bert", tree["county_b"].code, "grid_worker"))
+    w.household = services.household_create(user=city_user, area=w.grid, address=f"{MARK}路1号")
+    w.person = services.person_create(
+        user=city_user, household=w.household, name=f"{MARK}人", id_number=ID_B, phone="13600001234"
+    )
+    w.responsible = Responsible.objects.create(
+        area=w.grid, area_code=w.grid.code, tier="grid_worker", name=f"{MARK}员", phone="13700002222"
+    )
+    return w
+
+
+def _client_for(user, route: Route) -> tuple[Client, dict]:
+    client = Client()
+    if route.namespace == "api":
+        _, token = ApiToken.issue(user)
+        return client, {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.force_login(user)
+    return client, {}
+
+
+def _request(user, route: Route, sample: Sample, w: World, method: str, kwargs: dict | None):
+    client, headers = _client_for(user, route)
+    url = reverse(route.name, kwargs=kwargs) if kwargs else reverse(route.name)
+    body = sample.body(w) if sample.body else {}
+    if route.namespace == "api":
+        if method == "GET":
+            return client.get(url, **headers)
+        return client.generic(method, url, json.dumps(body), content_type="application/json", **headers)
+    if method == "GET":
+        return client.get(url)
+    return client.generic(method, url, "&".join(f"{k}={v}" for k, v in body.items()),
+                          content_type="application/x-www-form-urlencoded")
+
+
+def _text(response) -> str:
+    """The body as a reader sees it: JSON re-serialised without \\u escapes, so Chinese markers match."""
+    raw = response.content.decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        try:
+            return json.dumps(json.loads(raw), ensure_ascii=False)
+        except ValueError:
+            return raw
+    return raw
+
+
+def _methods(route: Route, sample: Sample) -> tuple[str, ...]:
+    return route.methods or sample.methods or ("GET",)
+
+
+def test_every_route_has_a_sample_entry():
+    missing = [r.name for r in all_routes() if r.name not in SAMPLES]
+    assert not missing, (
+        "routes without an entry in tests/test_scoping_walk.py SAMPLES (add one line each; see the docstring): "
+        + ", ".join(missing)
+    )
+
+
+def test_routes_with_kwargs_are_walked_as_objects():
+    wrong = [r.name for r in all_routes() if r.name in SAMPLES and SAMPLES[r.name].kind == "list" and r.has_kwargs]
+    wrong += [r.name for r in all_routes() if r.name in SAMPLES and SAMPLES[r.name].kind == "object" and not r.has_kwargs]
+    assert not wrong, f"an object route needs obj(...), a route without kwargs listing(...): {wrong}"
+
+
+def test_no_sample_names_a_route_that_is_gone():
+    names = {r.name for r in all_routes()}
+    assert not set(SAMPLES) - names, f"SAMPLES has entries for routes that no longer exist: {set(SAMPLES) - names}"
+
+
+def test_a_user_of_another_area_gets_404_for_every_object_route(world, user_a):
+    failures = []
+    for route in all_routes():
+        sample = SAMPLES.get(route.name)
+        if sample is None or sample.kind != "object":
+            continue
+        kwargs = sample.kwargs(world)
+        owner = _request(world.user, route, sample, world, "GET", kwargs) if "GET" in _methods(route, sample) else None
+        if owner is not None and owner.status_code == 404:
+            failures.append(f"{route.name}: the sample is not visible to its own area's user either (broken sample)")
+        for method in _methods(route, sample):
+            r = _request(user_a, route, sample, world, method, kwargs)
+            if r.status_code != 404:
+                failures.append(f"{method} {route.name} {kwargs}: {r.status_code}, expected 404")
+    assert not failures, "\n".join(failures)
+
+
+def test_list_routes_show_nothing_of_another_area(world, user_a):
+    failures = []
+    markers = world.markers()
+    for route in all_routes():
+        sample = SAMPLES.get(route.name)
+        if sample is None or sample.kind != "list":
+            continue
+        for method in _methods(route, sample):
+            r = _request(user_a, route, sample, world, method, None)
+            text = _text(r)
+            if r.status_code >= 500:
+                failures.append(f"{method} {route.name}: {r.status_code}")
+            if sample.expect is not None and r.status_code != sample.expect:
+                failures.append(f"{method} {route.name}: {r.status_code}, expected {sample.expect}")
+            leaked = [m for m in markers if m in text]
+            if leaked:
+                failures.append(f"{method} {route.name}: shows {leaked} of another area")
+            if sample.control:
+                own = _text(_request(world.user, route, sample, world, method, None))
+                if not any(m in own for m in markers):
+                    failures.append(f"{method} {route.name}: the control user of county B sees none of its own data")
+    assert not failures, "\n".join(failures)
