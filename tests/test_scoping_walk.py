@@ -28,6 +28,7 @@ reason is the review).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -65,6 +66,53 @@ class World:
     def grid(self):
         return self.tree["grid_b"]
 
+    def make_order(self):
+        """An open control order for county B's person, with its test days (via the real service)."""
+        from fangkong.control.services import arrival_register
+
+        if not hasattr(self, "_order"):
+            arrival = arrival_register(by=self.user, person=self.person, household=self.household, category="inbound",
+                                       origin_name=f"{MARK}国", arrived_on=dt.date.today(), source="manual")
+            self._order = arrival.orders.get()
+        return self._order
+
+    def make_escalation(self):
+        from fangkong.control.services import checkin_record
+
+        if not hasattr(self, "_escalation"):
+            checkin_record(by=self.user, order=self.make_order(), temperature=38.5)
+            self._escalation = self.make_order().escalations.get()
+        return self._escalation
+
+    def make_team(self):
+        from fangkong.areas.models import Team
+
+        return Team.objects.get_or_create(area=self.county, area_code=self.county.code, kind="tracing", name=f"{MARK}流调队")[0]
+
+    def make_team_member(self):
+        from fangkong.areas.models import TeamMember
+
+        return TeamMember.objects.create(team=self.make_team(), name=f"{MARK}队员", phone="13700003333")
+
+    def make_shift(self):
+        from fangkong.areas.models import DutyShift
+
+        start = dt.datetime.now(dt.UTC)
+        return DutyShift.objects.create(area=self.county, area_code=self.county.code, starts_at=start,
+                                        ends_at=start + dt.timedelta(hours=8), name=f"{MARK}值班", phone="13700004444")
+
+    def make_import_batch(self):
+        from fangkong.people.models import ImportBatch
+
+        return ImportBatch.objects.create(filename=f"{MARK}.xlsx", sha256="0" * 64, uploaded_by=self.user,
+                                          area_code=self.grid.code, status="done")
+
+    def make_duplicate(self):
+        from fangkong.people.models import DuplicateCandidate
+
+        twin = services.person_register(area=self.grid, household=self.household, name=f"{MARK}人", id_type="none")
+        return DuplicateCandidate.objects.create(person=twin, other=self.person, area_code=self.grid.code, reason="same name")
+
     def markers(self) -> list[str]:
         return [MARK, self.county.name, self.household.code, ID_B, ID_B[-6:]]
 
@@ -84,8 +132,10 @@ def obj(kwargs: Callable[[World], dict], *, methods: tuple[str, ...] | None = No
     return Sample("object", kwargs=kwargs, methods=methods, body=body)
 
 
-def listing(*, methods: tuple[str, ...] | None = None, body=None, expect: int | None = None, control=False) -> Sample:
-    return Sample("list", methods=methods, body=body, expect=expect, control=control)
+def listing(*, methods: tuple[str, ...] | None = None, body=None, expect: int | None = None, control=False,
+            kwargs: Callable[[World], dict] | None = None) -> Sample:
+    """A route that lists or creates; `kwargs` for parameters that name no object (an export's format)."""
+    return Sample("list", kwargs=kwargs, methods=methods, body=body, expect=expect, control=control)
 
 
 def skip(reason: str) -> Sample:
@@ -128,6 +178,58 @@ SAMPLES: dict[str, Sample] = {
     "api:person_create": listing(body=lambda w: {"name": "x", "area_code": w.grid.code, "id_type": "none"}, expect=404),
     "api:person_detail": obj(lambda w: {"pk": w.person.pk}),
     "api:person_update": obj(lambda w: {"pk": w.person.pk}, body=lambda w: {"relation": "x"}),
+    # --- areas: responsibility chain, teams, rosters ---
+    "areas:search": listing(),
+    "areas:unassigned_root": listing(),
+    "areas:responsible_replace": obj(lambda w: {"pk": w.responsible.pk}, methods=("GET", "POST"), body=lambda w: {"name": "x", "phone": "13700009999"}),
+    "areas:responsible_deactivate": obj(lambda w: {"pk": w.responsible.pk}, methods=("POST",)),
+    "areas:responsible_add": obj(lambda w: {"code": w.grid.code}, methods=("POST",), body=lambda w: {"tier": "grid_worker", "name": "x", "phone": "13700009999"}),
+    "areas:team": obj(lambda w: {"pk": w.make_team().pk}),
+    "areas:team_member_remove": obj(lambda w: {"pk": w.make_team_member().pk}, methods=("POST",)),
+    "areas:shift_remove": obj(lambda w: {"pk": w.make_shift().pk}, methods=("POST",)),
+    "areas:board": obj(lambda w: {"code": w.grid.code}),
+    "areas:unassigned": obj(lambda w: {"code": w.county.code}),
+    "areas:teams": obj(lambda w: {"code": w.county.code}),
+    "areas:roster": obj(lambda w: {"code": w.county.code}),
+    # --- people: households, imports, exports, duplicates ---
+    "people:households": listing(control=True),
+    "people:import": listing(),
+    "people:import_template": listing(),
+    "people:import_status": obj(lambda w: {"pk": w.make_import_batch().pk}),
+    "people:import_rejects": obj(lambda w: {"pk": w.make_import_batch().pk}),
+    "people:export": listing(kwargs=lambda w: {"fmt": "csv"}, control=True),
+    "people:duplicates": listing(),
+    "people:duplicate": obj(lambda w: {"pk": w.make_duplicate().pk}),
+    "people:duplicate_decide": obj(lambda w: {"pk": w.make_duplicate().pk}, methods=("POST",), body=lambda w: {"decision": "distinct"}),
+    "api:import_upload": listing(),
+    "api:import_list": listing(),
+    "api:import_status": obj(lambda w: {"pk": w.make_import_batch().pk}),
+    # --- control: risk areas (public, announced), arrivals, orders, tasks, escalations, verification ---
+    "control:risk_areas": listing(),
+    "control:today": listing(control=True),
+    "control:order": obj(lambda w: {"pk": w.make_order().pk}, methods=("GET", "POST"), body=lambda w: {"temperature": "36.5"}),
+    "control:order_release": obj(lambda w: {"pk": w.make_order().pk}, methods=("POST",)),
+    "control:test_result": obj(lambda w: {"pk": w.make_order().tests.first().pk}, methods=("POST",), body=lambda w: {"result": "negative"}),
+    "control:arrival_new": obj(lambda w: {"person_pk": w.person.pk}, methods=("GET", "POST")),
+    "control:escalations": listing(control=True),
+    "control:escalation_resolve": obj(lambda w: {"pk": w.make_escalation().pk}, methods=("POST",)),
+    "control:profile": listing(),
+    "api:risk_area_list": listing(),
+    "api:risk_area_create": listing(body=lambda w: {"region_name": "x", "level": "high", "starts_on": "2022-01-01"}, expect=403),
+    "api:risk_level": listing(),
+    "api:risk_area_import": listing(),
+    "api:arrival_create": listing(body=lambda w: {"person_id": w.person.pk, "category": "inbound", "origin_name": "x",
+                                                   "arrived_on": dt.date.today().isoformat()}, expect=404),
+    "api:order_list": listing(control=True),
+    "api:order_detail": obj(lambda w: {"pk": w.make_order().pk}),
+    "api:checkin_create": obj(lambda w: {"pk": w.make_order().pk}, body=lambda w: {"temperature": 36.5}),
+    "api:test_result": obj(lambda w: {"pk": w.make_order().tests.first().pk}, body=lambda w: {"positive": False}),
+    "api:order_release": obj(lambda w: {"pk": w.make_order().pk}),
+    "api:tasks_today": listing(control=True),
+    "api:escalation_list": listing(control=True),
+    "api:escalation_resolve": obj(lambda w: {"pk": w.make_escalation().pk}),
+    "api:verify": skip("answers only a colour, a masked name and the time for any person by design (a venue anywhere "
+                       "may scan anyone); rate limited and logged; tested in tests/control/test_control_api.py"),
 }
 
 
@@ -182,6 +284,7 @@ def world(tree, city_user) -> World:
     w.responsible = Responsible.objects.create(
         area=w.grid, area_code=w.grid.code, tier="grid_worker", name=f"{MARK}员", phone="13700002222"
     )
+    w.make_escalation()  # an open order with a fever escalation, for the control lists
     return w
 
 
@@ -209,8 +312,16 @@ def _request(user, route: Route, sample: Sample, w: World, method: str, kwargs: 
 
 
 def _text(response) -> str:
-    """The body as a reader sees it: JSON re-serialised without \\u escapes, so Chinese markers match."""
-    raw = response.content.decode("utf-8", "replace")
+    """The body as a reader sees it: JSON re-serialised without \\u escapes, so Chinese markers match;
+    a streamed file read whole, and a spreadsheet (a zip of XML) read through its parts."""
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if data.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    raw = data.decode("utf-8", "replace")
     if response.get("Content-Type", "").startswith("application/json"):
         try:
             return json.dumps(json.loads(raw), ensure_ascii=False)
@@ -232,7 +343,8 @@ def test_every_route_has_a_sample_entry():
 
 
 def test_routes_with_kwargs_are_walked_as_objects():
-    wrong = [r.name for r in all_routes() if r.name in SAMPLES and SAMPLES[r.name].kind == "list" and r.has_kwargs]
+    wrong = [r.name for r in all_routes()
+             if r.name in SAMPLES and SAMPLES[r.name].kind == "list" and r.has_kwargs and SAMPLES[r.name].kwargs is None]
     wrong += [r.name for r in all_routes() if r.name in SAMPLES and SAMPLES[r.name].kind == "object" and not r.has_kwargs]
     assert not wrong, f"an object route needs obj(...), a route without kwargs listing(...): {wrong}"
 
@@ -267,7 +379,8 @@ def test_list_routes_show_nothing_of_another_area(world, user_a):
         if sample is None or sample.kind != "list":
             continue
         for method in _methods(route, sample):
-            r = _request(user_a, route, sample, world, method, None)
+            fixed = sample.kwargs(world) if sample.kwargs else None
+            r = _request(user_a, route, sample, world, method, fixed)
             text = _text(r)
             if r.status_code >= 500:
                 failures.append(f"{method} {route.name}: {r.status_code}")
@@ -277,7 +390,7 @@ def test_list_routes_show_nothing_of_another_area(world, user_a):
             if leaked:
                 failures.append(f"{method} {route.name}: shows {leaked} of another area")
             if sample.control:
-                own = _text(_request(world.user, route, sample, world, method, None))
+                own = _text(_request(world.user, route, sample, world, method, fixed))
                 if not any(m in own for m in markers):
                     failures.append(f"{method} {route.name}: the control user of county B sees none of its own data")
     assert not failures, "\n".join(failures)

@@ -298,6 +298,7 @@ class EscalationOut(Schema):
     level: int
     detail: str
     person_id: int
+    person_name: str = Field(alias="person.name")
     order_id: int | None
     area_code: str
     raised_at: dt.datetime
