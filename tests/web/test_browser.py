@@ -27,8 +27,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch, transactional_db, live_server):
     need_or_skip(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
@@ -38,6 +39,9 @@ def browser(monkeypatch):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
         browser.close()
+        # Connections opened while Playwright ran live in its context: close them here, or
+        # PostgreSQL refuses to drop the test database at the end of the session.
+        connections.close_all()
 
 
 def new_page(browser, live_server, *, width=1280, height=800, mobile=False):
