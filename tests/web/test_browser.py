@@ -1,0 +1,180 @@
+"""The UI in a real browser (Debian's chromium through Playwright), against a live server.
+
+Skipped with a reason when /usr/bin/chromium is missing, except under CI. Set
+FANGKONG_SCREENSHOTS=1 to also write the README screenshots to docs/img/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from fangkong.core.models import AccessLog
+from fangkong.people.models import Person
+from tests.conftest import make_user, need_or_skip
+from tests.web.city import populate, showcase
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PASSWORD = "correct-horse-battery"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser(monkeypatch, transactional_db, live_server):
+    need_or_skip(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # (fixtures, assertions on the access log) are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+        # Connections opened while Playwright ran live in its context: close them here, or
+        # PostgreSQL refuses to drop the test database at the end of the session.
+        connections.close_all()
+
+
+def new_page(browser, live_server, *, width=1280, height=800, mobile=False):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", is_mobile=mobile, has_touch=mobile,
+        base_url=live_server.url, device_scale_factor=1,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    external = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.external_requests = external
+    return page
+
+
+def log_in(page, username):
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("header nav")
+
+
+def test_a_county_user_logs_in_and_browses_the_tree_down_to_a_grid(browser, live_server, tree):
+    populate(tree, households_per_grid=3)
+    make_user("county", tree["county_a"].code, "district")
+    page = new_page(browser, live_server)
+    log_in(page, "county")
+    assert page.locator("[data-figure=households]").inner_text() == "6"
+    page.click(f"a.button[href='/areas/{tree['county_a'].code}/']")
+    for node in ("town_a", "village_a", "grid_a"):
+        page.click(f"#children a:text-is('{tree[node].name}')")
+        page.wait_for_url(f"**/areas/{tree[node].code}/")
+    crumbs = page.locator("nav.crumbs a").all_inner_texts()
+    assert crumbs == [tree["county_a"].name, tree["town_a"].name, tree["village_a"].name]
+    assert tree["city"].name not in crumbs
+    assert page.external_requests == []
+
+
+def test_search_as_you_type_finds_an_area_in_the_subtree(browser, live_server, tree):
+    make_user("county", tree["county_a"].code, "district")
+    page = new_page(browser, live_server)
+    log_in(page, "county")
+    page.goto(f"/areas/{tree['county_a'].code}/")
+    page.fill("form.search input[name=q]", "网格")
+    if not page.evaluate("!!window.htmx"):  # without htmx the form still works, by a plain submit
+        page.press("form.search input[name=q]", "Enter")
+    page.wait_for_selector(f"#search-results a:text-is('{tree['grid_a'].name}')")
+    assert tree["grid_b"].name not in page.locator("#search-results").inner_text()
+
+
+def test_a_grid_worker_sees_masked_numbers_and_reveals_one_with_a_reason(browser, live_server, tree):
+    populate(tree, households_per_grid=2)
+    make_user("gridworker", tree["grid_a"].code, "grid_worker")
+    person = Person.objects.filter(area=tree["grid_a"]).exclude(phone_sealed="").first()
+    from fangkong.core.crypto import unseal
+
+    full_id, full_phone = unseal(person.id_number_sealed), unseal(person.phone_sealed)
+    page = new_page(browser, live_server)
+    log_in(page, "gridworker")
+    page.goto(f"/people/?area={tree['grid_a'].code}")
+    listing = page.locator("table.list").inner_text()
+    assert person.id_number_masked in listing and full_id not in listing
+    page.click(f"a[href='/people/{person.pk}/']")
+    assert page.locator("#id-number").inner_text() == person.id_number_masked
+    page.fill("input[name=reason]", "核对健康码")
+    page.click("form.reveal button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert page.locator("#id-number").inner_text() == full_id
+    assert page.locator("#phone").inner_text() == full_phone
+    assert AccessLog.objects.filter(username="gridworker", object_id=str(person.pk), reason="核对健康码").exists()
+    assert full_id not in page.url
+
+
+def test_the_grid_board_lists_the_chain_and_prints_on_a4(browser, live_server, tree):
+    city = populate(tree, households_per_grid=1)
+    make_user("gridworker", tree["grid_a"].code, "grid_worker")
+    page = new_page(browser, live_server)
+    log_in(page, "gridworker")
+    page.goto(f"/areas/{tree['grid_a'].code}/")
+    page.click(f"a[href='/areas/{tree['grid_a'].code}/board/']")
+    sheet = page.locator("article.board-sheet").inner_text()
+    for row in city["chain"].values():
+        assert row.name in sheet and row.phone in sheet
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    pdf = page.pdf(format="A4", print_background=False)
+    pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
+    assert pdf.startswith(b"%PDF") and len(pages) == 1  # the whole board on one A4 sheet
+
+
+def test_the_language_switches_to_english_and_back(browser, live_server, tree):
+    make_user("county", tree["county_a"].code, "district")
+    page = new_page(browser, live_server)
+    log_in(page, "county")
+    assert page.get_attribute("html", "lang") == "zh-hans"
+    page.select_option("form.lang select", "en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.select_option("form.lang select", "zh-hans")
+    page.wait_for_function("document.documentElement.lang === 'zh-hans'")
+    assert page.locator("[data-figure=households]").is_visible()
+
+
+def test_pages_fit_a_phone_360_pixels_wide(browser, live_server, tree):
+    populate(tree, households_per_grid=2)
+    make_user("gridworker", tree["grid_a"].code, "grid_worker")
+    page = new_page(browser, live_server, width=360, height=740, mobile=True)
+    log_in(page, "gridworker")
+    for url in ("/", f"/areas/{tree['grid_a'].code}/", f"/people/?area={tree['grid_a'].code}",
+                f"/areas/{tree['grid_a'].code}/board/", f"/areas/{tree['grid_a'].code}/roster/"):
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 360, f"{url} is {overflow}px wide"
+    assert page.external_requests == []
+
+
+@pytest.mark.skipif(not os.environ.get("FANGKONG_SCREENSHOTS"), reason="set FANGKONG_SCREENSHOTS=1 to write docs/img/")
+def test_write_the_readme_screenshots(browser, live_server, tree):
+    data = showcase(tree)
+    make_user("county", tree["county_a"].code, "district", first_name="梁园区指挥部")
+    make_user("gridworker", data["grids"][0].code, "grid_worker", first_name="网格员")
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    page = new_page(browser, live_server)
+    log_in(page, "county")
+    page.screenshot(path=str(DOCS_IMG / "dashboard.png"), full_page=True)
+    page.goto(f"/areas/{data['grids'][0].code[:12]}/")
+    page.screenshot(path=str(DOCS_IMG / "tree.png"), full_page=True)
+    page = new_page(browser, live_server)
+    log_in(page, "gridworker")
+    page.goto(f"/areas/{data['grids'][0].code}/board/")
+    page.screenshot(path=str(DOCS_IMG / "board.png"), full_page=True)
+    phone = new_page(browser, live_server, width=360, height=740, mobile=True)
+    log_in(phone, "gridworker")
+    phone.goto(f"/people/?area={data['grids'][0].code}")
+    phone.screenshot(path=str(DOCS_IMG / "phone-persons.png"))
+    assert (DOCS_IMG / "board.png").stat().st_size > 10_000
