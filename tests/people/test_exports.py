@@ -68,9 +68,8 @@ def test_the_person_list_streams_more_rows_than_one_chunk_as_csv(client, user_a,
 
 
 def test_the_person_list_exports_as_xlsx_with_masked_numbers(client, user_a, tree, tmp_path):
-    from tests.conftest import make_id_number
-
     from fangkong.people import services
+    from tests.conftest import make_id_number
 
     services.person_create(user=user_a, area=tree["grid_a"], name="张三", id_number=make_id_number(),
                            phone="13800138000")

@@ -8,6 +8,7 @@ from django.utils import translation
 from ninja import File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from fangkong.core.scoping import get_scoped_or_404, scope
 
@@ -64,8 +65,8 @@ def import_upload(request, file: File[UploadedFile]):
     try:
         batch = importing.batch_submit(user=request.user, upload=file, language=translation.get_language() or "")
     except importing.ImportFileError as exc:
-        return 422, {"detail": str(exc)}
-    return 202, _out(batch)
+        return Status(422, {"detail": str(exc)})
+    return Status(202, _out(batch))
 
 
 @router.get("", response=list[BatchOut])

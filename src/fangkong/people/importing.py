@@ -536,10 +536,25 @@ class ChunkImporter:
         docs = [r.doc_key for r in rows if r.doc_key]
         existing: dict[tuple[str, str], Person] = {}
         if docs:
-            qs = Person.objects.filter(
-                id_type__in={t for t, _h in docs}, id_number_hash__in=[h for _t, h in docs], merged_into__isnull=True
-            ).exclude(id_number_hash="")
-            existing = {(p.id_type, p.id_number_hash): p for p in qs}
+            merged: dict[tuple[str, str], int] = {}
+            for p in Person.objects.filter(id_number_hash__in=[h for _t, h in docs]):
+                if p.merged_into_id is None:
+                    existing[(p.id_type, p.id_number_hash)] = p
+                else:
+                    merged[(p.id_type, p.id_number_hash)] = p.merged_into_id
+            # A document of a merged record belongs to the record it was merged into.
+            for _depth in range(5):
+                pending = {key: target for key, target in merged.items() if key not in existing}
+                if not pending:
+                    break
+                targets = Person.objects.in_bulk(set(pending.values()))
+                merged = {}
+                for key, target in pending.items():
+                    person = targets.get(target)
+                    if person is not None and person.merged_into_id is None:
+                        existing[key] = person
+                    elif person is not None:
+                        merged[key] = person.merged_into_id
         # Persons with the same name and birth date: matches rows without a document, and feeds
         # the duplicate queue. One query for the chunk, on the (name, birth_date) index.
         named = [r for r in rows if r.birth_date and (self.dedup or not r.id_number)]
