@@ -123,8 +123,6 @@ def create_bare_table(vendor: str) -> None:
         if vendor == "postgresql":
             cur.execute("CREATE TABLE bench_bare_person (LIKE people_person INCLUDING DEFAULTS INCLUDING IDENTITY)")
             cur.execute("ALTER TABLE bench_bare_person ADD PRIMARY KEY (id)")
-            cur.execute("CREATE SEQUENCE bench_bare_person_seq OWNED BY bench_bare_person.id")
-            cur.execute("ALTER TABLE bench_bare_person ALTER COLUMN id SET DEFAULT nextval('bench_bare_person_seq')")
         else:
             cur.execute("""CREATE TABLE bench_bare_person (id integer PRIMARY KEY AUTOINCREMENT, household_id bigint,
                 area_id bigint, area_code varchar(24), name varchar(100), id_type varchar(20), id_number_sealed text,

@@ -293,7 +293,13 @@ def import_file(*, user, path: Path, dedup: bool = True, language: str | None = 
 @dataclass
 class Row:
     number: int
-    raw: dict[str, str]
+    values: dict  # field key -> the cell as read
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The row as uploaded, as text (kept, sealed, only for rejected rows)."""
+        return {k: _raw_text(v) for k, v in self.values.items() if k in nz.TEMPLATE_COLUMNS or k == nz.SOURCE_ROW}
+
     errors: list[tuple[str, str]] = field(default_factory=list)
     area_code: str = ""
     household_code: str = ""
@@ -328,9 +334,9 @@ def _raw_text(value) -> str:
 
 def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.date) -> Row:
     """Normalise and validate one row; its errors are (field, reason) pairs in the active language."""
-    values = {key: (cells[i] if i < len(cells) else None) for i, key in columns.items()}
-    row = Row(number=number, raw={k: _raw_text(v) for k, v in values.items() if k in nz.TEMPLATE_COLUMNS
-                                  or k == nz.SOURCE_ROW})
+    width = len(cells)
+    values = {key: (cells[i] if i < width else None) for i, key in columns.items()}
+    row = Row(number=number, values=values)
 
     def cell(key: str, parse):
         try:
