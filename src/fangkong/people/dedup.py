@@ -11,6 +11,7 @@ The importer fetches the namesakes of a whole chunk in one query and calls
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -25,7 +26,19 @@ from .models import DuplicateCandidate, Person
 Namesake = tuple[int, str, dt.date, int | None, str, str]
 
 
-def likely_duplicates(created: list[Person], namesakes: dict[tuple[str, dt.date], list[Namesake]]) -> list[DuplicateCandidate]:
+@dataclass(slots=True)
+class NewPerson:
+    """What the duplicate rules need of a person just written by an import (no model instance needed)."""
+
+    pk: int
+    name: str
+    birth_date: dt.date | None
+    household_id: int | None
+    area_code: str
+    id_number_hash: str
+
+
+def likely_duplicates(created: list[NewPerson] | list[Person], namesakes: dict[tuple[str, dt.date], list[Namesake]]) -> list[DuplicateCandidate]:
     """Pairs (newer, older) among new persons and their stored namesakes, each pair once."""
     pairs: dict[tuple[int, int], DuplicateCandidate] = {}
     new_by_key: dict[tuple, list[Person]] = {}

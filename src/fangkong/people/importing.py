@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
@@ -44,7 +44,8 @@ from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.scoping import in_scope
 
 from . import normalize as nz
-from .dedup import likely_duplicates
+from .bulkwrite import insert_with_history
+from .dedup import NewPerson, likely_duplicates
 from .models import DuplicateCandidate, Household, ImportBatch, ImportReject, Person
 from .validation import PersonInvalid, clean_person
 
@@ -53,6 +54,13 @@ PERSON_FIELDS_UPDATED = [
     "name", "birth_date", "sex", "area", "area_code", "household", "relation", "occupation", "residence", "tags",
     "phone_sealed", "phone_hash", "phone_masked",
 ]
+
+PERSON_COLUMNS = [
+    "household_id", "area_id", "area_code", "name", "id_type", "id_number_sealed", "id_number_hash",
+    "id_number_masked", "birth_date", "sex", "phone_sealed", "phone_hash", "phone_masked", "relation",
+    "occupation", "workplace", "residence", "tags", "merged_into_id", "created_at", "updated_at",
+]
+HOUSEHOLD_COLUMNS = ["code", "area_id", "area_code", "address", "responsible_id", "created_at", "updated_at"]
 
 
 class ImportFileError(ValueError):
@@ -285,7 +293,13 @@ def import_file(*, user, path: Path, dedup: bool = True, language: str | None = 
 @dataclass
 class Row:
     number: int
-    raw: dict[str, str]
+    values: dict  # field key -> the cell as read
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The row as uploaded, as text (kept, sealed, only for rejected rows)."""
+        return {k: _raw_text(v) for k, v in self.values.items() if k in nz.TEMPLATE_COLUMNS or k == nz.SOURCE_ROW}
+
     errors: list[tuple[str, str]] = field(default_factory=list)
     area_code: str = ""
     household_code: str = ""
@@ -320,9 +334,9 @@ def _raw_text(value) -> str:
 
 def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.date) -> Row:
     """Normalise and validate one row; its errors are (field, reason) pairs in the active language."""
-    values = {key: (cells[i] if i < len(cells) else None) for i, key in columns.items()}
-    row = Row(number=number, raw={k: _raw_text(v) for k, v in values.items() if k in nz.TEMPLATE_COLUMNS
-                                  or k == nz.SOURCE_ROW})
+    width = len(cells)
+    values = {key: (cells[i] if i < width else None) for i, key in columns.items()}
+    row = Row(number=number, values=values)
 
     def cell(key: str, parse):
         try:
@@ -390,6 +404,7 @@ class ChunkImporter:
         self.seen_documents: dict[int, int] = {}  # hash prefix -> first row number in this run
         self.reason = f"import batch {batch.pk}"
         self.history_user = batch.uploaded_by
+        self.history_user_id = batch.uploaded_by_id
 
     # -- helpers
     def _reject(self, row: Row, key: str, reason: str) -> None:
@@ -523,10 +538,14 @@ class ChunkImporter:
                 household.code = code
                 taken.add(code)
         if to_create:
-            created = bulk_create_with_history(
-                list(to_create.values()), Household, default_user=self.history_user,
-                default_change_reason=self.reason)
-            for key, household in zip(to_create, created, strict=True):
+            now = timezone.now()
+            households = list(to_create.values())
+            ids = insert_with_history(
+                Household, HOUSEHOLD_COLUMNS,
+                [(h.code, h.area_id, h.area_code, h.address, None, now, now) for h in households],
+                history_user_id=self.history_user_id, reason=self.reason, when=now)
+            for key, household, pk in zip(to_create, households, ids, strict=True):
+                household.pk = pk
                 found[key] = household
         return found
 
@@ -536,10 +555,25 @@ class ChunkImporter:
         docs = [r.doc_key for r in rows if r.doc_key]
         existing: dict[tuple[str, str], Person] = {}
         if docs:
-            qs = Person.objects.filter(
-                id_type__in={t for t, _h in docs}, id_number_hash__in=[h for _t, h in docs], merged_into__isnull=True
-            ).exclude(id_number_hash="")
-            existing = {(p.id_type, p.id_number_hash): p for p in qs}
+            merged: dict[tuple[str, str], int] = {}
+            for p in Person.objects.filter(id_number_hash__in=[h for _t, h in docs]):
+                if p.merged_into_id is None:
+                    existing[(p.id_type, p.id_number_hash)] = p
+                else:
+                    merged[(p.id_type, p.id_number_hash)] = p.merged_into_id
+            # A document of a merged record belongs to the record it was merged into.
+            for _depth in range(5):
+                pending = {key: target for key, target in merged.items() if key not in existing}
+                if not pending:
+                    break
+                targets = Person.objects.in_bulk(set(pending.values()))
+                merged = {}
+                for key, target in pending.items():
+                    person = targets.get(target)
+                    if person is not None and person.merged_into_id is None:
+                        existing[key] = person
+                    elif person is not None:
+                        merged[key] = person.merged_into_id
         # Persons with the same name and birth date: matches rows without a document, and feeds
         # the duplicate queue. One query for the chunk, on the (name, birth_date) index.
         named = [r for r in rows if r.birth_date and (self.dedup or not r.id_number)]
@@ -562,9 +596,11 @@ class ChunkImporter:
                         wanted_ids.add(pid)
             no_doc_matches = Person.objects.in_bulk(wanted_ids) if wanted_ids else {}
 
-        to_create: list[Person] = []
+        to_create: list[tuple] = []
+        new_people: list[NewPerson] = []
         to_update: list[Person] = []
         unchanged = 0
+        now = timezone.now()
         for row in rows:
             household = households.get(row.household_key) if row.household_key else None
             if row.household_key and household is None:
@@ -582,38 +618,32 @@ class ChunkImporter:
             if row.phone:
                 row.phone_hash = self.sealer.lookup_hash(row.phone)
             if person is None:
-                person = Person(
-                    household=household, area=row.area, area_code=row.area.code, name=row.name, id_type=row.id_type,
-                    birth_date=row.birth_date, sex=row.sex, relation=row.relation, occupation=row.occupation,
-                    residence=row.residence or Person.Residence.RESIDENT, tags=row.tags,
-                )
-                if row.id_number:
-                    person.id_number_sealed = self.sealer.seal(row.id_number)
-                    person.id_number_hash = row.doc_key[1]
-                    person.id_number_masked = mask_id_number(row.id_number)
-                if row.phone:
-                    person.phone_sealed = self.sealer.seal(row.phone)
-                    person.phone_hash = row.phone_hash
-                    person.phone_masked = mask_phone(row.phone)
-                to_create.append(person)
-                row_person = person
+                doc_hash = row.doc_key[1] if row.doc_key else ""
+                household_id = household.pk if household else None
+                to_create.append((
+                    household_id, row.area.pk, row.area.code, row.name, row.id_type,
+                    self.sealer.seal(row.id_number) if row.id_number else "", doc_hash,
+                    mask_id_number(row.id_number), row.birth_date, row.sex,
+                    self.sealer.seal(row.phone) if row.phone else "", row.phone_hash, mask_phone(row.phone),
+                    row.relation, row.occupation, "", row.residence or Person.Residence.RESIDENT, row.tags, None,
+                    now, now,
+                ))
+                new_people.append(NewPerson(0, row.name, row.birth_date, household_id, row.area.code, doc_hash))
             elif self._apply(person, row, household):
                 to_update.append(person)
-                row_person = person
             else:
                 unchanged += 1
-                row_person = None
-            if row_person is not None:
-                row_person._import_row = row
         if to_create:
-            to_create = bulk_create_with_history(
-                to_create, Person, default_user=self.history_user, default_change_reason=self.reason)
+            ids = insert_with_history(Person, PERSON_COLUMNS, to_create, history_user_id=self.history_user_id,
+                                      reason=self.reason, when=now)
+            for person, pk in zip(new_people, ids, strict=True):
+                person.pk = pk
         if to_update:
             bulk_update_with_history(
                 to_update, Person, PERSON_FIELDS_UPDATED, default_user=self.history_user,
                 default_change_reason=self.reason)
-        if self.dedup and to_create:
-            self._queue_duplicates(to_create, namesakes)
+        if self.dedup and new_people:
+            self._queue_duplicates(new_people, namesakes)
         return len(to_create), len(to_update), unchanged
 
     def _apply(self, person: Person, row: Row, household: Household | None) -> bool:
@@ -637,7 +667,7 @@ class ChunkImporter:
                 setattr(person, key, value)
         return changed
 
-    def _queue_duplicates(self, created: list[Person], namesakes: dict) -> None:
+    def _queue_duplicates(self, created: list[NewPerson], namesakes: dict) -> None:
         """Likely duplicates of the new persons go to the review queue; the import does not wait for anyone."""
         candidates = likely_duplicates(created, namesakes)
         if candidates:

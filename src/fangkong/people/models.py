@@ -82,6 +82,8 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["area_code", "id"], name="person_area_page"),
             models.Index(fields=["name", "birth_date"], name="person_name_birth"),
+            # Imports look documents up in bulk, merged records included (they lead to the kept one).
+            models.Index(fields=["id_number_hash"], name="person_doc_hash"),
         ]
         constraints = [
             # One live record per document: the exact-ID lookup and idempotent imports rely on it.

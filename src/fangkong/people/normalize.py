@@ -10,6 +10,7 @@ has lost digits and is refused.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -78,6 +79,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _HEADER_TO_FIELD = {alias: key for key, aliases in _ALIASES.items() for alias in aliases}
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
+_NEEDS_WORK = re.compile(r"[\uff01-\uff5e\u200b-\u200d\ufeff]|[^\S ]|  |^ | $|^'")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\u00b7]) (?=[\u3400-\u9fff\u00b7])")
 _PAREN = re.compile(r"[(（\[【].*?[)）\]】]")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
@@ -121,6 +123,13 @@ def clean_text(value) -> str:
     """
     if value is None:
         return ""
+    if type(value) is str and value.isascii():
+        # The common case, made cheap: ASCII has no full-width forms, and split() takes every ASCII space.
+        if value[:1] == "'" and value[1:2] in FORMULA_STARTS and len(value) > 1:
+            value = value[1:]
+        return " ".join(value.split())
+    if type(value) is str and not _NEEDS_WORK.search(value) and unicodedata.is_normalized("NFC", value):
+        return value  # already clean (most Chinese cells)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
@@ -200,6 +209,9 @@ def parse_date(value) -> dt.date | None:
         raise CellError(gettext_noop("not a date"))
     if isinstance(value, int | float):
         return excel_serial_to_date(value)
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value)  # 2021-01-30, the form most files use
     text = clean_text(value).replace(" ", "")
     if not text:
         return None
