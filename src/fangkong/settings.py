@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fangkong.core",
     "fangkong.areas",
     "fangkong.people",
+    "fangkong.demo",
     "fangkong.web",
 ]
 
