@@ -150,6 +150,10 @@ class SuspendedIndexes:
     def drop(self) -> None:
         quote = connection.ops.quote_name
         with connection.cursor() as cur:
+            # Run checks still pending from earlier statements of this transaction (ALTER TABLE
+            # refuses a table with pending trigger events), then defer again as Django expects.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
             for table in self.tables:
                 cur.execute(
                     "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND i.schemaname = current_schema() "
