@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.policy",
     "fangkong.control",
+    "fangkong.demo",
     "fangkong.web",
 ]
 

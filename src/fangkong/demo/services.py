@@ -1,0 +1,412 @@
+"""Building the synthetic city into the database: the one write path of the demo app.
+
+`demo_build()` imports the shipped prefecture through the areas service, then, in one
+transaction, streams the generator's rows into the tables through the bulk paths
+(COPY on PostgreSQL, bulk_create on SQLite), sealing and masking ID numbers and phones
+with the same helpers as people.services. Holding one village's rows at a time keeps
+memory flat at any size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, connections, reset_queries, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from fangkong.areas.models import Area, DutyShift, Responsible, Team, TeamMember
+from fangkong.areas.services import divisions_import, read_division_csv, user_create
+from fangkong.core.clock import SHANGHAI
+from fangkong.core.crypto import Sealer
+from fangkong.core.masking import mask_id_number, mask_phone
+from fangkong.core.roles import Role
+from fangkong.core.scoping import subtree_q, successor
+from fangkong.people.models import Household, Person
+
+from .bulk import IdBlock, SuspendedIndexes, TableWriter, is_postgres
+from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, Division
+from .models import DemoBuild
+
+FLUSH_PERSONS = 20_000  # rows per COPY / bulk_create round
+DUTY_DAYS = 7
+DEMO_PASSWORD = "fangkong-demo-2026"
+
+# One demo user per role, bound to where that role works. "grid" etc. name a node found after the build.
+DEMO_USERS = (
+    ("demo-city", Role.CITY_COMMAND, "city", "市指挥部"),
+    ("demo-district", Role.DISTRICT, "county", "区指挥部"),
+    ("demo-township", Role.TOWNSHIP, "township", "街道办"),
+    ("demo-grid", Role.GRID_WORKER, "grid", "网格员"),
+    ("demo-cdc", Role.CDC, "city", "市疾控中心"),
+    ("demo-lab", Role.LAB, "city", "检测实验室"),
+    ("demo-checkpoint", Role.CHECKPOINT, "checkpoint_county", "交通卡口"),
+    ("demo-hospital", Role.HOSPITAL, "city", "定点医院"),
+    ("demo-readonly", Role.READ_ONLY, "city", "只读"),
+)
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class DemoResult:
+    status: str  # "done" / "skipped"
+    people: int
+    seed: int
+    counts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    users: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Progress:
+    """The CLI's progress bar and the DemoBuild row the UI reads.
+
+    On PostgreSQL the row is updated through a second connection, so the UI sees progress
+    while the build's own transaction is still open. SQLite allows one writer at a time,
+    so there the row changes when the build commits.
+    """
+
+    def __init__(self, build: DemoBuild | None, advance: Callable[[int], None] | None) -> None:
+        self.build = build
+        self.advance = advance or (lambda n: None)
+        self.persons = 0
+        self.phase = ""
+        self._last = 0.0
+        self._side = None
+        if build is not None and is_postgres():
+            self._side = connections.create_connection("default")
+
+    def set_phase(self, phase: str) -> None:
+        self.phase = phase
+        self._save(force=True)
+
+    def add_persons(self, n: int) -> None:
+        self.persons += n
+        self.advance(n)
+        self._save()
+
+    def _save(self, force: bool = False) -> None:
+        if self._side is None or (not force and time.monotonic() - self._last < 2.0):
+            return
+        self._last = time.monotonic()
+        table = connection.ops.quote_name(DemoBuild._meta.db_table)
+        with self._side.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} SET phase = %s, persons_written = %s WHERE id = %s",  # noqa: S608 - model table
+                [self.phase, self.persons, self.build.pk],
+            )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+def prefecture_city_code(path: Path = PREFECTURE_CSV) -> str:
+    with open(path, encoding="utf-8-sig") as fh:
+        for line in fh:
+            code = line.split(",", 1)[0]
+            if len(code) == 4 and code.isdigit():
+                return code
+    raise DemoError(f"{path} has no city row")
+
+
+def import_prefecture(path: Path = PREFECTURE_CSV) -> dict:
+    """The real divisions of the shipped prefecture, through the areas import (idempotent)."""
+    errors = Path(settings.MEDIA_ROOT) / "demo" / "prefecture.errors.csv"
+    result = divisions_import(records=read_division_csv(path), errors_path=errors)
+    if result.rejected:
+        raise DemoError(f"{result.rejected} division rows were rejected; see {result.errors_file}")
+    return result.as_dict()
+
+
+def _subtree_where(code: str, column: str = "area_code") -> tuple[str, list[str]]:
+    upper = successor(code)
+    if upper is None:
+        return f"{column} >= %s", [code]
+    return f"{column} >= %s AND {column} < %s", [code, upper]
+
+
+def demo_wipe(city_code: str) -> None:
+    """Remove a previous synthetic city under `city_code`: people, households, grids and below, staff."""
+    where, params = _subtree_where(city_code)
+    with transaction.atomic(), connection.cursor() as cur:
+        team_table = Team._meta.db_table
+        for model in (Person, Household, DutyShift):
+            cur.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", params)  # noqa: S608 - model tables
+        cur.execute(
+            f"DELETE FROM {TeamMember._meta.db_table} WHERE team_id IN (SELECT id FROM {team_table} WHERE {where})",  # noqa: S608
+            params,
+        )
+        cur.execute(f"DELETE FROM {team_table} WHERE {where}", params)  # noqa: S608
+        cur.execute(f"DELETE FROM {Responsible._meta.db_table} WHERE {where}", params)  # noqa: S608
+        area_where, area_params = _subtree_where(city_code, "code")
+        for level in (7, 6):
+            cur.execute(f"DELETE FROM {Area._meta.db_table} WHERE level = %s AND {area_where}", [level, *area_params])  # noqa: S608
+
+
+def demo_build(
+    *,
+    people: int,
+    seed: int,
+    if_empty: bool = False,
+    replace: bool = False,
+    build: DemoBuild | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Build the synthetic city. With `if_empty`, do nothing when persons exist already."""
+    started = time.monotonic()
+    if build is not None:
+        DemoBuild.objects.filter(pk=build.pk).update(status=DemoBuild.Status.RUNNING, started_at=timezone.now())
+    try:
+        result = _build(people=people, seed=seed, if_empty=if_empty, replace=replace, build=build, advance=advance)
+    except Exception as exc:
+        if build is not None:
+            DemoBuild.objects.filter(pk=build.pk).update(
+                status=DemoBuild.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+            )
+        raise
+    result.seconds = round(time.monotonic() - started, 2)
+    if build is not None:
+        DemoBuild.objects.filter(pk=build.pk).update(
+            status=result.status, phase="", persons_written=result.counts.get("persons", 0),
+            counts={**result.counts, "seconds": result.seconds}, finished_at=timezone.now(),
+        )
+    return result
+
+
+def _build(*, people, seed, if_empty, replace, build, advance) -> DemoResult:
+    city_code = prefecture_city_code()
+    if Person.objects.exists():
+        if if_empty:
+            return DemoResult("skipped", people, seed, {"persons": Person.objects.count()}, users=demo_logins())
+        if not replace:
+            raise DemoError("persons exist already: use --if-empty to keep them or --replace to rebuild the city")
+    progress = Progress(build, advance)
+    counts: dict = {}
+    try:
+        progress.set_phase("divisions")
+        counts["divisions"] = import_prefecture()
+        if replace:
+            progress.set_phase("wipe")
+            demo_wipe(city_code)
+        divisions = [Division(*row) for row in _division_areas(city_code).values_list("code", "name", "level")]
+        generator = CityGenerator(divisions, people=people, seed=seed)
+        with transaction.atomic():
+            counts.update(_write_city(generator, progress))
+        if is_postgres():
+            with connection.cursor() as cur:
+                for model in (Area, Responsible, Household, Person):
+                    cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        progress.set_phase("users")
+        users = demo_users(city_code)
+    finally:
+        progress.close()
+    return DemoResult("done", people, seed, counts, users=users)
+
+
+def _division_areas(city_code: str):
+    """The city's divisions from the province down to the villages."""
+    return Area.objects.filter(subtree_q(city_code, "code") | Q(code=city_code[:2]), level__lte=VILLAGE)
+
+
+def _write_city(gen: CityGenerator, progress: Progress) -> dict:
+    now = timezone.now()
+    postgres = is_postgres()
+    tables = [Area, Responsible, Household, Person]
+    if postgres:
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit = off")
+            names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+            cur.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+    suspended = None
+    if postgres and not Person.objects.exists() and not Household.objects.exists():
+        suspended = SuspendedIndexes([Person._meta.db_table, Household._meta.db_table])
+        suspended.drop()
+
+    area_ids = IdBlock(Area)
+    responsible_ids = IdBlock(Responsible)
+    household_ids = IdBlock(Household)
+    person_ids = IdBlock(Person)
+    area_writer = TableWriter(Area, ["id", "code", "name", "level", "parent_id", "geometry", "updated_at"])
+    responsible_writer = TableWriter(Responsible, ["id", "area_id", "area_code", "tier", "name", "phone", "title", "active"])
+    household_writer = TableWriter(
+        Household, ["id", "code", "area_id", "area_code", "address", "responsible_id", "created_at", "updated_at"]
+    )
+    person_writer = TableWriter(Person, [
+        "id", "household_id", "area_id", "area_code", "name", "id_type", "id_number_sealed", "id_number_hash",
+        "id_number_masked", "birth_date", "sex", "phone_sealed", "phone_hash", "phone_masked", "relation",
+        "occupation", "workplace", "residence", "tags", "created_at", "updated_at",
+    ])
+
+    # Divisions: their polygons, and who answers for each.
+    progress.set_phase("divisions")
+    division_ids = dict(_division_areas(gen.city.code).values_list("code", "id"))
+    geometries = gen.division_geometries()
+    changed = [
+        (json.dumps(geometries[code], separators=(",", ":")), pk)
+        for pk, code, geometry in _division_areas(gen.city.code).values_list("id", "code", "geometry")
+        if code in geometries and geometry != geometries[code]
+    ]
+    with connection.cursor() as cur:  # one prepared UPDATE: bulk_update's CASE per row is slow at 5,000 rows
+        table = connection.ops.quote_name(Area._meta.db_table)
+        cur.executemany(f"UPDATE {table} SET geometry = %s WHERE id = %s", changed)  # noqa: S608 - model table
+    responsible_writer.write(
+        (responsible_ids.take(), division_ids[r.area_code], r.area_code, r.tier, r.name, r.phone, r.title, True)
+        for r in gen.division_responsibles()
+    )
+
+    # Villages: grids, buildings, households and persons, flushed in rounds.
+    progress.set_phase("people")
+    sealer = Sealer()
+    seal, digest = sealer.seal, sealer.lookup_hash
+    areas: list[tuple] = []
+    responsibles: list[tuple] = []
+    households: list[tuple] = []
+    persons: list[tuple] = []
+
+    def flush() -> None:
+        area_writer.write(areas)
+        responsible_writer.write(responsibles)
+        household_writer.write(households)
+        person_writer.write(persons)
+        progress.add_persons(len(persons))
+        areas.clear(), responsibles.clear(), households.clear(), persons.clear()
+        reset_queries()  # with DEBUG on, Django would keep every bulk statement in memory
+
+    for chunk in gen.villages():
+        local = {chunk.village_code: division_ids[chunk.village_code]}
+        for a in chunk.areas:
+            local[a.code] = pk = area_ids.take()
+            areas.append((pk, a.code, a.name, a.level, local[a.parent_code], a.geometry, now))
+        cadre: dict[str, int] = {}
+        for r in chunk.responsibles:
+            pk = responsible_ids.take()
+            if r.tier == "village_cadre":
+                cadre[r.area_code] = pk
+            responsibles.append((pk, local[r.area_code], r.area_code, r.tier, r.name, r.phone, r.title, True))
+        household_pk: dict[str, int] = {}
+        for h in chunk.households:
+            household_pk[h.code] = pk = household_ids.take()
+            households.append((pk, h.code, local[h.area_code], h.area_code, h.address, cadre[h.responsible_area], now, now))
+        for p in chunk.persons:
+            phone = p.phone
+            persons.append((
+                person_ids.take(), household_pk[p.household_code], local[p.area_code], p.area_code, p.name,
+                "resident_id", seal(p.id_number), digest(p.id_number), mask_id_number(p.id_number), p.birth_date, p.sex,
+                seal(phone) if phone else "", digest(phone) if phone else "", mask_phone(phone), p.relation,
+                p.occupation, "", p.residence, p.tags, now, now,
+            ))
+        if len(persons) >= FLUSH_PERSONS:
+            flush()
+    flush()
+
+    # Headquarters teams and the duty roster.
+    progress.set_phase("headquarters")
+    teams = gen.headquarters()
+    team_ids = dict(Area.objects.filter(code__in={t.area_code for t in teams}).values_list("code", "id"))
+    members = 0
+    for spec in teams:
+        team = Team.objects.create(
+            area_id=team_ids[spec.area_code], area_code=spec.area_code, kind=spec.kind, name=spec.name,
+            duties=spec.duties, min_members=spec.min_members, max_members=spec.max_members,
+            min_police_share=spec.min_police_share,
+        )
+        TeamMember.objects.bulk_create(
+            [TeamMember(team=team, name=m.name, phone=m.phone, unit=m.unit, position=m.position,
+                        is_police=m.is_police, is_lead=m.is_lead) for m in spec.members]
+        )
+        members += len(spec.members)
+    today = timezone.now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    shifts = gen.duty_roster(teams, today, DUTY_DAYS)
+    DutyShift.objects.bulk_create([
+        DutyShift(area_id=team_ids[s.area_code], area_code=s.area_code, starts_at=s.starts_at.astimezone(dt.UTC),
+                  ends_at=s.ends_at.astimezone(dt.UTC), post=s.post, name=s.name, phone=s.phone)
+        for s in shifts
+    ], batch_size=1000)
+
+    if suspended is not None:
+        progress.set_phase("indexes")
+        suspended.restore()
+    for block in (area_ids, responsible_ids, household_ids, person_ids):
+        block.finish()
+    return {
+        "areas": area_writer.written, "responsibles": responsible_writer.written,
+        "households": household_writer.written, "persons": person_writer.written,
+        "teams": len(teams), "team_members": members, "duty_shifts": len(shifts),
+        "divisions_with_geometry": len(geometries),
+    }
+
+
+def demo_users(city_code: str) -> list[dict]:
+    """One user per role, with the fixed demo password (a random one when DEBUG is off)."""
+    import secrets
+
+    first_household = (
+        Household.objects.filter(area_code__startswith=city_code).order_by("area_code").values_list("area_code", flat=True).first()
+    )
+    grid = (first_household or "")[:15]
+    if not grid:
+        grid = Area.objects.filter(code__startswith=city_code, level=6).order_by("code").values_list("code", flat=True).first()
+    places = {
+        "city": city_code, "county": grid[:6], "township": grid[:9], "grid": grid,
+        "checkpoint_county": Area.objects.filter(code__startswith=city_code, level=3).exclude(code=grid[:6])
+        .order_by("code").values_list("code", flat=True).first() or grid[:6],
+    }
+    names = dict(Area.objects.filter(code__in=set(places.values())).values_list("code", "name"))
+    User = get_user_model()
+    out = []
+    for username, role, place, label in DEMO_USERS:
+        password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(12)
+        code = places[place]
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, area_code=code, role=role, password=password, full_name=label)
+        else:
+            user.area_code, user.role, user.first_name = code, role, label
+            user.set_password(password)
+            user.save()
+        if role == Role.GRID_WORKER:
+            Responsible.objects.filter(area__code=code, tier=Responsible.Tier.GRID_WORKER).update(user=user)
+        out.append({"username": username, "password": password, "role": str(role), "area_code": code,
+                    "area": names.get(code, "")})
+    return out
+
+
+def demo_logins() -> list[dict]:
+    """The demo users that exist, for the login table; the password only while it is still the demo one."""
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
+    names = dict(Area.objects.filter(code__in={u.area_code for u in users.values()}).values_list("code", "name"))
+    out = []
+    for username, role, _, _ in DEMO_USERS:
+        user = users.get(username)
+        if user is None:
+            continue
+        password = DEMO_PASSWORD if user.check_password(DEMO_PASSWORD) else "(changed)"
+        out.append({"username": username, "password": password, "role": str(role), "area_code": user.area_code,
+                    "area": names.get(user.area_code, "")})
+    return out
+
+
+def demo_enqueue(*, people: int, seed: int, if_empty: bool = True, replace: bool = False) -> DemoBuild:
+    """Queue a build for `fangkong worker`; the DemoBuild row shows its progress."""
+    from .tasks import build_demo_city
+
+    build = DemoBuild.objects.create(people=people, seed=seed)
+    result = build_demo_city.enqueue(build_id=build.pk, if_empty=if_empty, replace=replace)
+    DemoBuild.objects.filter(pk=build.pk).update(task_id=str(result.id))
+    build.task_id = str(result.id)
+    return build
