@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "fangkong.core.middleware.NoStoreForPersonalDataMiddleware",
+    "fangkong.core.middleware.ApiErrorBodyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

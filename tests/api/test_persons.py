@@ -231,3 +231,15 @@ def test_it_rejects_a_birth_date_given_as_a_number(people, user_a, api_as):
     r = api_as(user_a).get("/persons", born_to="0")
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "born_to"
+
+
+def test_an_unknown_api_route_answers_the_uniform_404(user_a, api_as):
+    r = api_as(user_a).get("/nothing-here")
+    assert r.status_code == 404
+    assert r.json()["errors"] == [{"field": None, "reason": "no such API route"}]
+
+
+def test_a_wrong_method_answers_405_with_the_allowed_ones(people, user_a, api_as):
+    r = api_as(user_a).client.delete(f"/api/v1/persons/{people['p_a'].pk}", **api_as(user_a).headers)
+    assert r.status_code == 405
+    assert "GET" in r.json()["errors"][0]["reason"] and "GET" in r["Allow"]
