@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's scripts locally (without it they come from a CDN)
     "fangkong.core",
     "fangkong.areas",
     "fangkong.people",

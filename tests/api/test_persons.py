@@ -183,6 +183,7 @@ def test_it_updates_a_person_and_keeps_the_id_number(people, user_a, api_as):
     person = Person.objects.get(pk=people["p_a"].pk)
     assert person.id_number_masked == ID_A[:6] + "********" + ID_A[-4:]
     assert person.history.count() == 2
+    assert person.history.first().history_user == user_a  # the token's user is recorded as the author
 
 
 def test_it_rejects_an_invalid_phone_on_update(people, user_a, api_as):
@@ -243,3 +244,9 @@ def test_a_wrong_method_answers_405_with_the_allowed_ones(people, user_a, api_as
     r = api_as(user_a).client.delete(f"/api/v1/persons/{people['p_a'].pk}", **api_as(user_a).headers)
     assert r.status_code == 405
     assert "GET" in r.json()["errors"][0]["reason"] and "GET" in r["Allow"]
+
+
+def test_the_api_docs_page_loads_nothing_from_the_internet(client):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "https://" not in html and "http://" not in html.replace("http://testserver", "")
