@@ -48,7 +48,7 @@ def bearer(tree, keep_test_connection):
 @schema.parametrize()
 @settings(
     # FUZZ_EXAMPLES=500 for a deeper run; the default keeps the suite fast and repeatable.
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "15")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "10")),
     deadline=None,
     derandomize="FUZZ_EXAMPLES" not in os.environ,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
