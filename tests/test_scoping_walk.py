@@ -13,14 +13,17 @@ EVERY ROUTE NEEDS AN ENTRY IN `SAMPLES`, keyed by its URL name ("namespace:name"
 test fails for a route without one, so a new page or endpoint cannot ship unscoped.
 Adding a route is one line:
 
-    "people:import_detail": obj(lambda w: {"pk": w.make_import_batch().pk}),   # object route
-    "areas:board": obj(lambda w: {"code": w.grid.code}),                        # object by code
-    "people:import_list": listing(),                                            # list route
+    "areas:board": obj(lambda w: {"code": w.grid.code}),                          # object by code
+    "people:import_detail": obj(lambda w: {"pk": batch_in(w).pk}),                # object you build
+    "people:import_list": listing(control=True),                                  # list route
+    "people:import_upload": listing(methods=("GET", "POST")),                     # form page
     "api:team_create": listing(body=lambda w: {"area_code": w.county.code}, expect=404),
 
-`w` is the World of county B (see below): its tree nodes, a household, a person, a
-responsible person, and its user. A lambda may create what its route needs in county B
-(`w.tree`, `w.user`); make the object's name or code contain `MARK` when the route lists it.
+`w` is the World of county B (see below): its tree nodes (`w.tree["grid_b"]`, `w.county`,
+`w.grid`), a household, a person, a responsible person, and its user (`w.user`). A route
+whose object is not there builds it in county B in a small helper next to its entry
+(e.g. `def batch_in(w): return ImportBatch.objects.create(area_code=w.grid.code, ...)`);
+give it a name or code containing `MARK` when a list route shows it.
 For API routes the methods come from the operation itself; for views give `methods=`.
 A route that can show nothing of any area may be skipped with `skip("reason")` (the
 reason is the review).

@@ -12,10 +12,18 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from fangkong.core.api_support import ApiError, BearerToken, error_field
 from fangkong.people.services import PermissionDenied as WriteDenied
 from fangkong.people.validation import PersonInvalid
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese names as UTF-8 rather than \\u escapes: readable in curl and in logs of other systems."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="Fangkong API",
@@ -26,6 +34,7 @@ api = NinjaAPI(
         '`{"detail": ..., "errors": [{"field": ..., "reason": ...}]}`.'
     ),
     auth=BearerToken(),
+    renderer=Utf8JSONRenderer(),
     urls_namespace="api",
 )
 

@@ -12,11 +12,12 @@ COMMANDS = {
     "people": "people registry: check-id NUMBER",
     "import": "import a households-and-persons spreadsheet (.xlsx or .csv)",
     "user": "user add USERNAME --area CODE --role ROLE",
-    "token": "token create USERNAME: print a new API bearer token",
+    "token": "API bearer tokens: create USERNAME, list [USERNAME], revoke PREFIX",
+    "otp": "otp add USERNAME: register a TOTP device for the admin sign-in",
     "demo": "build a synthetic city: --people N --seed S",
     "worker": "run background tasks (imports, exports, demo builds)",
     "serve": "serve the web UI and API (granian)",
-    "purge": "apply the retention periods (PIPL)",
+    "purge": "apply the retention periods (PIPL): dry run, --apply to delete",
 }
 ALIASES = {"worker": "db_worker"}
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's scripts locally (without it they come from a CDN)
     "fangkong.core",
     "fangkong.areas",
     "fangkong.people",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "fangkong.core.middleware.NoStoreForPersonalDataMiddleware",
+    "fangkong.core.middleware.ApiErrorBodyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -183,6 +183,7 @@ def test_it_updates_a_person_and_keeps_the_id_number(people, user_a, api_as):
     person = Person.objects.get(pk=people["p_a"].pk)
     assert person.id_number_masked == ID_A[:6] + "********" + ID_A[-4:]
     assert person.history.count() == 2
+    assert person.history.first().history_user == user_a  # the token's user is recorded as the author
 
 
 def test_it_rejects_an_invalid_phone_on_update(people, user_a, api_as):
@@ -231,3 +232,21 @@ def test_it_rejects_a_birth_date_given_as_a_number(people, user_a, api_as):
     r = api_as(user_a).get("/persons", born_to="0")
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "born_to"
+
+
+def test_an_unknown_api_route_answers_the_uniform_404(user_a, api_as):
+    r = api_as(user_a).get("/nothing-here")
+    assert r.status_code == 404
+    assert r.json()["errors"] == [{"field": None, "reason": "no such API route"}]
+
+
+def test_a_wrong_method_answers_405_with_the_allowed_ones(people, user_a, api_as):
+    r = api_as(user_a).client.delete(f"/api/v1/persons/{people['p_a'].pk}", **api_as(user_a).headers)
+    assert r.status_code == 405
+    assert "GET" in r.json()["errors"][0]["reason"] and "GET" in r["Allow"]
+
+
+def test_the_api_docs_page_loads_nothing_from_the_internet(client):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "https://" not in html and "http://" not in html.replace("http://testserver", "")
