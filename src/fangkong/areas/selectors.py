@@ -12,7 +12,7 @@ from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 
 from .codes import CODE_LENGTH, Level, candidate_forms
 from .models import Area, DutyShift, Responsible, Team, TeamMember
-from .rules import REQUIRED_TIER, SizeProblem, daily_gaps, team_size_problems
+from .rules import HOUSEHOLD_TIERS, REQUIRED_TIER, SizeProblem, daily_gaps, team_size_problems
 
 
 def area_list(*, user) -> QuerySet[Area]:
@@ -249,3 +249,16 @@ def roster_week(*, user, area: Area, week_start: dt.date) -> dict:
 
 def duty_shift_get(*, user, pk: int) -> DutyShift:
     return get_scoped_or_404(DutyShift.objects.select_related("area"), user, pk=pk)
+
+
+def household_responsibles_for(*, user, area: Area) -> QuerySet[Responsible]:
+    """Active village cadres and grid workers who may take households under `area` (its village and below)."""
+    village = area.code[: CODE_LENGTH[Level.VILLAGE]]
+    above = [area.code[:n] for n in CODE_LENGTH.values() if CODE_LENGTH[Level.VILLAGE] <= n <= len(area.code)]
+    return (
+        scope(Responsible.objects.all(), user)
+        .filter(Q(area_code__in=above) | subtree_q(area.code), tier__in=HOUSEHOLD_TIERS, active=True)
+        .filter(subtree_q(village))
+        .select_related("area")
+        .order_by("area_code", "tier", "name")
+    )
