@@ -81,9 +81,12 @@ def test_a_county_user_logs_in_and_browses_the_tree_down_to_a_grid(browser, live
     assert page.external_requests == []
 
 
-def test_search_as_you_type_finds_an_area_in_the_subtree(browser, live_server, tree):
+@pytest.mark.parametrize("htmx", [True, False], ids=["with-htmx", "without-htmx"])
+def test_search_as_you_type_finds_an_area_in_the_subtree(browser, live_server, tree, htmx):
     make_user("county", tree["county_a"].code, "district")
     page = new_page(browser, live_server)
+    if not htmx:  # progressive enhancement: the page must work when htmx.min.js is missing
+        page.route("**/vendor/htmx.min.js", lambda route: route.abort())
     log_in(page, "county")
     page.goto(f"/areas/{tree['county_a'].code}/")
     page.fill("form.search input[name=q]", "网格")
@@ -178,3 +181,16 @@ def test_write_the_readme_screenshots(browser, live_server, tree):
     phone.goto(f"/people/?area={data['grids'][0].code}")
     phone.screenshot(path=str(DOCS_IMG / "phone-persons.png"))
     assert (DOCS_IMG / "board.png").stat().st_size > 10_000
+
+
+def test_a_tree_node_expands_in_place_with_htmx_or_opens_without_it(browser, live_server, tree):
+    make_user("county", tree["county_a"].code, "district")
+    page = new_page(browser, live_server)
+    log_in(page, "county")
+    page.goto(f"/areas/{tree['county_a'].code}/")
+    page.click(f"a.expand[href='/areas/{tree['town_a'].code}/']")
+    page.wait_for_selector(f"a:text-is('{tree['village_a'].name}')")
+    if page.evaluate("!!window.htmx"):
+        assert page.url.endswith(f"/areas/{tree['county_a'].code}/")
+    else:
+        assert page.url.endswith(f"/areas/{tree['town_a'].code}/")

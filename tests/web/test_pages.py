@@ -211,3 +211,12 @@ def test_counts_leave_out_records_merged_into_another(client, tree, city, city_u
     count = {c.code: c.person_count for c in after.context["children"]}
     assert count[tree["grid_a"].code] == {c.code: c.person_count for c in before.context["children"]}[tree["grid_a"].code] - 1
     assert after.context["counts"]["persons"] == before.context["counts"]["persons"] - 1
+
+
+def test_expanding_a_child_returns_its_children_as_a_fragment(client, tree, city, city_user):
+    page = login(client, city_user).get(
+        reverse("areas:detail", args=[tree["town_a"].code]), {"fragment": "children"}, HTTP_HX_REQUEST="true"
+    )
+    body = page.content.decode()
+    assert "<html" not in body and 'id="children"' not in body
+    assert tree["village_a"].name in body

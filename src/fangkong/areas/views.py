@@ -48,7 +48,7 @@ def detail(request, code: str):
     area = selectors.area_get(user=request.user, code=code)
     children = selectors.children_with_counts(user=request.user, area=area)
     if _is_htmx(request) and request.GET.get("fragment") == "children":
-        return render(request, "areas/_children.html", {"area": area, "children": children})
+        return render(request, "areas/_children.html", {"area": area, "children": children, "nested": True})
     context = {
         "area": area,
         "children": children,
