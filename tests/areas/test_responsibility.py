@@ -193,3 +193,25 @@ def test_a_user_of_another_area_cannot_deactivate(client, tree, writer, user_b):
     assert client.post(reverse("areas:responsible_deactivate", args=[row.pk])).status_code == 404
     row.refresh_from_db()
     assert row.active
+
+
+def test_the_assign_page_puts_ticked_households_under_a_cadre(client, tree, writer):
+    cadre = assign(writer, tree["village_a"], tier="village_cadre", name="郑秀兰")
+    homes = _households(writer, tree["grid_a"], 3)
+    client.force_login(writer)
+    url = reverse("areas:households_assign", args=[tree["grid_a"].code])
+    page = client.get(url)
+    assert [r.pk for r in page.context["candidates"]] == [cadre.pk]
+    response = client.post(url, {"responsible": cadre.pk, "household": [homes[0].pk, homes[1].pk]})
+    assert response.status_code == 302
+    assert set(Household.objects.filter(responsible=cadre).values_list("pk", flat=True)) == {homes[0].pk, homes[1].pk}
+    assert [h.pk for h in client.get(url).context["page"]] == [homes[2].pk]
+
+
+def test_the_assign_page_refuses_a_cadre_of_another_village(client, tree, city_user):
+    other = services.responsible_assign(user=city_user, area=tree["village_b"], tier="village_cadre", name="外村", phone="13900000009")
+    homes = _households(city_user, tree["grid_a"], 1)
+    client.force_login(city_user)
+    response = client.post(reverse("areas:households_assign", args=[tree["grid_a"].code]), {"responsible": other.pk, "household": [homes[0].pk]})
+    assert response.status_code == 400
+    assert not Household.objects.filter(responsible__isnull=False).exists()

@@ -1,68 +1,22 @@
 """The UI in a real browser (Debian's chromium through Playwright), against a live server.
 
-Skipped with a reason when /usr/bin/chromium is missing, except under CI. Set
-FANGKONG_SCREENSHOTS=1 to also write the README screenshots to docs/img/.
+Skipped with a reason when /usr/bin/chromium is missing, except under CI. The README
+screenshots come from tests/web/readme_screenshots.py (run it by name; see its docstring).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from fangkong.core.models import AccessLog
 from fangkong.people.models import Person
-from tests.conftest import make_user, need_or_skip
-from tests.web.city import populate, showcase
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-PASSWORD = "correct-horse-battery"
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+from tests.conftest import make_user
+from tests.web.city import populate
+from tests.web.conftest import log_in, new_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(monkeypatch, transactional_db, live_server):
-    need_or_skip(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # (fixtures, assertions on the access log) are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-        # Connections opened while Playwright ran live in its context: close them here, or
-        # PostgreSQL refuses to drop the test database at the end of the session.
-        connections.close_all()
-
-
-def new_page(browser, live_server, *, width=1280, height=800, mobile=False):
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="zh-CN", is_mobile=mobile, has_touch=mobile,
-        base_url=live_server.url, device_scale_factor=1,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    external = []
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
-    page.external_requests = external
-    return page
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_selector("header nav")
 
 
 def test_a_county_user_logs_in_and_browses_the_tree_down_to_a_grid(browser, live_server, tree):
@@ -81,9 +35,12 @@ def test_a_county_user_logs_in_and_browses_the_tree_down_to_a_grid(browser, live
     assert page.external_requests == []
 
 
-def test_search_as_you_type_finds_an_area_in_the_subtree(browser, live_server, tree):
+@pytest.mark.parametrize("htmx", [True, False], ids=["with-htmx", "without-htmx"])
+def test_search_as_you_type_finds_an_area_in_the_subtree(browser, live_server, tree, htmx):
     make_user("county", tree["county_a"].code, "district")
     page = new_page(browser, live_server)
+    if not htmx:  # progressive enhancement: the page must work when htmx.min.js is missing
+        page.route("**/vendor/htmx.min.js", lambda route: route.abort())
     log_in(page, "county")
     page.goto(f"/areas/{tree['county_a'].code}/")
     page.fill("form.search input[name=q]", "网格")
@@ -158,23 +115,14 @@ def test_pages_fit_a_phone_360_pixels_wide(browser, live_server, tree):
     assert page.external_requests == []
 
 
-@pytest.mark.skipif(not os.environ.get("FANGKONG_SCREENSHOTS"), reason="set FANGKONG_SCREENSHOTS=1 to write docs/img/")
-def test_write_the_readme_screenshots(browser, live_server, tree):
-    data = showcase(tree)
-    make_user("county", tree["county_a"].code, "district", first_name="梁园区指挥部")
-    make_user("gridworker", data["grids"][0].code, "grid_worker", first_name="网格员")
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+def test_a_tree_node_expands_in_place_with_htmx_or_opens_without_it(browser, live_server, tree):
+    make_user("county", tree["county_a"].code, "district")
     page = new_page(browser, live_server)
     log_in(page, "county")
-    page.screenshot(path=str(DOCS_IMG / "dashboard.png"), full_page=True)
-    page.goto(f"/areas/{data['grids'][0].code[:12]}/")
-    page.screenshot(path=str(DOCS_IMG / "tree.png"), full_page=True)
-    page = new_page(browser, live_server)
-    log_in(page, "gridworker")
-    page.goto(f"/areas/{data['grids'][0].code}/board/")
-    page.screenshot(path=str(DOCS_IMG / "board.png"), full_page=True)
-    phone = new_page(browser, live_server, width=360, height=740, mobile=True)
-    log_in(phone, "gridworker")
-    phone.goto(f"/people/?area={data['grids'][0].code}")
-    phone.screenshot(path=str(DOCS_IMG / "phone-persons.png"))
-    assert (DOCS_IMG / "board.png").stat().st_size > 10_000
+    page.goto(f"/areas/{tree['county_a'].code}/")
+    page.click(f"a.expand[href='/areas/{tree['town_a'].code}/']")
+    page.wait_for_selector(f"a:text-is('{tree['village_a'].name}')")
+    if page.evaluate("!!window.htmx"):
+        assert page.url.endswith(f"/areas/{tree['county_a'].code}/")
+    else:
+        assert page.url.endswith(f"/areas/{tree['town_a'].code}/")

@@ -201,3 +201,22 @@ def test_pages_load_nothing_from_the_internet(client, tree, city, user_a):
     for url in (reverse("web:home"), reverse("areas:board", args=[tree["grid_a"].code]), reverse("people:list")):
         body = client.get(url).content.decode()
         assert not re.search(r'(src|href)="(https?:)?//', body), url
+
+
+def test_counts_leave_out_records_merged_into_another(client, tree, city, city_user):
+    duplicate, survivor = Person.objects.filter(area=tree["grid_a"])[:2]
+    before = login(client, city_user).get(reverse("areas:detail", args=[tree["village_a"].code]))
+    Person.objects.filter(pk=duplicate.pk).update(merged_into=survivor)
+    after = client.get(reverse("areas:detail", args=[tree["village_a"].code]))
+    count = {c.code: c.person_count for c in after.context["children"]}
+    assert count[tree["grid_a"].code] == {c.code: c.person_count for c in before.context["children"]}[tree["grid_a"].code] - 1
+    assert after.context["counts"]["persons"] == before.context["counts"]["persons"] - 1
+
+
+def test_expanding_a_child_returns_its_children_as_a_fragment(client, tree, city, city_user):
+    page = login(client, city_user).get(
+        reverse("areas:detail", args=[tree["town_a"].code]), {"fragment": "children"}, HTTP_HX_REQUEST="true"
+    )
+    body = page.content.decode()
+    assert "<html" not in body and 'id="children"' not in body
+    assert tree["village_a"].name in body

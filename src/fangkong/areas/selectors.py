@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,7 +12,7 @@ from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 
 from .codes import CODE_LENGTH, Level, candidate_forms
 from .models import Area, DutyShift, Responsible, Team, TeamMember
-from .rules import REQUIRED_TIER, SizeProblem, daily_gaps, team_size_problems
+from .rules import HOUSEHOLD_TIERS, REQUIRED_TIER, SizeProblem, daily_gaps, team_size_problems
 
 
 def area_list(*, user) -> QuerySet[Area]:
@@ -46,36 +45,74 @@ def ancestors_within_scope(*, user, area: Area) -> list[Area]:
     return list(area_list(user=user).filter(code__in=codes).order_by("code"))
 
 
-def _prefix_counts(qs: QuerySet, *, prefix_length: int, field: str = "area_code") -> dict[str, int]:
-    return dict(
-        qs.annotate(prefix=Substr(field, 1, prefix_length))
-        .values("prefix")
+# SQLite allows at most 500 terms in a compound SELECT.
+_UNION_CHUNK = 400
+
+
+def _range_counts(qs: QuerySet, codes: list[str], field: str = "area_code") -> dict[str, int]:
+    """Rows of `qs` under each code: one range count per code on the indexed path column, sent as
+    one UNION ALL query (per 400 codes), so each count is an index range scan and the page costs
+    one round trip whatever its number of children.
+    """
+    counts: dict[str, int] = {}
+    for start in range(0, len(codes), _UNION_CHUNK):
+        parts = [
+            qs.filter(subtree_q(code, field))
+            .annotate(node=Value(code, output_field=CharField()))
+            .values("node")
+            .annotate(n=Count("*"))  # COUNT(*), not COUNT(id): lets PostgreSQL count from the index alone
+            .values_list("node", "n")
+            .order_by()
+            for code in codes[start : start + _UNION_CHUNK]
+        ]
+        combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        counts.update(combined)
+    return counts
+
+
+def _live_person_counts(*, user, codes: list[str]) -> dict[str, int]:
+    """Persons under each code, not counting records merged into another.
+
+    All records in a range are counted from the path index alone; the few merged ones are
+    counted apart and subtracted. Filtering on `merged_into IS NULL` inside the count would
+    make the database read every row of the subtree (or, on SQLite without statistics,
+    walk the merged_into index instead of the path).
+    """
+    from fangkong.people.models import Person
+
+    counts = _range_counts(scope(Person.objects.all(), user), codes)
+    # Merges are rare: ask the merged_into index first (a yes/no over the whole table, nothing
+    # shown), and only then count them in the user's subtree.
+    if not Person.objects.filter(merged_into__isnull=False).exists():
+        return counts
+    merged = (
+        scope(Person.objects.filter(merged_into__isnull=False), user)
+        .values("area_code")
         .annotate(n=Count("pk"))
-        .values_list("prefix", "n")
+        .values_list("area_code", "n")
         .order_by()
     )
+    for area_code, n in merged:
+        for code in codes:
+            if area_code.startswith(code):
+                counts[code] = counts.get(code, 0) - n
+    return counts
 
 
 def children_with_counts(*, user, area: Area) -> list[Area]:
     """The node's children, each with `household_count` and `person_count` under it.
 
-    One grouped query per table for the whole page (the children's codes are prefixes of
-    everything under them), so the cost does not grow with the number of children.
+    One query per table for the whole page (see `_range_counts`), not a count per row.
     """
-    from fangkong.people.models import Household, Person
+    from fangkong.people.models import Household
 
     children = list(area_children(user=user, area=area))
-    by_length: dict[int, list[Area]] = {}
+    codes = [child.code for child in children]
+    households = _range_counts(scope(Household.objects.all(), user), codes) if codes else {}
+    persons = _live_person_counts(user=user, codes=codes) if codes else {}
     for child in children:
-        by_length.setdefault(len(child.code), []).append(child)
-    for length, group in by_length.items():
-        households = _prefix_counts(scope(Household.objects.filter(subtree_q(area.code)), user), prefix_length=length)
-        persons = _prefix_counts(
-            scope(Person.objects.filter(subtree_q(area.code), merged_into__isnull=True), user), prefix_length=length
-        )
-        for child in group:
-            child.household_count = households.get(child.code, 0)
-            child.person_count = persons.get(child.code, 0)
+        child.household_count = households.get(child.code, 0)
+        child.person_count = persons.get(child.code, 0)
     return children
 
 
@@ -94,13 +131,12 @@ def area_search(*, user, query: str, limit: int = 50) -> QuerySet[Area]:
 
 def area_counts(*, user, area: Area) -> dict:
     """Key figures for a node: households, persons, how many households have a responsible person."""
-    from fangkong.people.models import Household, Person
+    from fangkong.people.models import Household
 
-    households = scope(Household.objects.filter(subtree_q(area.code)), user).aggregate(
-        total=Count("pk"), covered=Count("pk", filter=Q(responsible__isnull=False))
-    )
-    persons = scope(Person.objects.filter(subtree_q(area.code), merged_into__isnull=True), user).count()
-    total, covered = households["total"], households["covered"]
+    total = _range_counts(scope(Household.objects.all(), user), [area.code]).get(area.code, 0)
+    uncovered = unassigned_households(user=user, area=area).count()
+    persons = _live_person_counts(user=user, codes=[area.code]).get(area.code, 0)
+    covered = total - uncovered
     return {
         "households": total,
         "persons": persons,
@@ -212,3 +248,16 @@ def roster_week(*, user, area: Area, week_start: dt.date) -> dict:
 
 def duty_shift_get(*, user, pk: int) -> DutyShift:
     return get_scoped_or_404(DutyShift.objects.select_related("area"), user, pk=pk)
+
+
+def household_responsibles_for(*, user, area: Area) -> QuerySet[Responsible]:
+    """Active village cadres and grid workers who may take households under `area` (its village and below)."""
+    village = area.code[: CODE_LENGTH[Level.VILLAGE]]
+    above = [area.code[:n] for n in CODE_LENGTH.values() if CODE_LENGTH[Level.VILLAGE] <= n <= len(area.code)]
+    return (
+        scope(Responsible.objects.all(), user)
+        .filter(Q(area_code__in=above) | subtree_q(area.code), tier__in=HOUSEHOLD_TIERS, active=True)
+        .filter(subtree_q(village))
+        .select_related("area")
+        .order_by("area_code", "tier", "name")
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/responsibles/", views.responsible_add, name="responsible_add"),
     path("<str:code>/board/", views.board, name="board"),
+    path("<str:code>/households/assign/", views.households_assign, name="households_assign"),
     path("<str:code>/unassigned/", views.unassigned, name="unassigned"),
     path("<str:code>/teams/", views.teams, name="teams"),
     path("<str:code>/roster/", views.roster, name="roster"),

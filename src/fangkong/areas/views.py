@@ -48,7 +48,7 @@ def detail(request, code: str):
     area = selectors.area_get(user=request.user, code=code)
     children = selectors.children_with_counts(user=request.user, area=area)
     if _is_htmx(request) and request.GET.get("fragment") == "children":
-        return render(request, "areas/_children.html", {"area": area, "children": children})
+        return render(request, "areas/_children.html", {"area": area, "children": children, "nested": True})
     context = {
         "area": area,
         "children": children,
@@ -268,3 +268,32 @@ def shift_remove(request, pk: int):
     shift = selectors.duty_shift_get(user=request.user, pk=pk)
     services.duty_shift_remove(user=request.user, shift=shift)
     return redirect("areas:roster", code=shift.area_code)
+
+
+@login_required
+def households_assign(request, code: str):
+    """Put a node's households under a village cadre or grid worker (包户), from the unassigned ones."""
+    area = selectors.area_get(user=request.user, code=code)
+    if area.level < Level.VILLAGE or not request.user.may_write:
+        raise Http404
+    candidates = selectors.household_responsibles_for(user=request.user, area=area)
+    error = None
+    if request.method == "POST":
+        row = candidates.filter(pk=request.POST.get("responsible") or 0).first()
+        ids = [i for i in request.POST.getlist("household") if i.isdigit()]
+        if row is None or not ids:
+            error = _("Choose a responsible person and at least one household.")
+        else:
+            try:
+                n = services.households_assign_responsible(user=request.user, responsible=row, household_ids=ids)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(request, _("%(n)d households assigned to %(name)s.") % {"n": n, "name": row.name})
+                return redirect(request.get_full_path())
+    page = Paginator(selectors.unassigned_households(user=request.user, area=area), 50).get_page(request.GET.get("page"))
+    return render(
+        request, "areas/households_assign.html",
+        {"area": area, "candidates": candidates, "page": page, "error": error},
+        status=400 if error else 200,
+    )
