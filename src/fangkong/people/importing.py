@@ -30,7 +30,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -288,6 +288,47 @@ def import_file(*, user, path: Path, dedup: bool = True, language: str | None = 
 
 
 # ---------------------------------------------------------------------------- one chunk
+
+
+def namesakes_of(pairs: set[tuple[str, dt.date]]) -> list[tuple]:
+    """Live persons whose (name, birth date) is one of the pairs: one query, exact pairs, on the index.
+
+    (name IN … AND birth_date IN … would also fetch every cross pair, which for common
+    names in a large city is thousands of rows per chunk.)
+    """
+    if not pairs:
+        return []
+    names = [n for n, _b in pairs]
+    dates = [b for _n, b in pairs]
+    columns = "p.id, p.name, p.birth_date, p.household_id, p.area_code, p.id_number_hash"
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"SELECT {columns} FROM people_person p "  # noqa: S608 - constant SQL, values are parameters
+                "JOIN unnest(%s::text[], %s::date[]) AS k(name, birth_date) "
+                "ON p.name = k.name AND p.birth_date = k.birth_date WHERE p.merged_into_id IS NULL",
+                [names, dates],
+            )
+            return cur.fetchall()
+        rows: list[tuple] = []
+        pairs_list = list(pairs)
+        for start in range(0, len(pairs_list), 4000):
+            part = pairs_list[start:start + 4000]
+            values = ", ".join(["(%s, %s)"] * len(part))
+            params = [x for n, b in part for x in (n, b.isoformat())]
+            # A join on VALUES: SQLite then searches the (name, birth_date) index once per pair
+            # (a row-value IN over VALUES would scan the table).
+            cur.execute(
+                f"SELECT {columns} FROM (VALUES {values}) AS k "  # noqa: S608
+                "JOIN people_person p ON p.name = k.column1 AND p.birth_date = k.column2 "
+                "WHERE p.merged_into_id IS NULL",
+                params,
+            )
+            for pk, name, born, hid, area_code, doc in cur.fetchall():
+                if isinstance(born, str):
+                    born = dt.date.fromisoformat(born)
+                rows.append((pk, name, born, hid, area_code, doc))
+        return rows
 
 
 @dataclass
@@ -579,10 +620,7 @@ class ChunkImporter:
         named = [r for r in rows if r.birth_date and (self.dedup or not r.id_number)]
         namesakes: dict[tuple[str, dt.date], list[tuple]] = {}
         if named:
-            for values in Person.objects.filter(
-                name__in={r.name for r in named}, birth_date__in={r.birth_date for r in named},
-                merged_into__isnull=True,
-            ).values_list("id", "name", "birth_date", "household_id", "area_code", "id_number_hash"):
+            for values in namesakes_of({(r.name, r.birth_date) for r in named}):
                 namesakes.setdefault((values[1], values[2]), []).append(values)
         no_doc_matches: dict[int, Person] = {}
         if any(not r.id_number for r in rows):
