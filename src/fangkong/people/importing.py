@@ -617,7 +617,8 @@ class ChunkImporter:
                         merged[key] = person.merged_into_id
         # Persons with the same name and birth date: matches rows without a document, and feeds
         # the duplicate queue. One query for the chunk, on the (name, birth_date) index.
-        named = [r for r in rows if r.birth_date and (self.dedup or not r.id_number)]
+        # Only rows that may create a person need their namesakes (a re-import skips the query).
+        named = [r for r in rows if r.birth_date and (not r.id_number or (self.dedup and r.doc_key not in existing))]
         namesakes: dict[tuple[str, dt.date], list[tuple]] = {}
         if named:
             for values in namesakes_of({(r.name, r.birth_date) for r in named}):
