@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -253,9 +254,12 @@ def run_batch(
                 progress(already)
             importer = ChunkImporter(batch=batch, sheet=sheet, dedup=dedup)
             rows = islice(sheet.rows, already, None)
+            batch.timings = importer.timings  # seconds per phase, for the benchmark
             while chunk := list(islice(rows, chunk_size)):
+                importer._last = time.perf_counter()
                 with transaction.atomic():
                     importer.import_chunk(chunk)
+                importer._tick("commit")
                 if progress:
                     progress(len(chunk))
         except ImportFileError as exc:
@@ -446,6 +450,8 @@ class ChunkImporter:
         self.reason = f"import batch {batch.pk}"
         self.history_user = batch.uploaded_by
         self.history_user_id = batch.uploaded_by_id
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
 
     # -- helpers
     def _reject(self, row: Row, key: str, reason: str) -> None:
@@ -460,11 +466,21 @@ class ChunkImporter:
             self.areas[code] = found.get(code)
 
     # -- the chunk
+    def _tick(self, phase: str) -> None:
+        """Time spent per phase, summed over the run (the benchmark prints it)."""
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - self._last
+        self._last = now
+
     def import_chunk(self, chunk: list[tuple[int, list]]) -> None:
+        self._last = time.perf_counter()
         rows = [parse_row(number, cells, self.sheet.columns, today=self.today) for number, cells in chunk]
+        self._tick("parse_and_validate")
         self._check_areas(rows)
         self._check_in_file_duplicates(rows)
+        self._tick("areas_and_document_hashes")
         households = self._resolve_households([r for r in rows if not r.errors])
+        self._tick("households")
         created, updated, unchanged = self._write_persons(rows, households)
         rejected = [r for r in rows if r.errors]
         self._store_rejects(rejected)
@@ -485,6 +501,7 @@ class ChunkImporter:
         self.batch.unchanged += unchanged
         self.batch.rejected += len(rejected)
         self.batch.duplicates += self._duplicates_found
+        self._tick("rejects_and_counters")
 
     def _check_areas(self, rows: list[Row]) -> None:
         self._load_areas(rows)
@@ -623,6 +640,7 @@ class ChunkImporter:
         if named:
             for values in namesakes_of({(r.name, r.birth_date) for r in named}):
                 namesakes.setdefault((values[1], values[2]), []).append(values)
+        self._tick("person_lookups")
         no_doc_matches: dict[int, Person] = {}
         if any(not r.id_number for r in rows):
             wanted_ids = set()
@@ -672,17 +690,21 @@ class ChunkImporter:
                 to_update.append(person)
             else:
                 unchanged += 1
+        self._tick("build_rows_and_seal")
         if to_create:
             ids = insert_with_history(Person, PERSON_COLUMNS, to_create, history_user_id=self.history_user_id,
                                       reason=self.reason, when=now)
             for person, pk in zip(new_people, ids, strict=True):
                 person.pk = pk
+        self._tick("insert_persons_and_history")
         if to_update:
             bulk_update_with_history(
                 to_update, Person, PERSON_FIELDS_UPDATED, default_user=self.history_user,
                 default_change_reason=self.reason)
+        self._tick("update_persons")
         if self.dedup and new_people:
             self._queue_duplicates(new_people, namesakes)
+        self._tick("duplicate_rules")
         return len(to_create), len(to_update), unchanged
 
     def _apply(self, person: Person, row: Row, household: Household | None) -> bool:
