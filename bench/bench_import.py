@@ -146,7 +146,7 @@ def bare_load(path: Path, vendor: str, area_ids: dict[str, int]) -> float:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
             next(reader)
-            for (hh, area, address, name, _t, number, sex, born, relation, phone, occupation, _res, _tags) in reader:
+            for (_hh, area, _address, name, _t, number, sex, born, relation, phone, occupation, _res, _tags) in reader:
                 yield (None, area_ids[area], area, name, "resident_id", number, "", "", born,
                        "M" if sex == "男" else "F", phone, "", "", relation, occupation, "", "resident", "[]", None,
                        now, now)
@@ -187,6 +187,7 @@ def timed_import(path: Path, *, dedup: bool = True, profile: bool = False) -> tu
     from fangkong.people import importing
 
     profiler = cProfile.Profile() if profile else None
+    cpu = time.process_time()
     start = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -194,6 +195,7 @@ def timed_import(path: Path, *, dedup: bool = True, profile: bool = False) -> tu
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - start
+    batch.cpu_seconds = time.process_time() - cpu
     report = ""
     if profiler:
         out = io.StringIO()
@@ -242,6 +244,9 @@ def main() -> None:
         assert batch.status == "done" and batch.created == args.rows, (batch.status, batch.created, batch.error)
         result["import_seconds"] = round(seconds, 1)
         result["import_rows_per_s"] = round(args.rows / seconds)
+        result["import_cpu_seconds_this_process"] = round(batch.cpu_seconds, 1)
+        result["import_phases_seconds"] = {k: round(v, 1) for k, v in getattr(batch, "timings", {}).items()}
+        result["load_average_after_import"] = os.getloadavg()
 
         create_bare_table(connection.vendor)
         bare = bare_load(path, connection.vendor, area_ids)
@@ -249,6 +254,7 @@ def main() -> None:
         result["bare_rows_per_s"] = round(args.rows / bare)
         result["ratio"] = round(bare / seconds, 3)
 
+        result["load_average_after_bare"] = os.getloadavg()
         reimport, batch2, _ = timed_import(path)
         assert batch2.unchanged == args.rows, (batch2.unchanged, batch2.error)
         result["reimport_unchanged_seconds"] = round(reimport, 1)
