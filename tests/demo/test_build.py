@@ -193,3 +193,15 @@ def test_the_same_seed_rebuilds_the_same_city_and_another_seed_another(built):
     run_demo("--people", str(PEOPLE), "--seed", "6", "--replace")
     assert plaintext_digest() != first
     assert Person.objects.count() == PEOPLE
+
+
+def test_the_two_process_pipeline_on_postgresql_builds_the_same_city(built, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the producer process is used on PostgreSQL only")
+    from fangkong.demo import services
+
+    first = plaintext_digest()
+    monkeypatch.setattr(services, "PIPELINE_MIN_PEOPLE", 0)
+    run_demo("--people", str(PEOPLE), "--seed", "5", "--replace")
+    assert plaintext_digest() == first
+    assert Person.objects.count() == PEOPLE

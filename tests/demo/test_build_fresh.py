@@ -58,3 +58,15 @@ def test_a_failed_build_is_recorded_with_its_reason(db):
     build.refresh_from_db()
     assert build.status == DemoBuild.Status.FAILED
     assert "persons exist" in build.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_a_build_queued_from_the_command():
+    # The worker closes database connections between tasks: that needs real commits, not a test transaction.
+    queued = run_demo("--people", "60", "--seed", "8", "--background")
+    assert queued["status"] == "queued"
+    assert not Person.objects.exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    build = DemoBuild.objects.get(pk=queued["build"])
+    assert build.status == DemoBuild.Status.DONE, build.error
+    assert Person.objects.count() == 60

@@ -71,6 +71,7 @@ def test_id_numbers_and_phones_never_repeat(sample):
     assert len({p.id_number for p in people}) == len(people)
     phones = [p.phone for p in people if p.phone] + [r.phone for c in chunks for r in c.responsibles]
     phones += [r.phone for r in gen.division_responsibles()]
+    phones += [m.phone for team in gen.headquarters() for m in team.members]
     assert len(set(phones)) == len(phones)
     assert all(normalize_mobile(phone) == phone for phone in phones)
 

@@ -41,6 +41,7 @@ MAX_HOUSEHOLDS = 9999  # four digits for a household under its building
 # Phone numbers come from disjoint ranges of one bijection, so residents and staff never share one.
 _PHONE_BODIES = 10**8
 _STAFF_PHONE_OFFSET = 3_000_000_000
+_HQ_PHONE_OFFSET = 3_700_000_000  # headquarters: its own range, so it does not depend on the villages' draws
 
 
 class Division(NamedTuple):
@@ -201,6 +202,7 @@ class CityGenerator:
         self._id_seq = array("H", bytes(2 * len(self.counties) * self._days * 2))
         self._resident_phones = 0
         self._staff_phones = 0
+        self._hq_phones = 0
         # Phones: an affine bijection of the index onto prefix x 8-digit body, so they look random and never repeat.
         self._phone_space = len(pop.MOBILE_PREFIXES) * _PHONE_BODIES
         digest = hashlib.sha256(f"phones:{seed}".encode()).digest()
@@ -260,6 +262,10 @@ class CityGenerator:
     def staff_phone(self) -> str:
         self._staff_phones += 1
         return self._phone(_STAFF_PHONE_OFFSET + self._staff_phones)
+
+    def hq_phone(self) -> str:
+        self._hq_phones += 1
+        return self._phone(_HQ_PHONE_OFFSET + self._hq_phones)
 
     def staff_name(self, rng: random.Random) -> tuple[str, str]:
         sex = "M" if rng.random() < 0.6 else "F"
@@ -438,7 +444,7 @@ class CityGenerator:
                 is_police = i < police
                 unit = "公安局" if is_police else rng.choice(self._UNITS)
                 position = "组长" if i == 0 else ("民警" if is_police else "工作人员")
-                out.append(MemberSpec(name, self.staff_phone(), unit, position, is_police, i == 0))
+                out.append(MemberSpec(name, self.hq_phone(), unit, position, is_police, i == 0))
             return out
 
         city = self.city.code

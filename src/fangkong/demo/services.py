@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,7 +38,9 @@ from .bulk import IdBlock, SuspendedIndexes, TableWriter, is_postgres
 from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, Division
 from .models import DemoBuild
 
-FLUSH_PERSONS = 20_000  # rows per COPY / bulk_create round
+FLUSH_PERSONS = 20_000  # rows per COPY / executemany round
+# From this size on PostgreSQL, rows are made in a second process while this one runs COPY.
+PIPELINE_MIN_PEOPLE = 50_000
 DUTY_DAYS = 7
 DEMO_PASSWORD = "fangkong-demo-2026"
 
@@ -268,50 +273,19 @@ def _write_city(gen: CityGenerator, progress: Progress) -> dict:
         for r in gen.division_responsibles()
     )
 
-    # Villages: grids, buildings, households and persons, flushed in rounds.
+    # Villages: grids, buildings, households and persons, written in rounds.
     progress.set_phase("people")
-    sealer = Sealer()
-    seal, digest = sealer.seal, sealer.lookup_hash
-    areas: list[tuple] = []
-    responsibles: list[tuple] = []
-    households: list[tuple] = []
-    persons: list[tuple] = []
-
-    def flush() -> None:
-        area_writer.write(areas)
-        responsible_writer.write(responsibles)
-        household_writer.write(households)
-        person_writer.write(persons)
-        progress.add_persons(len(persons))
-        areas.clear(), responsibles.clear(), households.clear(), persons.clear()
+    writers = (area_writer, responsible_writer, household_writer, person_writer)
+    blocks = (area_ids, responsible_ids, household_ids, person_ids)
+    if postgres and gen.people >= PIPELINE_MIN_PEOPLE:
+        batches = _produced_elsewhere(gen, division_ids, blocks, now)
+    else:
+        batches = village_batches(gen, division_ids, blocks, now)
+    for batch in batches:
+        for writer, rows in zip(writers, batch, strict=True):
+            writer.write(rows)
+        progress.add_persons(len(batch[3]))
         reset_queries()  # with DEBUG on, Django would keep every bulk statement in memory
-
-    for chunk in gen.villages():
-        local = {chunk.village_code: division_ids[chunk.village_code]}
-        for a in chunk.areas:
-            local[a.code] = pk = area_ids.take()
-            areas.append((pk, a.code, a.name, a.level, local[a.parent_code], a.geometry, now))
-        cadre: dict[str, int] = {}
-        for r in chunk.responsibles:
-            pk = responsible_ids.take()
-            if r.tier == "village_cadre":
-                cadre[r.area_code] = pk
-            responsibles.append((pk, local[r.area_code], r.area_code, r.tier, r.name, r.phone, r.title, True))
-        household_pk: dict[str, int] = {}
-        for h in chunk.households:
-            household_pk[h.code] = pk = household_ids.take()
-            households.append((pk, h.code, local[h.area_code], h.area_code, h.address, cadre[h.responsible_area], now, now))
-        for p in chunk.persons:
-            phone = p.phone
-            persons.append((
-                person_ids.take(), household_pk[p.household_code], local[p.area_code], p.area_code, p.name,
-                "resident_id", seal(p.id_number), digest(p.id_number), mask_id_number(p.id_number), p.birth_date, p.sex,
-                seal(phone) if phone else "", digest(phone) if phone else "", mask_phone(phone), p.relation,
-                p.occupation, "", p.residence, p.tags, now, now,
-            ))
-        if len(persons) >= FLUSH_PERSONS:
-            flush()
-    flush()
 
     # Headquarters teams and the duty roster.
     progress.set_phase("headquarters")
@@ -348,6 +322,94 @@ def _write_city(gen: CityGenerator, progress: Progress) -> dict:
         "teams": len(teams), "team_members": members, "duty_shifts": len(shifts),
         "divisions_with_geometry": len(geometries),
     }
+
+
+def village_batches(
+    gen: CityGenerator, division_ids: dict[str, int], blocks: tuple[IdBlock, ...], now: dt.datetime
+) -> Iterator[tuple[list, list, list, list]]:
+    """Rows for the area, responsible, household and person tables, about FLUSH_PERSONS persons at a time.
+
+    ID numbers and phones are sealed, hashed and masked here with the helpers people.services uses.
+    """
+    area_ids, responsible_ids, household_ids, person_ids = blocks
+    sealer = Sealer()
+    seal, digest = sealer.seal, sealer.lookup_hash
+    areas: list[tuple] = []
+    responsibles: list[tuple] = []
+    households: list[tuple] = []
+    persons: list[tuple] = []
+    for chunk in gen.villages():
+        local = {chunk.village_code: division_ids[chunk.village_code]}
+        for a in chunk.areas:
+            local[a.code] = pk = area_ids.take()
+            areas.append((pk, a.code, a.name, a.level, local[a.parent_code], a.geometry, now))
+        cadre: dict[str, int] = {}
+        for r in chunk.responsibles:
+            pk = responsible_ids.take()
+            if r.tier == "village_cadre":
+                cadre[r.area_code] = pk
+            responsibles.append((pk, local[r.area_code], r.area_code, r.tier, r.name, r.phone, r.title, True))
+        household_pk: dict[str, int] = {}
+        for h in chunk.households:
+            household_pk[h.code] = pk = household_ids.take()
+            households.append((pk, h.code, local[h.area_code], h.area_code, h.address, cadre[h.responsible_area], now, now))
+        for p in chunk.persons:
+            phone = p.phone
+            persons.append((
+                person_ids.take(), household_pk[p.household_code], local[p.area_code], p.area_code, p.name,
+                "resident_id", seal(p.id_number), digest(p.id_number), mask_id_number(p.id_number), p.birth_date, p.sex,
+                seal(phone) if phone else "", digest(phone) if phone else "", mask_phone(phone), p.relation,
+                p.occupation, "", p.residence, p.tags, now, now,
+            ))
+        if len(persons) >= FLUSH_PERSONS:
+            yield areas, responsibles, households, persons
+            areas, responsibles, households, persons = [], [], [], []
+    yield areas, responsibles, households, persons
+
+
+def _produce(queue, gen: CityGenerator, division_ids: dict, blocks: tuple[IdBlock, ...], now: dt.datetime) -> None:
+    """In the producer process: generate, seal and hand over rows; never touch the database here."""
+    try:
+        for batch in village_batches(gen, division_ids, blocks, now):
+            queue.put(("batch", batch))
+        queue.put(("done", [block.next for block in blocks]))
+    except BaseException:
+        queue.put(("error", traceback.format_exc()))
+
+
+def _produced_elsewhere(
+    gen: CityGenerator, division_ids: dict[str, int], blocks: tuple[IdBlock, ...], now: dt.datetime
+) -> Iterator[tuple[list, list, list, list]]:
+    """The same batches as village_batches, made by a forked process while this one runs COPY.
+
+    Generating and sealing rows is Python work; COPY is mostly the server's. In two processes
+    they overlap. One producer keeps the order of draws, so the city is the same as in-process.
+    The queue is bounded, so memory stays flat whichever side is faster.
+    """
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue(maxsize=4)
+    producer = ctx.Process(target=_produce, args=(queue, gen, division_ids, blocks, now), daemon=True)
+    producer.start()
+    try:
+        while True:
+            try:
+                kind, payload = queue.get(timeout=5)
+            except Empty:
+                if not producer.is_alive():
+                    raise DemoError(f"the row producer stopped (exit code {producer.exitcode})") from None
+                continue
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                for block, next_id in zip(blocks, payload, strict=True):
+                    block.next = next_id
+                return
+            else:
+                raise DemoError(f"the row producer failed:\n{payload}")
+    finally:
+        if producer.is_alive():
+            producer.kill()
+        producer.join()
 
 
 def demo_users(city_code: str) -> list[dict]:

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--people", type=int, default=20000, help="number of persons (default 20000)")
+        parser.add_argument("--people", type=int, default=200_000, help="number of persons (default 200000, as `make demo`)")
         parser.add_argument("--seed", type=int, default=7, help="the same seed gives the same city")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when persons exist already")
         parser.add_argument("--replace", action="store_true", help="remove a previous synthetic city first")

@@ -1,0 +1,172 @@
+"""Benchmark: `fangkong demo --people N` on PostgreSQL, against a bare COPY of N person rows.
+
+    .venv/bin/python bench/bench_demo.py --people 1000000 [--database fk_bench_demo] [--keep]
+
+Creates the database (dropping it first if it exists), migrates it, then
+1. runs `fangkong demo --people N --seed 7 --json` as a child process and records its wall
+   time and peak resident memory (getrusage of the child: ru_maxrss);
+2. empties the person table and COPYs the same number of person rows, already sealed and
+   masked (made once, before the clock starts, cycling a sample), into it: the bare load the
+   build is compared with — same table, same indexes, same database, same run;
+3. writes bench/results/demo_<N>.json and .md with the machine's cores and memory, and
+   drops the database unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+PG = os.environ.get("BENCH_PG", "postgres://fangkong:fangkong@127.0.0.1:5432")
+
+
+def psql(database: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{database}", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def machine() -> dict:
+    with open("/proc/meminfo") as fh:
+        mem_kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[:3]
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024**2, 1),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "load_average_at_start": [float(x) for x in load],
+    }
+
+
+def run_child(argv: list[str], env: dict) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in KiB, stdout of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.monotonic()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"{argv[0]} failed with {proc.returncode}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the build first.
+    return wall, max(peak, before), proc.stdout
+
+
+BARE_LOAD = r'''
+import itertools, os, sys, time, json
+import django
+django.setup()
+from django.db import connection, transaction
+from django.utils import timezone
+from fangkong.core.crypto import Sealer
+from fangkong.core.masking import mask_id_number, mask_phone
+from fangkong.demo.bulk import TableWriter
+from fangkong.demo.generator import CityGenerator, read_divisions
+from fangkong.people.models import Household, Person
+
+n = int(sys.argv[1])
+# A sample of real generated rows, sealed before the clock starts; the load cycles it.
+gen = CityGenerator(read_divisions(), people=min(n, 200_000), seed=7)
+sealer = Sealer()
+now = timezone.now()
+household_id, area_id, area_code = Household.objects.values_list("id", "area_id", "area_code").first()
+sample = []
+for chunk in gen.villages():
+    for p in chunk.persons:
+        sample.append((household_id, area_id, area_code, p.name, "resident_id", sealer.seal(p.id_number),
+                       sealer.lookup_hash(p.id_number), mask_id_number(p.id_number), p.birth_date, p.sex,
+                       sealer.seal(p.phone) if p.phone else "", sealer.lookup_hash(p.phone) if p.phone else "",
+                       mask_phone(p.phone), p.relation, p.occupation, "", p.residence, p.tags, now, now))
+columns = ["household_id", "area_id", "area_code", "name", "id_type", "id_number_sealed", "id_number_hash",
+           "id_number_masked", "birth_date", "sex", "phone_sealed", "phone_hash", "phone_masked", "relation",
+           "occupation", "workplace", "residence", "tags", "created_at", "updated_at"]
+with connection.cursor() as cur:
+    cur.execute("TRUNCATE people_person CASCADE")
+writer = TableWriter(Person, ["id", *columns])
+started = time.monotonic()
+with transaction.atomic():
+    batch = []
+    for i in range(n):
+        row = sample[i % len(sample)]
+        # Each row gets its own id and hash (the unique index on the hash must hold).
+        batch.append((i + 1, *row[:6], f"{i:064x}", *row[7:]))
+        if len(batch) == 50_000:
+            writer.write(batch)
+            batch.clear()
+    writer.write(batch)
+print(json.dumps({"seconds": time.monotonic() - started, "rows": Person.objects.count()}))
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--database", default="fk_bench_demo")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    info = machine()
+    psql("postgres", f'DROP DATABASE IF EXISTS "{args.database}"')
+    psql("postgres", f'CREATE DATABASE "{args.database}"')
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
+    try:
+        subprocess.run([BIN / "fangkong", "migrate", "--no-input", "-v", "0"], env=env, check=True)
+        wall, peak_kib, out = run_child(
+            [str(BIN / "fangkong"), "demo", "--people", str(args.people), "--seed", "7", "--json"], env
+        )
+        built = json.loads(out)
+        bare_wall, _, bare_out = run_child([sys.executable, "-c", BARE_LOAD, str(args.people)], env)
+        bare = json.loads(bare_out)
+    finally:
+        if not args.keep:
+            psql("postgres", f'DROP DATABASE IF EXISTS "{args.database}"')
+
+    result = {
+        "benchmark": "fangkong demo on PostgreSQL",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": info,
+        "people": args.people,
+        "demo_wall_seconds": round(wall, 1),
+        "demo_build_seconds": built["seconds"],
+        "demo_peak_rss_mib": round(peak_kib / 1024, 1),
+        "persons_per_second": round(args.people / wall),
+        "counts": {k: v for k, v in built["counts"].items() if k != "divisions"},
+        "bare_copy_seconds": round(bare["seconds"], 1),
+        "bare_copy_rows": bare["rows"],
+        "demo_to_bare_copy_ratio": round(wall / bare["seconds"], 2),
+        "goal": "under 15 minutes and 8 GiB for 10,000,000 people",
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"demo_{args.people}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    stem.with_suffix(".md").write_text(
+        f"# fangkong demo --people {args.people:,} on PostgreSQL ({result['date']})\n\n"
+        f"Machine: {info['cores']} cores, {info['memory_gib']} GiB, load average at start "
+        f"{info['load_average_at_start']} (shared with other jobs).\n\n"
+        "| measure | value |\n| --- | --- |\n"
+        f"| wall time of `fangkong demo` (child process) | {result['demo_wall_seconds']} s |\n"
+        f"| peak resident memory of that process | {result['demo_peak_rss_mib']} MiB |\n"
+        f"| persons per second | {result['persons_per_second']:,} |\n"
+        f"| bare COPY of the same number of person rows | {result['bare_copy_seconds']} s |\n"
+        f"| demo / bare COPY | {result['demo_to_bare_copy_ratio']} |\n\n"
+        f"Built: {json.dumps(result['counts'], ensure_ascii=False)}\n"
+    )
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
