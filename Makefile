@@ -48,7 +48,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 
 messages: install
-	cd src/fangkong && ../../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/fangkong compilemessages
+	cd src/fangkong && ../../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete --ignore "*/migrations/*" && ../../$(BIN)/fangkong compilemessages
 
 clean:
 	rm -rf $(VENV) fangkong.sqlite3* staticfiles var

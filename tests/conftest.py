@@ -5,12 +5,25 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.utils import translation
 
 from fangkong.areas.models import Area
 from fangkong.core.ids import check_digit
 from fangkong.core.models import ApiToken, User
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def ui_language(settings):
+    """Tests speak English: their assertions use the English msgids, which do not change when a translation does.
+
+    The UI's real default (zh-hans) and the Chinese catalogue are checked in tests/web/test_translations.py,
+    which overrides this fixture.
+    """
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield "en"
 
 
 def make_id_number(region: str = "411402", born: str = "19900307", seq: str = "123") -> str:
