@@ -51,4 +51,4 @@ messages: install
 	cd src/fangkong && ../../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete --ignore "*/migrations/*" && ../../$(BIN)/fangkong compilemessages
 
 clean:
-	rm -rf $(VENV) fangkong.sqlite3* staticfiles var
+	rm -rf $(VENV) fangkong.sqlite3* staticfiles var .cache src/fangkong/web/static/vendor

@@ -154,7 +154,7 @@ def _unassigned_nodes(*, user, area: Area, level: Level) -> QuerySet[Area]:
 def unassigned_households(*, user, area: Area) -> QuerySet:
     from fangkong.people.models import Household
 
-    return scope(Household.objects.filter(subtree_q(area.code), responsible__isnull=True), user).order_by("code")
+    return scope(Household.objects.filter(subtree_q(area.code), responsible__isnull=True), user).order_by("area_code", "code")
 
 
 UNASSIGNED_KINDS = ("township", "village", "grid", "household")

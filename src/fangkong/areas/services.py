@@ -361,7 +361,7 @@ def duty_shift_add(
     with transaction.atomic():
         return DutyShift.objects.create(
             area=area, area_code=area.code, starts_at=starts_at, ends_at=ends_at,
-            name=_clean_name(name), phone=_clean_phone(phone), post=(post or "").strip()[:50] or _("Duty officer"),
+            name=_clean_name(name), phone=_clean_phone(phone), post=(post or "").strip()[:50] or DutyShift._meta.get_field("post").default,
         )
 
 

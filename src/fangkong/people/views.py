@@ -53,7 +53,7 @@ def household_list(request):
         from fangkong.core.scoping import subtree_q
 
         qs = qs.filter(subtree_q(node.code))
-    qs = qs.select_related("area", "responsible").order_by("code")
+    qs = qs.select_related("area", "responsible").order_by("area_code", "code")  # walks the path index
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/households.html", {"page": page, "node": node})
 

@@ -19,3 +19,10 @@ def hhmm(value) -> str:
 
     local = timezone.localtime(value)
     return local.strftime("%H:%M")
+
+
+@register.filter
+def hhmm_end(value) -> str:
+    """The end of an interval as HH:MM, with 24:00 for a local midnight (the end of the day shown)."""
+    text = hhmm(value)
+    return "24:00" if text == "00:00" else text
