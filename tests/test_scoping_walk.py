@@ -194,6 +194,8 @@ SAMPLES: dict[str, Sample] = {
     "areas:unassigned": obj(lambda w: {"code": w.county.code}),
     "areas:teams": obj(lambda w: {"code": w.county.code}),
     "areas:roster": obj(lambda w: {"code": w.county.code}),
+    "areas:households_assign": obj(lambda w: {"code": w.grid.code}, methods=("GET", "POST"),
+                                   body=lambda w: {"responsible": w.responsible.pk, "households": [w.household.pk]}),
     # --- people: households, imports, exports, duplicates ---
     "people:households": listing(control=True),
     "people:import": listing(),
