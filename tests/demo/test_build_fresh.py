@@ -70,3 +70,12 @@ def test_the_worker_runs_a_build_queued_from_the_command():
     build = DemoBuild.objects.get(pk=queued["build"])
     assert build.status == DemoBuild.Status.DONE, build.error
     assert Person.objects.count() == 60
+
+
+def test_the_ui_can_read_a_queued_build_and_its_progress(db):
+    from fangkong.demo.selectors import demo_build_get, demo_builds_recent
+
+    build = demo_enqueue(people=10, seed=1)
+    assert demo_build_get(build_id=build.pk).status == DemoBuild.Status.QUEUED
+    assert demo_builds_recent()[0].pk == build.pk
+    assert demo_build_get(build_id=build.pk).progress_percent == 0

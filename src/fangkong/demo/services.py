@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import resource
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -70,6 +71,7 @@ class DemoResult:
     counts: dict = field(default_factory=dict)
     seconds: float = 0.0
     users: list[dict] = field(default_factory=list)
+    peak_rss_mib: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -184,6 +186,10 @@ def demo_build(
             )
         raise
     result.seconds = round(time.monotonic() - started, 2)
+    result.peak_rss_mib = {  # this process, and the largest child (the row producer) if there was one
+        "process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "producer": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
     if build is not None:
         DemoBuild.objects.filter(pk=build.pk).update(
             status=result.status, phase="", persons_written=result.counts.get("persons", 0),
