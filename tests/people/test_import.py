@@ -364,3 +364,22 @@ def test_the_cli_imports_and_prints_counts_as_json(media, tmp_path, user_a, fami
     assert out["created"] == 3 and out["rejected"] == 0 and out["status"] == "done"
     call_command("import", str(path), "--json")
     assert json.loads(capsys.readouterr().out)["unchanged"] == 3
+
+
+def test_new_keys_never_reuse_those_of_deleted_persons(media, tmp_path, user_a, tree, family):
+    run(user_a, write_csv(tmp_path / "a.csv", family))
+    highest = max(Person.objects.values_list("pk", flat=True))
+    Person.objects.all().delete()
+    run(user_a, write_csv(tmp_path / "b.csv", family))
+    assert min(Person.objects.values_list("pk", flat=True)) > highest
+    person = Person.objects.get(name="张三")
+    assert person.history.filter(history_type="+").count() == 1
+    assert person.household.history.exists()
+
+
+def test_an_imported_person_can_be_found_by_exact_document_number(media, tmp_path, user_a, tree, family):
+    from fangkong.people import selectors
+
+    run(user_a, write_csv(tmp_path / "a.csv", family))
+    found = selectors.person_by_document(user=user_a, number=make_id_number(seq="124"))
+    assert found is not None and found.name == "李四"

@@ -144,3 +144,21 @@ def test_it_maps_known_chinese_tags_and_keeps_others():
 @given(st.sampled_from("=+-@\t\r"), st.text(max_size=10))
 def test_the_apostrophe_of_an_escaped_export_cell_is_taken_off(first, rest):
     assert nz.clean_text("'" + first + rest) == nz.clean_text(first + rest)
+
+
+ANY_CELL = st.one_of(
+    st.none(), st.text(max_size=30), st.integers(min_value=-10**20, max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.dates(), st.datetimes(),
+)
+
+
+@given(ANY_CELL)
+def test_any_cell_either_reads_or_gives_a_reason_never_a_crash(value):
+    for parse in (nz.parse_date, nz.normalize_id_number, nz.normalize_phone, nz.parse_sex, nz.parse_residence,
+                  nz.clean_code, lambda v: nz.parse_id_type(v, has_number=True)):
+        try:
+            parse(value)
+        except nz.CellError as exc:
+            assert exc.message
+    assert isinstance(nz.clean_text(value), str)
+    assert isinstance(nz.parse_tags(value), list)
