@@ -345,16 +345,9 @@ def verify(request, body: VerifyIn):
     if body.token:
         code = selectors.health_code_by_token(body.token)
     elif body.id_number:
-        person = person_find_by_document(id_type="resident_id", id_number=_normalized_id(body.id_number))
+        person = person_find_by_document(id_type="resident_id", id_number=body.id_number)
         code = services.health_code_refresh(person=person) if person is not None else None
     result = services.verification_record(by=request.user, device=body.device, code=code)
     if result is None:
         return Status(404, {"detail": "no such health code"})
     return result
-
-
-def _normalized_id(raw: str) -> str:
-    from fangkong.core.ids import check_resident_id
-
-    return check_resident_id(raw).normalized
-

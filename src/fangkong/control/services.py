@@ -17,7 +17,7 @@ from fangkong.areas.models import Responsible
 from fangkong.core.clock import today as local_today
 from fangkong.core.masking import mask_name
 from fangkong.core.roles import Role
-from fangkong.core.scoping import in_scope
+from fangkong.core.scoping import in_scope, require_in_scope
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
 from fangkong.policy.health import colour_for
@@ -256,10 +256,9 @@ def _write_schedule(order: ControlOrder, plan: Plan) -> None:
 
 
 def _require_order_access(user, order: ControlOrder) -> None:
-    if user is not None and not in_scope(user, order.area_code):
-        from django.http import Http404
-
-        raise Http404
+    """System jobs (user None) act everywhere; a user only in their subtree."""
+    if user is not None:
+        require_in_scope(user, order.area_code)
 
 
 def checkin_record(*, by, order: ControlOrder, temperature, symptoms: list[str] | None = None, note: str = "",
@@ -466,10 +465,7 @@ def overdue_scan(*, now: dt.datetime | None = None) -> dict:
 
 
 def escalation_resolve(*, by, escalation: Escalation, note: str = "") -> Escalation:
-    if not in_scope(by, escalation.area_code):
-        from django.http import Http404
-
-        raise Http404
+    require_in_scope(by, escalation.area_code)
     with transaction.atomic():
         escalation.resolved_at, escalation.resolved_by = timezone.now(), by
         escalation.save(update_fields=["resolved_at", "resolved_by"])

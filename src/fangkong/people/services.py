@@ -112,7 +112,13 @@ def person_register(
 
 
 def person_find_by_document(*, id_type: str, id_number: str) -> Person | None:
-    """The live record with this document (unscoped: for services matching an arrival or a lab result)."""
+    """The live record with this document (unscoped: for services matching an arrival or a lab result).
+
+    A resident ID is normalised first (x → X, full-width digits, 15 → 18 digits), as it was when stored."""
+    if id_type == Person.IdType.RESIDENT_ID:
+        from fangkong.core.ids import check_resident_id
+
+        id_number = check_resident_id(id_number).normalized
     if not id_number:
         return None
     return Person.objects.filter(

@@ -8,6 +8,7 @@ and test days), and which statuses colour a health code red or yellow.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -226,7 +227,13 @@ def load_profile(name_or_path: str | Path) -> Profile:
     if not path.exists():
         shipped = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.yaml")))
         raise ProfileError(str(name_or_path), [f"no such profile (shipped: {shipped})"])
-    return parse_profile(path.read_text(encoding="utf-8"), source=path.name)
+    # Every health-code refresh asks for the profile in force: parse a file once per version of it.
+    return _parse_file(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _parse_file(path: str, mtime_ns: int) -> Profile:
+    return parse_profile(Path(path).read_text(encoding="utf-8"), source=Path(path).name)
 
 
 def shipped_profiles() -> list[str]:
