@@ -72,3 +72,15 @@ def test_it_rejects_landlines_and_short_numbers():
     assert normalize_mobile("0370-3221234") is None
     assert normalize_mobile("12345678901") is None
     assert normalize_mobile("1381234567") is None
+
+
+
+def test_an_invalid_id_number_is_explained_in_the_users_language():
+    import pytest
+    from django.utils import translation
+
+    from fangkong.people.validation import PersonInvalid, clean_person
+
+    with translation.override("zh-hans"), pytest.raises(PersonInvalid) as caught:
+        clean_person(name="张三", id_number="110105194912310021")
+    assert caught.value.errors["id_number"] == "身份证号码无效：校验码应为 X，而不是 1"

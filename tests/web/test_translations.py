@@ -26,7 +26,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def parse_po(path: Path) -> list[dict]:
-    """Entries of a .po file as dicts: flags (set), msgid, msgid_plural, msgstr (list of forms)."""
+    """Entries of a .po file as dicts: flags (set), msgctxt, msgid, msgid_plural, msgstr (list of forms)."""
     entries: list[dict] = []
     entry: dict = {"flags": set(), "msgstr": []}
     key = None
@@ -119,10 +119,12 @@ def test_the_compiled_catalogue_matches_the_source():
         compiled = gettext.GNUTranslations(fh)._catalog
     stale = []
     for e in MESSAGES:
+        # gettext keys a message with a context as "context\x04msgid".
+        key = f'{e["msgctxt"]}\x04{e["msgid"]}' if "msgctxt" in e else e["msgid"]
         if "msgid_plural" in e:
-            got = [compiled.get((e["msgid"], i)) for i in range(len(e["msgstr"]))]
+            got = [compiled.get((key, i)) for i in range(len(e["msgstr"]))]
         else:
-            got = [compiled.get(e["msgid"])]
+            got = [compiled.get(key)]
         if got != e["msgstr"]:
             stale.append(e["msgid"])
     assert stale == [], "django.mo is out of date: run `fangkong compilemessages` in src/fangkong"
@@ -156,3 +158,10 @@ def test_a_validation_reason_is_chinese_under_the_default_language():
     with translation.override("en"), pytest.raises(PersonInvalid) as caught:
         clean_person(name="", id_type="none")
     assert caught.value.errors["name"] == "name is required"
+
+
+def test_an_area_table_says_name_not_personal_name(client, city_user):
+    """The children table names places (名称); 姓名 is only for people."""
+    client.force_login(city_user)
+    html = client.get("/areas/", follow=True).content.decode()
+    assert "<th>名称</th>" in html

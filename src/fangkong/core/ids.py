@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -21,13 +22,28 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｙｚ"}
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for `makemessages` without importing Django: callers translate it later."""
+    return message
+
+
 @dataclass(frozen=True)
 class IdCheck:
     valid: bool
     normalized: str
     birth_date: dt.date | None = None
     sex: str | None = None  # "M" or "F"
-    reason: str = ""
+    reason_template: str = ""
+    reason_args: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (the CLI's JSON contract)."""
+        return self.reason_template % self.reason_args if self.reason_template else ""
+
+    def reason_in(self, translate: Callable[[str], str]) -> str:
+        """The reason in the caller's language, e.g. `check.reason_in(gettext)`."""
+        return translate(self.reason_template) % self.reason_args if self.reason_template else ""
 
     def as_dict(self) -> dict:
         return {
@@ -62,30 +78,36 @@ def upgrade_15_to_18(number15: str) -> str:
     return first17 + check_digit(first17)
 
 
+def _invalid(text: str, template: str, **args) -> IdCheck:
+    return IdCheck(False, text, reason_template=template, reason_args=args)
+
+
 def check_resident_id(raw: str, *, today: dt.date | None = None) -> IdCheck:
     """Validate a resident ID number and derive birth date and sex."""
     text = to_halfwidth(str(raw)).strip().replace(" ", "").upper()
     if not text:
-        return IdCheck(False, text, reason="empty")
+        return _invalid(text, gettext_noop("empty"))
     if _ID15.match(text):
         if _birth_date("19" + text[6:12]) is None:
-            return IdCheck(False, text, reason="birth date in the number is not a real date")
+            return _invalid(text, gettext_noop("birth date in the number is not a real date"))
         text = upgrade_15_to_18(text)
     elif len(text) != 18:
-        return IdCheck(False, text, reason=f"must have 18 characters (or 15 digits), got {len(text)}")
+        return _invalid(text, gettext_noop("must have 18 characters (or 15 digits), got %(length)d"),
+                        length=len(text))
     elif not _ID18.match(text):
-        return IdCheck(False, text, reason="must be 17 digits followed by a digit or X")
+        return _invalid(text, gettext_noop("must be 17 digits followed by a digit or X"))
     born = _birth_date(text[6:14])
     if born is None:
-        return IdCheck(False, text, reason="birth date in the number is not a real date")
+        return _invalid(text, gettext_noop("birth date in the number is not a real date"))
     today = today or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     if born > today or born.year < 1890:
-        return IdCheck(False, text, reason="birth date in the number is out of range")
+        return _invalid(text, gettext_noop("birth date in the number is out of range"))
     if text[:2] == "00" or text[:6] == "000000":
-        return IdCheck(False, text, reason="region code in the number is not valid")
+        return _invalid(text, gettext_noop("region code in the number is not valid"))
     expected = check_digit(text[:17])
     if text[17] != expected:
-        return IdCheck(False, text, reason=f"check character should be {expected}, not {text[17]}")
+        return _invalid(text, gettext_noop("check character should be %(expected)s, not %(given)s"),
+                        expected=expected, given=text[17])
     sex = "M" if int(text[16]) % 2 == 1 else "F"
     return IdCheck(True, text, born, sex)
 

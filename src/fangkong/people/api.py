@@ -288,7 +288,7 @@ def person_search(request, payload: DocumentQuery):
     if payload.id_type == "resident_id":
         checked = check_resident_id(number)
         if not checked.valid:
-            raise invalid("id_number", _("invalid ID number: %(reason)s") % {"reason": checked.reason})
+            raise invalid("id_number", _("invalid ID number: %(reason)s") % {"reason": checked.reason_in(_)})
         number = checked.normalized
     else:
         number = number.upper().replace(" ", "")

@@ -69,7 +69,7 @@ def clean_person(
         else:
             checked = check_resident_id(id_number, today=today)
             if not checked.valid:
-                errors["id_number"] = _("invalid ID number: %(reason)s") % {"reason": checked.reason}
+                errors["id_number"] = _("invalid ID number: %(reason)s") % {"reason": checked.reason_in(_)}
             else:
                 id_number = checked.normalized
                 if birth_date and birth_date != checked.birth_date:
