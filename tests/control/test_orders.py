@@ -193,3 +193,14 @@ def test_switching_the_profile_shows_a_dry_run_then_rederives_with_history(setti
 def test_only_the_city_command_switches_profiles(setting, user_a):
     with pytest.raises(services.NotAllowed):
         services.profile_switch(by=user_a, name="seed-2021", apply=False)
+
+
+
+def test_a_refused_check_in_says_why_in_chinese(setting, user_a):
+    """The worker's phone shows the reason in the UI language, naming the value entered."""
+    from django.utils import translation
+
+    order = arrive(setting, user_a).orders.get()
+    with translation.override("zh-hans"), pytest.raises(services.InvalidInput) as info:
+        services.checkin_record(by=user_a, order=order, temperature="55")
+    assert info.value.errors["temperature"] == "55.0 °C 不是有效体温（34–43 °C）"

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from fangkong.core.ids import to_halfwidth
 
 LEVELS = {"high": "high", "medium": "medium", "low": "low", "高": "high", "中": "medium", "低": "low",
@@ -45,11 +47,11 @@ def parse_date(text: str, column: str) -> dt.date | None:
         return None
     match = _DATE.match(text)
     if not match:
-        raise RowError(column, f"not a date: {text!r} (write 2022-03-01)")
+        raise RowError(column, _("not a date: “%(text)s” (write 2022-03-01)") % {"text": text})
     try:
         return dt.date(*(int(g) for g in match.groups()))
     except ValueError:
-        raise RowError(column, f"not a real date: {text!r}") from None
+        raise RowError(column, _("not a real date: “%(text)s”") % {"text": text}) from None
 
 
 def short_code(code: str) -> str:
@@ -67,22 +69,22 @@ def parse_row(row_number: int, rec: dict) -> RiskRow:
 
     code = get("code")
     if code and (not code.isdigit() or len(code) not in CODE_LENGTHS):
-        raise RowError("code", f"not a division code: {code!r}")
+        raise RowError("code", _("not a division code: “%(code)s”") % {"code": code})
     name = get("name")
     if not name and not code:
-        raise RowError("name", "give a division code or an area name")
+        raise RowError("name", _("give a division code or an area name"))
     level = LEVELS.get(get("level").lower())
     if level is None:
-        raise RowError("level", f"unknown level {get('level')!r} (high, medium, low or 高/中/低)")
+        raise RowError("level", _("unknown level “%(level)s” (high, medium, low or 高/中/低)") % {"level": get("level")})
     zone = ZONES.get(get("zone").lower())
     if zone is None:
-        raise RowError("zone", f"unknown zone {get('zone')!r} (sealed, controlled, prevention or 封控区/管控区/防范区)")
+        raise RowError("zone", _("unknown zone “%(zone)s” (sealed, controlled, prevention or 封控区/管控区/防范区)") % {"zone": get("zone")})
     starts = parse_date(get("start_date"), "start_date")
     if starts is None:
-        raise RowError("start_date", "required")
+        raise RowError("start_date", _("required"))
     lifted = parse_date(get("lift_date"), "lift_date")
     if lifted is not None and lifted <= starts:
-        raise RowError("lift_date", "must be after start_date")
+        raise RowError("lift_date", _("must be after start_date"))
     return RiskRow(row_number, short_code(code), name or code, level, zone, starts, lifted, get("source")[:200])
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Responsible
 from fangkong.core.clock import today as local_today
@@ -60,7 +61,7 @@ class RiskImportResult:
 
 def _require_editor(user) -> None:
     if not (getattr(user, "is_superuser", False) or getattr(user, "role", None) in RISK_AREA_EDITORS):
-        raise NotAllowed("only city command, district and CDC users may change the risk-area list")
+        raise NotAllowed(_("only city command, district and CDC users may change the risk-area list"))
 
 
 def _upsert(row: RiskRow, user) -> str:
@@ -86,7 +87,7 @@ def risk_areas_import(*, user, text: str) -> RiskImportResult:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"level", "start_date"} - set(reader.fieldnames or [])
     if missing or not ({"code", "name"} & set(reader.fieldnames or [])):
-        raise RowError("header", "columns are code,name,level,zone,start_date,lift_date,source")
+        raise RowError("header", _("columns are code,name,level,zone,start_date,lift_date,source"))
     result = RiskImportResult()
     with transaction.atomic():
         for number, rec in enumerate(reader, start=2):
@@ -110,7 +111,7 @@ def risk_area_set(*, user, row: RiskRow) -> RiskArea:
 def risk_area_lift(*, user, risk_area: RiskArea, lifted_on) -> RiskArea:
     _require_editor(user)
     if lifted_on <= risk_area.starts_on:
-        raise RowError("lifted_on", "must be after the start date")
+        raise RowError("lifted_on", _("must be after the start date"))
     with transaction.atomic():
         risk_area.lifted_on = lifted_on
         risk_area.save(update_fields=["lifted_on"])
@@ -189,15 +190,15 @@ def arrival_register(
     """
     errors: dict[str, str] = {}
     if category not in ARRIVAL_CATEGORIES:
-        errors["category"] = f"must be one of {', '.join(ARRIVAL_CATEGORIES)}"
+        errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(ARRIVAL_CATEGORIES)}
     if not origin_name.strip():
-        errors["origin_name"] = "required"
+        errors["origin_name"] = _("required")
     if origin_code and not origin_code.isdigit():
-        errors["origin_code"] = "a division code has digits only"
+        errors["origin_code"] = _("a division code has digits only")
     _check_dates(errors, arrived_on=arrived_on, negative_test_date=negative_test_date)
     destination = household.area_code if household is not None else person.area_code
     if by is not None and not in_scope(by, destination):
-        errors["destination"] = "outside your area"
+        errors["destination"] = _("outside your area")
     if errors:
         raise InvalidInput(errors)
     risk = risk_level_on(on=arrived_on, code=origin_code, name="" if origin_code else origin_name).level
@@ -269,17 +270,19 @@ def checkin_record(*, by, order: ControlOrder, temperature, symptoms: list[str] 
     try:
         temp = Decimal(str(temperature)).quantize(Decimal("0.1"))
     except ArithmeticError:
-        errors["temperature"] = "not a number"
+        errors["temperature"] = _("not a number")
         temp = Decimal(0)
     else:
         if not Decimal("34.0") <= temp <= Decimal("43.0"):
-            errors["temperature"] = f"{temp} °C is not a body temperature (34–43 °C)"
+            errors["temperature"] = _("%(temp)s °C is not a body temperature (34–43 °C)") % {"temp": temp}
     symptoms = list(symptoms or [])
     unknown = [s for s in symptoms if s not in KNOWN_SYMPTOMS]
     if unknown:
-        errors["symptoms"] = f"unknown symptom(s) {', '.join(unknown)}; known: {', '.join(KNOWN_SYMPTOMS)}"
+        errors["symptoms"] = _("unknown symptom(s) %(unknown)s; known: %(known)s") % {
+            "unknown": ", ".join(unknown), "known": ", ".join(KNOWN_SYMPTOMS)}
     if not order.is_open:
-        errors["order"] = f"the order is {order.status}; check-ins are for open orders"
+        errors["order"] = _("the order is %(status)s; check-ins are for open orders") % {
+            "status": order.get_status_display()}
     if errors:
         raise InvalidInput(errors)
     profile = active_profile()
@@ -328,14 +331,14 @@ def order_release(*, by, order: ControlOrder, on: dt.date | None = None) -> Cont
     on = on or local_today()
     problems = {}
     if order.ends_on and on < order.ends_on:
-        problems["ends_on"] = f"the order runs until {order.ends_on}"
+        problems["ends_on"] = _("the order runs until %(date)s") % {"date": order.ends_on}
     pending = order.tests.exclude(status__in=[ScheduledTest.Status.NEGATIVE, ScheduledTest.Status.CANCELLED]).count()
     if pending:
-        problems["tests"] = f"{pending} test(s) without a negative result"
+        problems["tests"] = _("%(count)d test(s) without a negative result") % {"count": pending}
     if order.escalations.filter(resolved_at__isnull=True).exists():
-        problems["escalations"] = "open escalations must be resolved first"
+        problems["escalations"] = _("open escalations must be resolved first")
     if not order.is_open:
-        problems["status"] = f"the order is {order.status}"
+        problems["status"] = _("the order is %(status)s") % {"status": order.get_status_display()}
     if problems:
         raise InvalidInput(problems)
     with transaction.atomic():
@@ -502,7 +505,7 @@ def profile_switch(*, by, name: str, apply: bool, chunk: int = 2000) -> tuple[li
     outside the new plan cancelled, new test days added; tests with results are kept.
     """
     if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) == Role.CITY_COMMAND):
-        raise NotAllowed("only the city command may switch the policy profile")
+        raise NotAllowed(_("only the city command may switch the policy profile"))
     profile = load_profile(name)
     changes: list[OrderChange] = []
     open_orders = ControlOrder.objects.filter(status__in=ControlOrder.OPEN).order_by("pk")

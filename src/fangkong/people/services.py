@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import models, transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
 from fangkong.core.crypto import lookup_hash, seal
@@ -48,7 +49,7 @@ def household_create(*, user, area: Area, code: str = "", address: str = "") -> 
             seq = int(last[len(area.code):]) + 1 if last and last[len(area.code):].isdigit() else 1
             code = f"{area.code}{seq:04d}"
         elif not code.startswith(area.code):
-            raise PersonInvalid({"code": "a household code must extend its area's code"})
+            raise PersonInvalid({"code": _("a household code must extend its area's code")})
         return Household.objects.create(code=code, area=area, area_code=area.code, address=address)
 
 
@@ -71,7 +72,7 @@ def person_create(
     if household is not None:
         area = household.area
     if area is None:
-        raise PersonInvalid({"area": "an area or a household is required"})
+        raise PersonInvalid({"area": _("an area or a household is required")})
     _require_writer(user, area.code)
     return person_register(
         area=area, household=household, name=name, id_type=id_type, id_number=id_number, birth_date=birth_date,
@@ -100,7 +101,7 @@ def person_register(
         if clean.id_number and Person.objects.filter(
             id_type=clean.id_type, id_number_hash=lookup_hash(clean.id_number), merged_into__isnull=True
         ).exists():
-            raise PersonInvalid({"id_number": "a person with this document number is already registered"})
+            raise PersonInvalid({"id_number": _("a person with this document number is already registered")})
         person = Person(
             household=household, area=area, area_code=area.code, name=clean.name, birth_date=clean.birth_date,
             sex=clean.sex, relation=relation, occupation=occupation, tags=list(tags or []),
@@ -151,7 +152,7 @@ def person_update(*, user, person: Person, **changes) -> Person:
             if clean.id_number and Person.objects.filter(
                 id_type=clean.id_type, id_number_hash=lookup_hash(clean.id_number), merged_into__isnull=True
             ).exclude(pk=person.pk).exists():
-                raise PersonInvalid({"id_number": "a person with this document number is already registered"})
+                raise PersonInvalid({"id_number": _("a person with this document number is already registered")})
             person.name, person.birth_date, person.sex = clean.name, clean.birth_date, clean.sex
             set_document(person, id_type=clean.id_type, id_number=clean.id_number)
             if "phone" in changes:
@@ -175,14 +176,14 @@ def person_merge(*, user, keep: Person, drop: Person, candidate=None, reason: st
     from .models import DuplicateCandidate
 
     if keep.pk == drop.pk:
-        raise PersonInvalid({"person": "a person cannot be merged into themselves"})
+        raise PersonInvalid({"person": _("a person cannot be merged into themselves")})
     _require_writer(user, keep.area_code)
     _require_writer(user, drop.area_code)
     with transaction.atomic():
         keep = Person.objects.select_for_update().get(pk=keep.pk)
         drop = Person.objects.select_for_update().get(pk=drop.pk)
         if keep.merged_into_id or drop.merged_into_id:
-            raise PersonInvalid({"person": "one of the records has already been merged"})
+            raise PersonInvalid({"person": _("one of the records has already been merged")})
         filled = False
         for attr in ("household_id", "birth_date", "relation", "occupation", "workplace"):
             if not getattr(keep, attr) and getattr(drop, attr):
