@@ -235,6 +235,12 @@ SAMPLES: dict[str, Sample] = {
     "api:escalation_resolve": obj(lambda w: {"pk": w.make_escalation().pk}),
     "api:verify": skip("answers only a colour, a masked name and the time for any person by design (a venue anywhere "
                        "may scan anyone); rate limited and logged; tested in tests/control/test_control_api.py"),
+    "api:profile_active": listing(),
+    "api:profile_switch": listing(body=lambda w: {"name": "seed-2021"}, expect=403),
+    # --- policy: profiles and the pure engine hold no personal data ---
+    "api:profile_list": listing(),
+    "api:profile_detail": skip("a shipped profile is public policy text, the same for every area"),
+    "api:plans_evaluate": skip("pure function of the posted facts; reads no stored data"),
 }
 
 

@@ -108,12 +108,14 @@ def register_routers() -> None:
     from fangkong.control.api import router as risk_router
     from fangkong.people.api import router as people_router
     from fangkong.people.api_import import router as import_router
+    from fangkong.policy.api import router as policy_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/risk-areas", risk_router)
     api.add_router("/control", control_router)
     api.add_router("/", people_router)
     api.add_router("/imports", import_router)
+    api.add_router("/policy", policy_router)
 
 
 register_routers()

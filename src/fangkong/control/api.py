@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Literal
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import StrictBool, StrictFloat, StrictInt
@@ -22,6 +23,7 @@ from fangkong.core.api_support import (
 from fangkong.core.clock import today
 from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
+from fangkong.policy.profile import shipped_profiles
 
 from . import selectors, services
 from .risk_rows import RiskRow, RowError, short_code
@@ -112,7 +114,7 @@ def risk_area_import(request, file: UploadedFile = File(...)):  # noqa: B008 - n
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise invalid("file", "not UTF-8 text") from exc
+        raise invalid("file", _("not UTF-8 text")) from exc
     try:
         return services.risk_areas_import(user=request.user, text=text).as_dict()
     except RowError as exc:
@@ -123,7 +125,7 @@ def risk_area_import(request, file: UploadedFile = File(...)):  # noqa: B008 - n
 
 
 def _invalid(exc: services.InvalidInput):
-    return Status(422, {"detail": "invalid input", "errors": [{"field": k, "reason": str(v)} for k, v in exc.errors.items()]})
+    return Status(422, {"detail": _("invalid input"), "errors": [{"field": k, "reason": str(v)} for k, v in exc.errors.items()]})
 
 
 class ArrivalIn(Body):
@@ -340,7 +342,7 @@ def verify(request, body: VerifyIn):
     key = f"verify:{body.device}:{int(dt.datetime.now(dt.UTC).timestamp() // 60)}"
     cache.add(key, 0, timeout=120)
     if cache.incr(key) > VERIFY_PER_MINUTE:
-        return Status(429, {"detail": "too many verifications from this device; wait a minute"})
+        return Status(429, {"detail": _("too many verifications from this device; wait a minute")})
     code = None
     if body.token:
         code = selectors.health_code_by_token(body.token)
@@ -349,5 +351,59 @@ def verify(request, body: VerifyIn):
         code = services.health_code_refresh(person=person) if person is not None else None
     result = services.verification_record(by=request.user, device=body.device, code=code)
     if result is None:
-        return Status(404, {"detail": "no such health code"})
+        return Status(404, {"detail": _("no such health code")})
     return result
+
+
+# --- the policy profile in force ---------------------------------------------------------
+
+class ActiveProfileOut(Schema):
+    name: str
+    version: int
+    title: str
+    activated_at: dt.datetime | None = Field(description="null while the deployment default applies")
+
+
+class ProfileSwitchIn(Body):
+    name: Text = Field(min_length=1, max_length=64, description="a shipped profile name")
+    apply: StrictBool = Field(False, description="false: dry run only; true: switch and re-derive the open orders")
+
+
+class OrderChangeOut(Schema):
+    order_id: int
+    person_id: int
+    rule_before: str
+    rule_after: str
+    before: list[dict]
+    after: list[dict]
+
+
+class ProfileSwitchOut(Schema):
+    name: str
+    applied: bool
+    changed_orders: int
+    changes: list[OrderChangeOut] = Field(description="the first 100 orders that change (dry run)")
+
+
+@control_router.get("/profile", response=responses({200: ActiveProfileOut}))
+def profile_active(request):
+    """The policy profile in force and since when."""
+    current = selectors.profile_in_force()
+    profile = services.active_profile()
+    return {"name": profile.name, "version": profile.version, "title": profile.title,
+            "activated_at": current.activated_at if current else None}
+
+
+@control_router.post("/profile", response=responses({200: ProfileSwitchOut}))
+def profile_switch(request, body: ProfileSwitchIn):
+    """Switch the profile in force (city command). Send apply=false first to see every order that would change."""
+    if body.name not in shipped_profiles():
+        raise invalid("name", _("no shipped profile named %(name)s; shipped: %(names)s") % {
+            "name": body.name, "names": ", ".join(shipped_profiles())})
+    try:
+        changes, applied = services.profile_switch(by=request.user, name=body.name, apply=body.apply)
+    except services.NotAllowed as exc:
+        raise forbidden(None, str(exc)) from exc
+    return {"name": body.name, "applied": applied is not None,
+            "changed_orders": applied.changed_orders if applied is not None else len(changes),
+            "changes": [] if applied is not None else [vars(c) for c in changes[:100]]}

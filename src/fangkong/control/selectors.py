@@ -12,6 +12,7 @@ from fangkong.core.scoping import get_scoped_or_404, scope
 
 from .models import (
     RISK_ORDER,
+    ActiveProfile,
     Arrival,
     CheckIn,
     ControlOrder,
@@ -146,3 +147,8 @@ def escalations_open(*, user) -> QuerySet[Escalation]:
 def health_code_by_token(token: str) -> HealthCode | None:
     """For verification (验码): unscoped by design, since a venue anywhere may scan anyone; it answers only a colour."""
     return HealthCode.objects.select_related("person").filter(token=token).first()
+
+
+def profile_in_force():
+    """The latest profile switch, or None while the deployment's default profile applies. Not personal data."""
+    return ActiveProfile.objects.order_by("-activated_at").first()

@@ -1,0 +1,119 @@
+"""/api/v1/policy: the shipped profiles and the engine, for other systems and for checking a plan.
+
+The engine is a pure function of (profile, facts), so evaluating is open to every signed-in user:
+no personal data goes in or out (a fact's `id` is the caller's own label). Only shipped profiles
+are reachable by name; a path never is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from fangkong.core.api_support import Body, invalid, not_found, responses
+
+from .engine import FactsInvalid, evaluate_all, parse_facts
+from .profile import Profile, ProfileError, load_profile, shipped_profiles
+
+router = Router(tags=["policy"])
+
+MAX_FACTS = 1000
+
+
+class ProfileOut(Schema):
+    name: str
+    version: int
+    title: str
+    effective_from: dt.date
+    source: str
+
+
+class RuleOut(Schema):
+    id: str
+    explain: str
+    measures: list[dict]
+    requires_negative_test_within_days: int | None
+    refuse_entry: bool
+    checkins_per_day: int
+
+
+class ProfileDetailOut(ProfileOut):
+    parameters: dict
+    categories: dict[str, str]
+    health_colors: dict[str, list[str]]
+    escalation: dict
+    rules: list[RuleOut]
+
+
+class PlannedMeasureOut(Schema):
+    measure: str
+    start: dt.date
+    end: dt.date
+    test_days: list[dt.date]
+
+
+class PlanOut(Schema):
+    id: str
+    measures: list[PlannedMeasureOut]
+    requires_negative_test_within_days: int | None
+    refused_entry: bool
+    explanation: str
+
+
+class EvaluateIn(Body):
+    profile: str = Field(max_length=64, description="a shipped profile name, e.g. national-9th-2022")
+    facts: list[dict] = Field(max_length=MAX_FACTS, description="the facts of `fangkong policy evaluate`")
+
+
+def shipped(name: str) -> Profile | None:
+    """A shipped profile by name, None when there is none by that name."""
+    if name not in shipped_profiles():
+        return None
+    try:
+        return load_profile(name)
+    except ProfileError as exc:  # a shipped file broken on this deployment: say so, do not 500
+        raise invalid("profile", str(exc)) from exc
+
+
+def summary(profile: Profile) -> dict:
+    return {"name": profile.name, "version": profile.version, "title": profile.title,
+            "effective_from": profile.effective_from, "source": profile.source}
+
+
+@router.get("/profiles", response=responses({200: list[ProfileOut]}))
+def profile_list(request):
+    """The shipped profiles. Which one is in force: GET /api/v1/control/profile."""
+    return [summary(load_profile(name)) for name in shipped_profiles()]
+
+
+@router.get("/profiles/{name}", response=responses({200: ProfileDetailOut}))
+def profile_detail(request, name: str):
+    profile = shipped(name)
+    if profile is None:
+        raise not_found("name")
+    return {
+        **summary(profile),
+        "parameters": profile.parameters,
+        "categories": {key: c.label for key, c in profile.categories.items()},
+        "health_colors": profile.health_colors.model_dump(),
+        "escalation": profile.escalation.model_dump(),
+        "rules": [{**r.model_dump(include={"id", "explain", "requires_negative_test_within_days", "refuse_entry",
+                                           "checkins_per_day"}),
+                   "measures": [m.model_dump() for m in r.measures]} for r in profile.rules],
+    }
+
+
+@router.post("/evaluate", response=responses({200: list[PlanOut]}))
+def plans_evaluate(request, payload: EvaluateIn):
+    """Derive the plan for each fact object, exactly as `fangkong policy evaluate --json` prints it."""
+    profile = shipped(payload.profile)
+    if profile is None:
+        raise invalid("profile", _("no shipped profile named %(name)s; shipped: %(names)s") % {
+            "name": payload.profile, "names": ", ".join(shipped_profiles())})
+    try:
+        plans = evaluate_all(profile, parse_facts(payload.facts))
+    except FactsInvalid as exc:
+        raise invalid("facts", "; ".join(exc.problems)) from exc
+    return [plan.as_dict() for plan in plans]
