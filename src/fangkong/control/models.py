@@ -441,3 +441,9 @@ class Passenger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.passage_id}#{self.seq} {self.outcome}"
+
+    @property
+    def masked_name(self) -> str:
+        from fangkong.core.masking import mask_name
+
+        return mask_name(self.name)

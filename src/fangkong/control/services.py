@@ -779,6 +779,7 @@ def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str,
             why = f"{temp} °C is a fever (from {fever_at} °C)" if fever else "a red code"
             row_errors["outcome"] = f"{why}: hand the person to medical staff"
         outcome = outcome or ("medical" if fever or colour == "red" else "let_through")
+        given.category = given.category or "returnee"
         if given.category not in ARRIVAL_CATEGORIES:
             row_errors["category"] = f"must be one of {', '.join(ARRIVAL_CATEGORIES)}"
         if given.negative_test_date and given.negative_test_date > local_today():
