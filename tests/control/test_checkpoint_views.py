@@ -129,3 +129,12 @@ def test_the_destination_list_offers_places_of_the_city(client, tree, highway, s
     options = client.get(f"/control/checkpoints/{highway.pk}/places/", {"q": "睢阳"}).content.decode()
     assert f'value="{tree["village_b"].code}"' in options and tree["town_b"].name in options
     assert client.get(f"/control/checkpoints/{highway.pk}/places/", {"destination": "梁园区一社区"}).content.decode().count("<option") == 1
+
+
+def test_the_admin_opens_a_checkpoint_under_a_township_and_refuses_a_grid(client, tree):
+    client.force_login(make_user("root", tree["city"].code, "city_command", is_staff=True, is_superuser=True))
+    form = {"name": "商丘站出站口", "channel": "railway", "area": tree["town_b"].pk, "location": "北广场", "active": "on"}
+    assert client.post("/admin/control/checkpoint/add/", form).status_code == 302
+    assert Checkpoint.objects.get(name="商丘站出站口").area_code == tree["town_b"].code
+    refused = client.post("/admin/control/checkpoint/add/", {**form, "name": "网格卡口", "area": tree["grid_b"].pk})
+    assert refused.status_code == 200 and "a checkpoint belongs to a county or a township" in refused.content.decode()
