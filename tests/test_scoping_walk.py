@@ -405,3 +405,46 @@ def test_list_routes_show_nothing_of_another_area(world, user_a):
                 if not any(m in own for m in markers):
                     failures.append(f"{method} {route.name}: the control user of county B sees none of its own data")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------------------
+# Capability 7: checkpoints (卡口). County B's checkpoint, with one passage, exists for every walk.
+# ---------------------------------------------------------------------------
+
+
+def checkpoint_in(w: World):
+    from fangkong.control.models import Checkpoint
+    from fangkong.control.services import PassengerIn, passage_record
+
+    if not hasattr(w, "_checkpoint"):
+        w._checkpoint = Checkpoint.objects.create(name=f"{MARK}卡口", channel="highway", area=w.county, area_code=w.county.code)
+        passage_record(by=w.user, checkpoint=w._checkpoint, plate="豫N12345", origin="110105", passengers=[
+            PassengerIn(name=f"{MARK}人", id_number=ID_B, temperature="36.6", colour="green", destination=w.grid.code)])
+    return w._checkpoint
+
+
+@pytest.fixture(autouse=True)
+def _checkpoint_of_county_b(request):
+    if "world" in request.fixturenames:
+        checkpoint_in(request.getfixturevalue("world"))
+
+
+def _passage_body(w: World) -> dict:
+    return {"plate": "豫N54321", "origin": "110105", "passengers": [
+        {"name": "x", "id_number": ID_B, "temperature": 36.5, "colour": "green"}]}
+
+
+SAMPLES.update({
+    "control:checkpoints": listing(control=True),
+    "control:checkpoint_day": obj(lambda w: {"pk": checkpoint_in(w).pk}),
+    "control:checkpoint_entry": obj(lambda w: {"pk": checkpoint_in(w).pk}, methods=("GET", "POST"),
+                                    body=lambda w: {"plate": "豫N54321", "p-TOTAL_FORMS": "1", "p-INITIAL_FORMS": "0",
+                                                    "p-0-name": "x", "p-0-temperature": "36.5"}),
+    "control:checkpoint_places": obj(lambda w: {"pk": checkpoint_in(w).pk}),
+    "api:checkpoint_list": listing(control=True),
+    "api:checkpoint_create": listing(body=lambda w: {"name": "x", "channel": "road", "area_code": w.county.code}, expect=404),
+    "api:passage_create": obj(lambda w: {"pk": checkpoint_in(w).pk}, body=_passage_body),
+    "api:passage_list": obj(lambda w: {"pk": checkpoint_in(w).pk}),
+    "api:checkpoint_counts": listing(control=True),
+    "api:checkpoint_day_counts": obj(lambda w: {"pk": checkpoint_in(w).pk}),
+})

@@ -52,10 +52,11 @@ def plaintext_digest() -> str:
 def remove_everything() -> None:
     """Undo the module's city, which was committed outside any test's transaction."""
     from fangkong.areas.models import TeamMember
+    from fangkong.control.models import Checkpoint
     from fangkong.core.models import User
 
     with connection.cursor() as cur:
-        for model in (Person, Household, DutyShift, TeamMember, Team, Responsible, Area, DemoBuild):
+        for model in (Person, Household, DutyShift, TeamMember, Team, Responsible, Checkpoint, Area, DemoBuild):
             cur.execute(f"DELETE FROM {model._meta.db_table}")
     User.objects.filter(username__startswith="demo-").delete()
 

@@ -407,3 +407,194 @@ def profile_switch(request, body: ProfileSwitchIn):
     return {"name": body.name, "applied": applied is not None,
             "changed_orders": applied.changed_orders if applied is not None else len(changes),
             "changes": [] if applied is not None else [vars(c) for c in changes[:100]]}
+
+
+# ---------------------------------------------------------------------------
+# Capability 7: checkpoints (卡口)
+# ---------------------------------------------------------------------------
+
+
+class CheckpointOut(Schema):
+    id: int
+    name: str
+    channel: str = Field(description="airport, railway, highway or road (national / provincial road)")
+    area_code: str
+    area_name: str = Field(alias="area.name")
+    location: str
+    active: bool
+    responsible_name: str
+    responsible_phone: str
+
+
+class CheckpointQuery(Schema):
+    channel: Literal["airport", "railway", "highway", "road"] | None = None
+    active: bool | None = None
+
+
+@control_router.get("/checkpoints", response=responses({200: list[CheckpointOut]}))
+def checkpoint_list(request, query: Query[CheckpointQuery]):
+    """Checkpoints under your node (a command user sees its whole subtree)."""
+    reject_unknown_query(request, CheckpointQuery)
+    return list(selectors.checkpoints_for(user=request.user, channel=query.channel or "", active=query.active))
+
+
+class CheckpointIn(Body):
+    name: Text = Field(min_length=1, max_length=100)
+    channel: Literal["airport", "railway", "highway", "road"]
+    area_code: str = Field(pattern=r"^[0-9]{6}([0-9]{3})?$", description="the county (6 digits) or township (9 digits)")
+    location: Text = Field("", max_length=200)
+    active: StrictBool = True
+    responsible_name: Text = Field("", max_length=50)
+    responsible_phone: Text = Field("", max_length=20)
+
+
+@control_router.post("/checkpoints", response=responses({201: CheckpointOut}))
+def checkpoint_create(request, body: CheckpointIn):
+    """Open a checkpoint (city command and district users)."""
+    from fangkong.areas.selectors import area_get
+
+    area = area_get(user=request.user, code=body.area_code)
+    try:
+        checkpoint = services.checkpoint_create(by=request.user, area=area, **body.dict(exclude={"area_code"}))
+    except services.InvalidInput as exc:
+        return _invalid(exc)
+    except services.NotAllowed as exc:
+        raise forbidden(None, str(exc)) from exc
+    return Status(201, checkpoint)
+
+
+class PassengerBody(Body):
+    name: Text = Field(max_length=100)
+    id_type: Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent",
+                     "birth_certificate", "none"] = "resident_id"
+    id_number: Text = Field("", max_length=40)
+    phone: Text = Field("", max_length=20)
+    temperature: StrictFloat | StrictInt = Field(description="°C, 34 to 43")
+    colour: Literal["green", "yellow", "red", ""] = Field("", description="the health-code colour seen; or give health_code_token")
+    health_code_token: Text = Field("", max_length=64, description="the token of the person's QR code: the colour is looked up (and logged)")
+    origin: Text = Field("", max_length=200, description="division code or place name; default the passage's")
+    destination: Text = Field("", max_length=32, description="area or household code in the city; default the passage's")
+    category: Literal["inbound", "risk_area_arrival", "returnee"] = "returnee"
+    negative_test_date: IsoDate | None = None
+    outcome: Literal["let_through", "turned_back", "medical", ""] = Field(
+        "", description="default: medical for a fever or a red code, otherwise let_through")
+
+
+class PassageIn(Body):
+    plate: Text = Field("", max_length=20, description="required at highway and road checkpoints")
+    trip_number: Text = Field("", max_length=20, description="flight or train number (airport, railway)")
+    origin: Text = Field("", max_length=200, description="where the vehicle / group comes from: division code or name")
+    destination: Text = Field("", max_length=32, description="area or household code in the city; empty: not staying")
+    at: dt.datetime | None = Field(None, description="default now; ISO 8601 with time zone")
+    note: Text = Field("", max_length=200)
+    passengers: list[PassengerBody] = Field(min_length=1, max_length=services.MAX_PASSENGERS)
+
+
+class PassengerOut(Schema):
+    seq: int
+    name: str = Field(description="masked")
+    id_number: str = Field(description="masked")
+    temperature: float
+    fever: bool
+    colour: str
+    code_scanned: bool
+    outcome: str
+    origin_name: str
+    destination_code: str
+    arrival_id: int | None
+    person_id: int | None
+
+
+class PassageOut(Schema):
+    id: int
+    checkpoint_id: int
+    at: dt.datetime
+    plate: str
+    trip_number: str
+    passengers: list[PassengerOut]
+
+
+class CountsOut(Schema):
+    checkpoint_id: int
+    name: str
+    channel: str
+    on: dt.date
+    vehicles: int
+    people: int
+    let_through: int
+    turned_back: int
+    medical: int
+    fever: int
+
+
+def _passage_out(passage) -> dict:
+    from fangkong.core.masking import mask_name
+
+    return {
+        "id": passage.pk, "checkpoint_id": passage.checkpoint_id, "at": passage.at, "plate": passage.plate,
+        "trip_number": passage.trip_number,
+        "passengers": [{
+            "seq": p.seq, "name": mask_name(p.name), "id_number": p.id_number_masked, "temperature": float(p.temperature),
+            "fever": p.fever, "colour": p.colour, "code_scanned": p.code_scanned, "outcome": p.outcome,
+            "origin_name": p.origin_name, "destination_code": p.destination_code, "arrival_id": p.arrival_id,
+            "person_id": p.person_id,
+        } for p in passage.passengers.all()],
+    }
+
+
+def _counts_out(checkpoint, on: dt.date, counts: dict) -> dict:
+    return {"checkpoint_id": checkpoint.pk, "name": checkpoint.name, "channel": checkpoint.channel, "on": on,
+            **counts.get(checkpoint.pk, selectors.empty_counts())}
+
+
+@control_router.post("/checkpoints/{pk}/passages", response=responses({201: PassageOut}))
+def passage_create(request, pk: RecordId, body: PassageIn):
+    """Record a vehicle (or a group on foot) and everyone checked in it, in one transaction.
+
+    A person let through to a destination in the city is registered as an arrival at once
+    (matched by document or registered), routed and put under the plan in force. Errors name
+    the field, per person as `passengers.N.field`.
+    """
+    checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
+    people = [services.PassengerIn(**p.dict()) for p in body.passengers]
+    try:
+        passage = services.passage_record(
+            by=request.user, checkpoint=checkpoint, passengers=people, plate=body.plate, trip_number=body.trip_number,
+            origin=body.origin, destination=body.destination, at=body.at, note=body.note,
+        )
+    except services.InvalidInput as exc:
+        return _invalid(exc)
+    except services.NotAllowed as exc:
+        raise forbidden(None, str(exc)) from exc
+    return Status(201, _passage_out(passage))
+
+
+class PassageQuery(OnDay):
+    limit: int = Field(100, ge=1, le=500)
+
+
+@control_router.get("/checkpoints/{pk}/passages", response=responses({200: list[PassageOut]}))
+def passage_list(request, pk: RecordId, query: Query[PassageQuery]):
+    """One day's passages at a checkpoint (default today), newest first; names and documents masked."""
+    reject_unknown_query(request, PassageQuery)
+    checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
+    passages = selectors.passages_of(user=request.user, checkpoint=checkpoint, on=query.on or today())
+    return [_passage_out(p) for p in passages[: query.limit]]
+
+
+@control_router.get("/checkpoints/counts", response=responses({200: list[CountsOut]}))
+def checkpoint_counts(request, query: Query[OnDay]):
+    """Daily counts of every checkpoint under your node for one day (default today)."""
+    reject_unknown_query(request, OnDay)
+    on = query.on or today()
+    counts = selectors.checkpoint_day_counts(user=request.user, on=on)
+    return [_counts_out(c, on, counts) for c in selectors.checkpoints_for(user=request.user)]
+
+
+@control_router.get("/checkpoints/{pk}/counts", response=responses({200: CountsOut}))
+def checkpoint_day_counts(request, pk: RecordId, query: Query[OnDay]):
+    """One checkpoint's counts for one day (default today)."""
+    reject_unknown_query(request, OnDay)
+    checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
+    on = query.on or today()
+    return _counts_out(checkpoint, on, selectors.checkpoint_day_counts(user=request.user, on=on, checkpoint=checkpoint))

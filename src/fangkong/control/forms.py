@@ -34,3 +34,68 @@ def apply_errors(form: forms.Form, errors: dict[str, str]) -> None:
     """Put a service's field errors on the form, so the user sees each next to its field."""
     for field, reason in errors.items():
         form.add_error(field if field in form.fields else None, reason)
+
+
+# ---------------------------------------------------------------------------
+# Capability 7: the checkpoint entry screen (one passage, one row per person)
+# ---------------------------------------------------------------------------
+
+ID_TYPE_CHOICES = [
+    ("resident_id", _("Resident ID card")), ("passport", _("Passport")), ("hk_macao_permit", _("Hong Kong / Macao permit")),
+    ("taiwan_permit", _("Taiwan permit")), ("foreign_permanent", _("Foreign permanent resident ID")),
+    ("birth_certificate", _("Birth certificate")), ("none", _("No document")),
+]
+COLOUR_CHOICES = [("green", _("Green")), ("yellow", _("Yellow")), ("red", _("Red"))]
+OUTCOME_CHOICES = [("let_through", _("Let through")), ("turned_back", _("Turned back")), ("medical", _("To medical staff"))]
+
+
+class PassageForm(forms.Form):
+    """The vehicle (or group on foot): typed once, its origin and destination the default of every row."""
+
+    plate = forms.CharField(label=_("Plate"), max_length=20, required=False, widget=forms.TextInput(attrs={
+        "autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false", "enterkeyhint": "next"}))
+    trip_number = forms.CharField(label=_("Flight / train"), max_length=20, required=False, widget=forms.TextInput(attrs={
+        "autocapitalize": "characters", "autocomplete": "off", "enterkeyhint": "next"}))
+    origin = forms.CharField(label=_("Coming from"), max_length=200, required=False, widget=forms.TextInput(attrs={
+        "autocomplete": "off", "enterkeyhint": "next", "placeholder": _("place or division code")}))
+    destination = forms.CharField(label=_("Going to (in the city)"), max_length=32, required=False, widget=forms.TextInput(attrs={
+        "autocomplete": "off", "enterkeyhint": "next", "list": "places", "inputmode": "search",
+        "placeholder": _("village or township; empty: not staying")}))
+
+
+class PassengerForm(forms.Form):
+    """One person of the passage. Values are checked by the service, so the API and the screen agree."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, required=False, widget=forms.TextInput(attrs={
+        "autocomplete": "off", "enterkeyhint": "next"}))
+    id_number = forms.CharField(label=_("ID number"), max_length=40, required=False, widget=forms.TextInput(attrs={
+        "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "enterkeyhint": "next"}))
+    temperature = forms.CharField(label=_("Temperature (°C)"), max_length=6, required=False, widget=forms.TextInput(attrs={
+        "inputmode": "decimal", "autocomplete": "off", "enterkeyhint": "next", "placeholder": "36.5"}))
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={
+        "inputmode": "tel", "autocomplete": "off", "enterkeyhint": "next"}))
+    colour = forms.ChoiceField(label=_("Health code"), choices=COLOUR_CHOICES, initial="green", required=False,
+                               widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES, initial="let_through", required=False,
+                                widget=forms.RadioSelect)
+    id_type = forms.ChoiceField(label=_("Document"), choices=ID_TYPE_CHOICES, initial="resident_id", required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=[(c, CATEGORY_LABELS[c]) for c in ARRIVAL_CATEGORIES],
+                                 initial="returnee", required=False)
+    origin = forms.CharField(label=_("Coming from (if different)"), max_length=200, required=False)
+    destination = forms.CharField(label=_("Going to (if different)"), max_length=32, required=False,
+                                  widget=forms.TextInput(attrs={"list": "places", "autocomplete": "off"}))
+    health_code_token = forms.CharField(label=_("Code token (scanner)"), max_length=64, required=False,
+                                        widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    negative_test_date = forms.DateField(label=_("Last negative test"), required=False,
+                                         widget=forms.DateInput(attrs={"type": "date"}))
+
+    MORE = ("id_type", "category", "origin", "destination", "health_code_token", "negative_test_date")
+
+    def more_fields(self):
+        return [self[name] for name in self.MORE]
+
+    def more_has_errors(self) -> bool:
+        return any(self[name].errors for name in self.MORE)
+
+
+PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_num=80, absolute_max=80)

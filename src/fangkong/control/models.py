@@ -308,3 +308,142 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.device} {self.colour}"
+
+
+# ---------------------------------------------------------------------------
+# Capability 7: checkpoints (卡口) on the four channels, and what passes them
+# ---------------------------------------------------------------------------
+
+
+class Checkpoint(models.Model):
+    """A checkpoint on one of the four channels (四大通道), under a county or township."""
+
+    class Channel(models.TextChoices):
+        AIRPORT = "airport", _("Airport")
+        RAILWAY = "railway", _("Railway station")
+        HIGHWAY = "highway", _("Highway")
+        ROAD = "road", _("National / provincial road")
+
+    # Channels where people arrive on foot from a plane or a train: a plate is not required there.
+    FOOT_CHANNELS = (Channel.AIRPORT, Channel.RAILWAY)
+
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="checkpoints", verbose_name=_("area"))
+    area_code = models.CharField(max_length=24, db_index=True)  # the area's code, for scoping
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    responsible_name = models.CharField(_("person in charge"), max_length=50, blank=True)
+    # A work phone, published at the checkpoint like the grid boards' (not personal data).
+    responsible_phone = models.CharField(_("phone of the person in charge"), max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["area_code", "channel", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="checkpoint_unique_name_per_area"),
+            models.CheckConstraint(condition=models.Q(channel__in=["airport", "railway", "highway", "road"]),
+                                   name="checkpoint_channel_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def needs_plate(self) -> bool:
+        return self.channel not in self.FOOT_CHANNELS
+
+    def clean(self) -> None:
+        """For the admin's form: a county or township, and the scoping code kept equal to the area's."""
+        from django.core.exceptions import ValidationError
+
+        if self.area_id is not None:
+            if self.area.level not in (3, 4):
+                raise ValidationError({"area": _("a checkpoint belongs to a county or a township")})
+            self.area_code = self.area.code
+
+
+class Passage(models.Model):
+    """One stop at a checkpoint: a vehicle (or a group on foot) and the people in it."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="passages")
+    area_code = models.CharField(max_length=24)  # the checkpoint's, for scoping
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    plate = models.CharField(_("vehicle plate"), max_length=8, blank=True)
+    trip_number = models.CharField(_("flight / train number"), max_length=20, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["checkpoint", "at"]), models.Index(fields=["area_code", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint_id} {self.at:%Y-%m-%d %H:%M} {self.plate}"
+
+
+class Passenger(models.Model):
+    """One person checked at a checkpoint: temperature, health code, where from and to, and the outcome.
+
+    The document and phone are kept sealed like a person's (the log must outlive the
+    person's record, and may name someone who never enters the registry: turned back).
+    """
+
+    class Colour(models.TextChoices):
+        GREEN = "green", _("Green")
+        YELLOW = "yellow", _("Yellow")
+        RED = "red", _("Red")
+
+    class Outcome(models.TextChoices):
+        LET_THROUGH = "let_through", _("Let through")
+        TURNED_BACK = "turned_back", _("Turned back (劝返)")
+        MEDICAL = "medical", _("Handed to medical staff")
+
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="passengers")
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=24)  # the checkpoint's, for scoping
+    at = models.DateTimeField()  # the passage's, so a day's counts need one table
+    seq = models.PositiveSmallIntegerField()  # the row on the entry screen, from 1
+    name = models.CharField(_("name"), max_length=100)
+    id_type = models.CharField(_("document type"), max_length=20, default="resident_id")
+    id_number_sealed = models.TextField(blank=True, default="")
+    id_number_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    id_number_masked = models.CharField(_("document number"), max_length=40, blank=True, default="")
+    phone_sealed = models.TextField(blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, default="")
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, default="")
+    origin_code = models.CharField(_("origin code"), max_length=24, blank=True)
+    origin_name = models.CharField(_("coming from"), max_length=200)
+    destination_code = models.CharField(_("destination"), max_length=32, blank=True)  # an area or a household code
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    fever = models.BooleanField(default=False)  # at or above the profile's threshold when recorded
+    colour = models.CharField(_("health code"), max_length=6, choices=Colour.choices)
+    code_scanned = models.BooleanField(default=False)  # the colour came from a verification of the code's token
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    arrival = models.ForeignKey(Arrival, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["passage", "seq"]
+        indexes = [models.Index(fields=["checkpoint", "at"]), models.Index(fields=["area_code", "at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["passage", "seq"], name="passenger_once_per_row"),
+            models.CheckConstraint(condition=models.Q(temperature__gte=34) & models.Q(temperature__lte=43),
+                                   name="passenger_temperature_plausible"),
+            models.CheckConstraint(condition=models.Q(outcome__in=["let_through", "turned_back", "medical"]),
+                                   name="passenger_outcome_known"),
+            # A fever or a red code is handed to medical staff, never let through or sent away unchecked.
+            models.CheckConstraint(condition=models.Q(outcome="medical") | (models.Q(fever=False) & ~models.Q(colour="red")),
+                                   name="passenger_fever_or_red_to_medical"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.passage_id}#{self.seq} {self.outcome}"
+
+    @property
+    def masked_name(self) -> str:
+        from fangkong.core.masking import mask_name
+
+        return mask_name(self.name)

@@ -152,3 +152,95 @@ def health_code_by_token(token: str) -> HealthCode | None:
 def profile_in_force():
     """The latest profile switch, or None while the deployment's default profile applies. Not personal data."""
     return ActiveProfile.objects.order_by("-activated_at").first()
+
+
+# ---------------------------------------------------------------------------
+# Capability 7: checkpoints (卡口): the list under a user's node, passages, and daily counts
+# ---------------------------------------------------------------------------
+
+COUNT_KEYS = ("vehicles", "people", "let_through", "turned_back", "medical", "fever")
+
+
+def checkpoints_for(*, user, channel: str = "", active: bool | None = None) -> QuerySet:
+    """Checkpoints under the user's node (a command user sees its whole subtree)."""
+    from .models import Checkpoint
+
+    qs = scope(Checkpoint.objects.select_related("area"), user)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def checkpoint_get(*, user, pk: int):
+    from .models import Checkpoint
+
+    return get_scoped_or_404(Checkpoint.objects.select_related("area"), user, pk=pk)
+
+
+def _day_bounds(on: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    from fangkong.core.clock import SHANGHAI
+
+    start = dt.datetime.combine(on, dt.time(), tzinfo=SHANGHAI)
+    return start, start + dt.timedelta(days=1)
+
+
+def checkpoint_day_counts(*, user, on: dt.date, checkpoint=None) -> dict[int, dict[str, int]]:
+    """Per checkpoint id, for one local day: vehicles, people, let through, turned back, to medical staff, fever.
+
+    Two grouped queries on the (area_code, at) indexes, whatever the number of checkpoints.
+    """
+    from .models import Passage, Passenger
+
+    start, end = _day_bounds(on)
+    people = scope(Passenger.objects.all(), user).filter(at__gte=start, at__lt=end)
+    passages = scope(Passage.objects.all(), user).filter(at__gte=start, at__lt=end).exclude(plate="")
+    if checkpoint is not None:
+        people, passages = people.filter(checkpoint=checkpoint), passages.filter(checkpoint=checkpoint)
+    counts: dict[int, dict[str, int]] = {}
+    rows = people.values("checkpoint_id").order_by().annotate(
+        people=Count("pk"),
+        let_through=Count("pk", filter=Q(outcome="let_through")),
+        turned_back=Count("pk", filter=Q(outcome="turned_back")),
+        medical=Count("pk", filter=Q(outcome="medical")),
+        fever=Count("pk", filter=Q(fever=True)),
+    )
+    for row in rows:
+        checkpoint_id = row.pop("checkpoint_id")
+        counts[checkpoint_id] = {"vehicles": 0, **row}
+    for checkpoint_id, n in passages.values("checkpoint_id").order_by().annotate(n=Count("pk")).values_list("checkpoint_id", "n"):
+        counts.setdefault(checkpoint_id, dict.fromkeys(COUNT_KEYS, 0))["vehicles"] = n
+    return counts
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(COUNT_KEYS, 0)
+
+
+def passages_of(*, user, checkpoint, on: dt.date | None = None) -> QuerySet:
+    """Passages at a checkpoint, newest first (one day's when `on` is given), with their passengers."""
+    from .models import Passage
+
+    qs = scope(Passage.objects.filter(checkpoint=checkpoint), user).prefetch_related("passengers")
+    if on is not None:
+        start, end = _day_bounds(on)
+        qs = qs.filter(at__gte=start, at__lt=end)
+    return qs.order_by("-at", "-pk")
+
+
+def destinations_in_city(*, checkpoint, query: str, limit: int = 20) -> list:
+    """Townships, villages and grids of the checkpoint's city whose name contains `query`, for the destination list.
+
+    Division names and codes are public (national statistical codes), and a checkpoint routes
+    arrivals to the whole city, so this is cut to the city rather than to the user's node.
+    """
+    from fangkong.areas.models import Area
+    from fangkong.core.scoping import subtree_q
+
+    query = " ".join((query or "").split())
+    if not query:
+        return []
+    qs = Area.objects.filter(subtree_q(checkpoint.area_code[:4], "code"), level__in=(4, 5, 6)).select_related("parent")
+    qs = qs.filter(code__startswith=query) if query.isdigit() else qs.filter(name__contains=query)
+    return list(qs.order_by("level", "code")[:limit])

@@ -183,10 +183,13 @@ def arrival_register(
     transport_number: str = "",
     negative_test_date: dt.date | None = None,
     released_from_centralized_isolation: bool = False,
+    destination_code: str = "",
 ) -> Arrival:
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
-    `by` is the reporting user, or None for the public self-declaration page.
+    `by` is the reporting user, or None for the public self-declaration page and checkpoints.
+    The destination is the household's node, else `destination_code` (a node a checkpoint
+    was told), else the person's own node.
     """
     errors: dict[str, str] = {}
     if category not in ARRIVAL_CATEGORIES:
@@ -196,7 +199,7 @@ def arrival_register(
     if origin_code and not origin_code.isdigit():
         errors["origin_code"] = _("a division code has digits only")
     _check_dates(errors, arrived_on=arrived_on, negative_test_date=negative_test_date)
-    destination = household.area_code if household is not None else person.area_code
+    destination = household.area_code if household is not None else (destination_code or person.area_code)
     if by is not None and not in_scope(by, destination):
         errors["destination"] = _("outside your area")
     if errors:
@@ -567,3 +570,361 @@ def verification_record(*, by, device: str, code: HealthCode | None) -> dict | N
     if code is None:
         return None
     return {"colour": code.colour, "name": mask_name(code.person.name), "at": now}
+
+
+# ---------------------------------------------------------------------------
+# Capability 7: checkpoints (卡口): passages of vehicles and people, and the arrivals they register
+# ---------------------------------------------------------------------------
+
+# Who may record at a checkpoint: its own staff, and the roles that may write personal records.
+CHECKPOINT_RECORDERS = frozenset({Role.CHECKPOINT, Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP, Role.GRID_WORKER, Role.CDC})
+# Who may open or close checkpoints (besides the admin).
+CHECKPOINT_MANAGERS = frozenset({Role.CITY_COMMAND, Role.DISTRICT})
+MAX_PASSENGERS = 80  # a full coach and then some
+_COLOURS = ("green", "yellow", "red")
+_OUTCOMES = ("let_through", "turned_back", "medical")
+
+
+@dataclass
+class PassengerIn:
+    """One row of the entry screen (or of an API body), as typed. Blank origin/destination: the passage's."""
+
+    name: str = ""
+    id_type: str = "resident_id"
+    id_number: str = ""
+    phone: str = ""
+    temperature: object = None
+    colour: str = ""
+    health_code_token: str = ""
+    origin: str = ""
+    destination: str = ""
+    category: str = "returnee"
+    negative_test_date: dt.date | None = None
+    outcome: str = ""
+
+
+@dataclass
+class _Place:
+    """A destination in the city: an area node, or a household (and its node)."""
+
+    code: str
+    area: object
+    household: Household | None = None
+
+
+@dataclass
+class _Row:
+    given: PassengerIn
+    clean: object  # people.validation.CleanPerson
+    temperature: Decimal
+    fever: bool
+    colour: str
+    code: HealthCode | None
+    outcome: str
+    origin_code: str
+    origin_name: str
+    place: _Place | None
+    matched: Person | None
+
+
+def may_record_at_checkpoints(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) in CHECKPOINT_RECORDERS)
+
+
+def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", active: bool = True,
+                      responsible_name: str = "", responsible_phone: str = ""):
+    """Open a checkpoint under a county or township of the user's subtree (city command and districts)."""
+    from fangkong.areas.codes import Level
+    from fangkong.core.ids import normalize_mobile
+
+    from .models import Checkpoint
+
+    require_in_scope(by, area.code)
+    if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) in CHECKPOINT_MANAGERS):
+        raise NotAllowed("only the city command and district users may open checkpoints")
+    errors: dict[str, str] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = "required"
+    elif len(name) > 100:
+        errors["name"] = "at most 100 characters"
+    elif Checkpoint.objects.filter(area=area, name=name).exists():
+        errors["name"] = "this area has a checkpoint of that name already"
+    if channel not in Checkpoint.Channel.values:
+        errors["channel"] = f"must be one of {', '.join(Checkpoint.Channel.values)}"
+    if area.level not in (Level.COUNTY, Level.TOWNSHIP):
+        errors["area_code"] = "a checkpoint belongs to a county or a township"
+    phone = (responsible_phone or "").strip()
+    if phone and normalize_mobile(phone) is None and not phone.replace("-", "").isdigit():
+        errors["responsible_phone"] = "not a phone number"
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        return Checkpoint.objects.create(
+            name=name, channel=channel, area=area, area_code=area.code, location=(location or "").strip()[:200],
+            active=active, responsible_name=(responsible_name or "").strip()[:50], responsible_phone=phone[:20],
+        )
+
+
+def _parse_temperature(value) -> tuple[Decimal | None, str]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "required"
+    try:
+        temp = Decimal(str(value).strip().replace("，", ".").replace(",", ".")).quantize(Decimal("0.1"))
+    except ArithmeticError:
+        return None, "not a number"
+    if not Decimal("34.0") <= temp <= Decimal("43.0"):
+        return None, f"{temp} °C is not a body temperature (34–43 °C)"
+    return temp, ""
+
+
+def _origin_of(text: str) -> tuple[str, str, str]:
+    """(code, name, error) from what was typed: a division code (any in the country) or a place's name."""
+    from fangkong.areas.models import Area
+    from fangkong.core.ids import to_halfwidth
+
+    from .risk_rows import short_code
+
+    text = " ".join(to_halfwidth(text or "").split())
+    if not text:
+        return "", "", "required: where the person comes from"
+    if not text.isdigit():
+        return "", text[:200], ""
+    if len(text) not in (2, 4, 6, 9, 12):
+        return "", "", "a division code has 2, 4, 6, 9 or 12 digits"
+    code = short_code(text)
+    name = (Area.objects.filter(code=code).values_list("name", flat=True).first()
+            or RiskArea.objects.filter(division_code=code).values_list("region_name", flat=True).first() or code)
+    return code, name, ""
+
+
+def _place_of(text: str, city_code: str) -> tuple[_Place | None, str]:
+    """A destination in the city: an area code, or a household code (which names the household's node too)."""
+    from fangkong.areas.models import Area
+
+    from .risk_rows import short_code
+
+    code = "".join((text or "").split())
+    if not code:
+        return None, ""
+    if not code.isdigit():
+        return None, "give the code of a township, village or grid of the city (choose from the list)"
+    code = short_code(code) if len(code) == 12 else code
+    if not code.startswith(city_code):
+        return None, "not in this city"
+    area = Area.objects.filter(code=code).first()
+    if area is not None:
+        if len(code) < 9:
+            return None, "give a township, village or grid: a county is too coarse to route the arrival"
+        return _Place(code, area), ""
+    household = Household.objects.select_related("area").filter(code=code).first()
+    if household is not None:
+        return _Place(household.area_code, household.area, household), ""
+    return None, "no such area or household in the city"
+
+
+def _local_day(at: dt.datetime) -> dt.date:
+    from fangkong.core.clock import SHANGHAI
+
+    return at.astimezone(SHANGHAI).date()
+
+
+def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str, group_destination: str,
+                      fever_at: Decimal, errors: dict[str, str]) -> list[_Row]:
+    from fangkong.core.crypto import lookup_hash
+    from fangkong.people.services import person_find_by_document
+    from fangkong.people.validation import PersonInvalid, clean_person
+
+    from .selectors import health_code_by_token
+
+    city_code = checkpoint.area_code[:4]
+    origins: dict[str, tuple[str, str, str]] = {}
+    places: dict[str, tuple[_Place | None, str]] = {}
+    seen_documents: dict[tuple[str, str], int] = {}
+    out: list[_Row] = []
+    for index, given in enumerate(rows):
+        prefix = f"passengers.{index}."
+        row_errors: dict[str, str] = {}
+        try:
+            clean = clean_person(name=given.name, id_type=given.id_type or "resident_id", id_number=given.id_number,
+                                 phone=given.phone)
+        except PersonInvalid as exc:
+            row_errors.update({k: str(v) for k, v in exc.errors.items()})
+            clean = None
+        if clean is not None and clean.id_number:
+            key = (clean.id_type, clean.id_number)
+            if key in seen_documents:
+                row_errors["id_number"] = f"the same document as person {seen_documents[key] + 1}"
+            seen_documents.setdefault(key, index)
+        temp, reason = _parse_temperature(given.temperature)
+        if reason:
+            row_errors["temperature"] = reason
+        matched = person_find_by_document(id_type=clean.id_type, id_number=clean.id_number) if clean and clean.id_number else None
+        code = None
+        colour = (given.colour or "").strip()
+        token = (given.health_code_token or "").strip()
+        if token:
+            code = health_code_by_token(token)
+            if code is None:
+                row_errors["health_code_token"] = "no such health code"
+            elif clean is not None and clean.id_number and code.person.id_number_hash and (
+                    (code.person.id_type, code.person.id_number_hash) != (clean.id_type, lookup_hash(clean.id_number))):
+                row_errors["health_code_token"] = "this health code belongs to someone else"
+            else:
+                colour = code.colour
+        elif colour not in _COLOURS:
+            row_errors["colour"] = "choose the colour of the code shown: green, yellow or red"
+        fever = temp is not None and temp >= fever_at
+        outcome = (given.outcome or "").strip()
+        if outcome and outcome not in _OUTCOMES:
+            row_errors["outcome"] = f"must be one of {', '.join(_OUTCOMES)}"
+        elif (fever or colour == "red") and outcome not in ("", "medical"):
+            why = f"{temp} °C is a fever (from {fever_at} °C)" if fever else "a red code"
+            row_errors["outcome"] = f"{why}: hand the person to medical staff"
+        outcome = outcome or ("medical" if fever or colour == "red" else "let_through")
+        given.category = given.category or "returnee"
+        if given.category not in ARRIVAL_CATEGORIES:
+            row_errors["category"] = f"must be one of {', '.join(ARRIVAL_CATEGORIES)}"
+        if given.negative_test_date and given.negative_test_date > local_today():
+            row_errors["negative_test_date"] = "the test date is in the future"
+        origin_text = given.origin or group_origin
+        if origin_text not in origins:
+            origins[origin_text] = _origin_of(origin_text)
+        origin_code, origin_name, reason = origins[origin_text]
+        if reason:
+            errors[(prefix + "origin") if given.origin else "origin"] = reason
+        destination_text = given.destination or group_destination
+        if destination_text not in places:
+            places[destination_text] = _place_of(destination_text, city_code)
+        place, reason = places[destination_text]
+        if reason:
+            errors[(prefix + "destination") if given.destination else "destination"] = reason
+        errors.update({prefix + k: v for k, v in row_errors.items()})
+        if not row_errors and clean is not None:
+            out.append(_Row(given, clean, temp, fever, colour, code, outcome, origin_code, origin_name, place, matched))
+    return out
+
+
+def passage_record(
+    *,
+    by,
+    checkpoint,
+    passengers: list[PassengerIn],
+    plate: str = "",
+    trip_number: str = "",
+    origin: str = "",
+    destination: str = "",
+    at: dt.datetime | None = None,
+    note: str = "",
+):
+    """Record one stop at a checkpoint: the vehicle (or group on foot) and every person checked in it.
+
+    Each person gets a temperature, a health-code colour (seen, or looked up by the code's token
+    through the verification log) and an outcome; a fever or a red code is handed to medical
+    staff. A person let through to a destination in the city is registered as an arrival in the
+    same transaction (matched to the registered person by document, or registered anew), routed
+    to the destination's responsible worker and put under the plan in force. Everything or
+    nothing is written; bad input raises InvalidInput naming each field (`passengers.N.field`).
+    """
+    from django.db import IntegrityError
+
+    from fangkong.people.services import set_document, set_phone
+    from fangkong.people.validation import PersonInvalid
+
+    from .models import Checkpoint, Passage, Passenger
+    from .plates import check_plate
+
+    require_in_scope(by, checkpoint.area_code)
+    if not may_record_at_checkpoints(by):
+        raise NotAllowed("your role may not record at checkpoints")
+    now = timezone.now()
+    at = at or now
+    errors: dict[str, str] = {}
+    if not checkpoint.active:
+        errors["checkpoint"] = "this checkpoint is closed"
+    if timezone.is_naive(at):
+        errors["at"] = "give the time with its time zone"
+    elif at > now + dt.timedelta(minutes=5):
+        errors["at"] = "the time is in the future"
+    plate_text = (plate or "").strip()
+    if plate_text:
+        checked = check_plate(plate_text)
+        if not checked.valid:
+            errors["plate"] = f"not a mainland plate: {checked.reason}"
+        plate_text = checked.normalized
+    elif checkpoint.channel not in Checkpoint.FOOT_CHANNELS:
+        errors["plate"] = "required at a highway or road checkpoint"
+    trip_number = "".join((trip_number or "").split()).upper()
+    if len(trip_number) > 20:
+        errors["trip_number"] = "at most 20 characters"
+    if not passengers:
+        errors["passengers"] = "give at least one person"
+    elif len(passengers) > MAX_PASSENGERS:
+        errors["passengers"] = f"at most {MAX_PASSENGERS} people in one passage"
+    profile = active_profile()
+    rows = _check_passengers(checkpoint, list(passengers)[:MAX_PASSENGERS], group_origin=origin,
+                             group_destination=destination, fever_at=Decimal(str(profile.escalation.fever_celsius)),
+                             errors=errors)
+    if errors:
+        raise InvalidInput(errors)
+    arrived_on = _local_day(at)
+    try:
+        with transaction.atomic():
+            passage = Passage.objects.create(
+                checkpoint=checkpoint, area_code=checkpoint.area_code, at=at, plate=plate_text, trip_number=trip_number,
+                note=(note or "").strip()[:200], entered_by=by if getattr(by, "pk", None) else None, entered_at=now,
+            )
+            for seq, row in enumerate(rows, start=1):
+                person, arrival = row.matched, None
+                if row.outcome == "let_through" and row.place is not None:
+                    try:
+                        person, arrival = _arrival_from_checkpoint(by, checkpoint, row, arrived_on, plate_text or trip_number)
+                    except PersonInvalid as exc:  # registered by someone else since the check above
+                        raise InvalidInput({f"passengers.{seq - 1}.{k}": str(v) for k, v in exc.errors.items()}) from exc
+                if row.code is not None:
+                    verification_record(by=by, device=f"checkpoint:{checkpoint.pk}", code=row.code)
+                passenger = Passenger(
+                    passage=passage, checkpoint=checkpoint, area_code=checkpoint.area_code, at=at, seq=seq,
+                    name=row.clean.name, origin_code=row.origin_code, origin_name=row.origin_name,
+                    destination_code=row.place.household.code if row.place and row.place.household else (row.place.code if row.place else ""),
+                    temperature=row.temperature, fever=row.fever, colour=row.colour, code_scanned=row.code is not None,
+                    outcome=row.outcome, person=person, arrival=arrival,
+                )
+                set_document(passenger, id_type=row.clean.id_type, id_number=row.clean.id_number)
+                set_phone(passenger, row.clean.phone)
+                passenger.save()
+    except IntegrityError as exc:
+        # Two checkpoints registered the same new person at the same moment: the other one won.
+        raise InvalidInput({"passengers": "a person was registered by someone else meanwhile; save again"}) from exc
+    return passage
+
+
+def _arrival_from_checkpoint(by, checkpoint, row: _Row, arrived_on: dt.date, transport_number: str) -> tuple[Person, Arrival]:
+    """Register the arrival of a person let through to a destination in the city (inside the passage's transaction).
+
+    The checkpoint reports for the whole city, like the public self-declaration page: the
+    destination need not lie in the recording user's own area, so the arrival is registered
+    by the system (by=None) and marked as reported by the user.
+    """
+    from fangkong.people.services import person_register
+
+    place = row.place
+    person = row.matched
+    if person is None:
+        person = person_register(
+            area=place.area, household=place.household, name=row.clean.name, id_type=row.clean.id_type,
+            id_number=row.clean.id_number, phone=row.clean.phone,
+        )
+    household = place.household
+    if household is None and person.household_id and person.household.area_code.startswith(place.code):
+        household = person.household  # going home: the household's own worker takes it up
+    arrival = arrival_register(
+        by=None, person=person, household=household, destination_code=place.code, category=row.given.category,
+        origin_code=row.origin_code, origin_name=row.origin_name, arrived_on=arrived_on, source=Arrival.Source.CHECKPOINT,
+        route=checkpoint.name, transport={"airport": "plane", "railway": "train"}.get(checkpoint.channel, "car"),
+        transport_number=transport_number, negative_test_date=row.given.negative_test_date,
+    )
+    if getattr(by, "pk", None):
+        arrival.reported_by = by
+        arrival.save(update_fields=["reported_by"])
+    return person, arrival

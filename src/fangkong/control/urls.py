@@ -14,3 +14,11 @@ urlpatterns = [
     path("escalations/<int:pk>/resolve/", views.escalation_resolve, name="escalation_resolve"),
     path("policy/", views.profile_switch, name="profile"),
 ]
+
+# Capability 7: checkpoints (卡口)
+urlpatterns += [
+    path("checkpoints/", views.checkpoints, name="checkpoints"),
+    path("checkpoints/<int:pk>/", views.checkpoint_day, name="checkpoint_day"),
+    path("checkpoints/<int:pk>/entry/", views.checkpoint_entry, name="checkpoint_entry"),
+    path("checkpoints/<int:pk>/places/", views.checkpoint_places, name="checkpoint_places"),
+]

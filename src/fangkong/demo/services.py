@@ -36,6 +36,7 @@ from fangkong.core.scoping import subtree_q, successor
 from fangkong.people.models import Household, Person
 
 from .bulk import IdBlock, SuspendedIndexes, TableWriter, is_postgres
+from .checkpoints import demo_checkpoints
 from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, Division
 from .models import DemoBuild
 
@@ -228,6 +229,7 @@ def _build(*, people, seed, if_empty, replace, build, advance) -> DemoResult:
                 cur.execute("ANALYZE")
         progress.set_phase("users")
         users = demo_users(city_code)
+        counts["checkpoints"] = demo_checkpoints(city_code, next((u["area_code"] for u in users if u["role"] == Role.CHECKPOINT), ""))
     finally:
         progress.close()
     return DemoResult("done", people, seed, counts, users=users)
