@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fangkong.core.ids import to_halfwidth
+from fangkong.core.ids import Verdict, gettext_noop, to_halfwidth
 
 # The one-character abbreviation of each province-level division, by its 2-digit code.
 PROVINCE_ABBREVIATIONS = {
@@ -35,32 +35,36 @@ _SEPARATORS = re.compile(r"[\s·•．.\-_]")
 
 
 @dataclass(frozen=True)
-class PlateCheck:
+class PlateCheck(Verdict):
     valid: bool
     normalized: str
     new_energy: bool = False
-    reason: str = ""
+
+
+def _refused(text: str, template: str, **args) -> PlateCheck:
+    return PlateCheck(False, text, reason_template=template, reason_args=args)
 
 
 def check_plate(raw: str) -> PlateCheck:
     """Normalise (full-width to half-width, upper case, separators dropped) and check the shape."""
     text = _SEPARATORS.sub("", to_halfwidth(str(raw or ""))).upper()
     if not text:
-        return PlateCheck(False, text, reason="empty")
+        return _refused(text, gettext_noop("empty"))
     if text[0] not in _PROVINCES:
-        return PlateCheck(False, text, reason="must start with a province's abbreviation (e.g. 豫)")
+        return _refused(text, gettext_noop("must start with a province's abbreviation (e.g. 豫)"))
     if len(text) not in (7, 8):
-        return PlateCheck(False, text, reason=f"must have 7 characters (8 for a new-energy vehicle), got {len(text)}")
+        return _refused(text, gettext_noop("must have 7 characters (8 for a new-energy vehicle), got %(length)d"),
+                        length=len(text))
     if not "A" <= text[1] <= "Z":
-        return PlateCheck(False, text, reason="the second character must be the issuing office's letter")
+        return _refused(text, gettext_noop("the second character must be the issuing office's letter"))
     if len(text) == 8:
         if _NEW_ENERGY_SMALL.match(text) or _NEW_ENERGY_LARGE.match(text):
             return PlateCheck(True, text, new_energy=True)
-        return PlateCheck(False, text, reason="not a new-energy plate: the serial must start with an energy letter "
-                                              "(D, F…) or be five digits and D or F")
+        return _refused(text, gettext_noop("not a new-energy plate: the serial must start with an energy letter "
+                                           "(D, F…) or be five digits and D or F"))
     if _ORDINARY.match(text):
         return PlateCheck(True, text)
-    return PlateCheck(False, text, reason="the serial must be five letters or digits (no I or O)")
+    return _refused(text, gettext_noop("the serial must be five letters or digits (no I or O)"))
 
 
 def province_prefix(area_code: str) -> str:

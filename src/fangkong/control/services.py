@@ -163,9 +163,9 @@ def _responsible_for(area_code: str, household: Household | None) -> Responsible
 def _check_dates(errors: dict[str, str], *, arrived_on: dt.date | None, negative_test_date: dt.date | None) -> None:
     today = local_today()
     if arrived_on and arrived_on > today:
-        errors["arrived_on"] = "the arrival date is in the future"
+        errors["arrived_on"] = _("the arrival date is in the future")
     if negative_test_date and negative_test_date > today:
-        errors["negative_test_date"] = "the test date is in the future"
+        errors["negative_test_date"] = _("the test date is in the future")
 
 
 def arrival_register(
@@ -645,18 +645,18 @@ def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", 
     errors: dict[str, str] = {}
     name = " ".join((name or "").split())
     if not name:
-        errors["name"] = "required"
+        errors["name"] = _("required")
     elif len(name) > 100:
-        errors["name"] = "at most 100 characters"
+        errors["name"] = _("at most 100 characters")
     elif Checkpoint.objects.filter(area=area, name=name).exists():
-        errors["name"] = "this area has a checkpoint of that name already"
+        errors["name"] = _("this area has a checkpoint of that name already")
     if channel not in Checkpoint.Channel.values:
-        errors["channel"] = f"must be one of {', '.join(Checkpoint.Channel.values)}"
+        errors["channel"] = _("must be one of %(choices)s") % {"choices": ", ".join(Checkpoint.Channel.values)}
     if area.level not in (Level.COUNTY, Level.TOWNSHIP):
-        errors["area_code"] = "a checkpoint belongs to a county or a township"
+        errors["area_code"] = _("a checkpoint belongs to a county or a township")
     phone = (responsible_phone or "").strip()
     if phone and normalize_mobile(phone) is None and not phone.replace("-", "").isdigit():
-        errors["responsible_phone"] = "not a phone number"
+        errors["responsible_phone"] = _("not a phone number")
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -668,11 +668,11 @@ def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", 
 
 def _parse_temperature(value) -> tuple[Decimal | None, str]:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, "required"
+        return None, _("required")
     try:
         temp = Decimal(str(value).strip().replace("，", ".").replace(",", ".")).quantize(Decimal("0.1"))
     except ArithmeticError:
-        return None, "not a number"
+        return None, _("not a number")
     if not Decimal("34.0") <= temp <= Decimal("43.0"):
         return None, f"{temp} °C is not a body temperature (34–43 °C)"
     return temp, ""
@@ -687,11 +687,11 @@ def _origin_of(text: str) -> tuple[str, str, str]:
 
     text = " ".join(to_halfwidth(text or "").split())
     if not text:
-        return "", "", "required: where the person comes from"
+        return "", "", _("required: where the person comes from")
     if not text.isdigit():
         return "", text[:200], ""
     if len(text) not in (2, 4, 6, 9, 12):
-        return "", "", "a division code has 2, 4, 6, 9 or 12 digits"
+        return "", "", _("a division code has 2, 4, 6, 9 or 12 digits")
     code = short_code(text)
     name = (Area.objects.filter(code=code).values_list("name", flat=True).first()
             or RiskArea.objects.filter(division_code=code).values_list("region_name", flat=True).first() or code)
@@ -708,19 +708,19 @@ def _place_of(text: str, city_code: str) -> tuple[_Place | None, str]:
     if not code:
         return None, ""
     if not code.isdigit():
-        return None, "give the code of a township, village or grid of the city (choose from the list)"
+        return None, _("give the code of a township, village or grid of the city (choose from the list)")
     code = short_code(code) if len(code) == 12 else code
     if not code.startswith(city_code):
-        return None, "not in this city"
+        return None, _("not in this city")
     area = Area.objects.filter(code=code).first()
     if area is not None:
         if len(code) < 9:
-            return None, "give a township, village or grid: a county is too coarse to route the arrival"
+            return None, _("give a township, village or grid: a county is too coarse to route the arrival")
         return _Place(code, area), ""
     household = Household.objects.select_related("area").filter(code=code).first()
     if household is not None:
         return _Place(household.area_code, household.area, household), ""
-    return None, "no such area or household in the city"
+    return None, _("no such area or household in the city")
 
 
 def _local_day(at: dt.datetime) -> dt.date:
@@ -754,7 +754,7 @@ def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str,
         if clean is not None and clean.id_number:
             key = (clean.id_type, clean.id_number)
             if key in seen_documents:
-                row_errors["id_number"] = f"the same document as person {seen_documents[key] + 1}"
+                row_errors["id_number"] = _("the same document as person %(n)d") % {"n": seen_documents[key] + 1}
             seen_documents.setdefault(key, index)
         temp, reason = _parse_temperature(given.temperature)
         if reason:
@@ -766,27 +766,28 @@ def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str,
         if token:
             code = health_code_by_token(token)
             if code is None:
-                row_errors["health_code_token"] = "no such health code"
+                row_errors["health_code_token"] = _("no such health code")
             elif clean is not None and clean.id_number and code.person.id_number_hash and (
                     (code.person.id_type, code.person.id_number_hash) != (clean.id_type, lookup_hash(clean.id_number))):
-                row_errors["health_code_token"] = "this health code belongs to someone else"
+                row_errors["health_code_token"] = _("this health code belongs to someone else")
             else:
                 colour = code.colour
         elif colour not in _COLOURS:
-            row_errors["colour"] = "choose the colour of the code shown: green, yellow or red"
+            row_errors["colour"] = _("choose the colour of the code shown: green, yellow or red")
         fever = temp is not None and temp >= fever_at
         outcome = (given.outcome or "").strip()
         if outcome and outcome not in _OUTCOMES:
-            row_errors["outcome"] = f"must be one of {', '.join(_OUTCOMES)}"
+            row_errors["outcome"] = _("must be one of %(choices)s") % {"choices": ", ".join(_OUTCOMES)}
         elif (fever or colour == "red") and outcome not in ("", "medical"):
-            why = f"{temp} °C is a fever (from {fever_at} °C)" if fever else "a red code"
-            row_errors["outcome"] = f"{why}: hand the person to medical staff"
+            why = (_("%(temp)s °C is a fever (from %(fever_at)s °C)") % {"temp": temp, "fever_at": fever_at}
+                   if fever else _("a red code"))
+            row_errors["outcome"] = _("%(why)s: hand the person to medical staff") % {"why": why}
         outcome = outcome or ("medical" if fever or colour == "red" else "let_through")
         given.category = given.category or "returnee"
         if given.category not in ARRIVAL_CATEGORIES:
-            row_errors["category"] = f"must be one of {', '.join(ARRIVAL_CATEGORIES)}"
+            row_errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(ARRIVAL_CATEGORIES)}
         if given.negative_test_date and given.negative_test_date > local_today():
-            row_errors["negative_test_date"] = "the test date is in the future"
+            row_errors["negative_test_date"] = _("the test date is in the future")
         origin_text = given.origin or group_origin
         if origin_text not in origins:
             origins[origin_text] = _origin_of(origin_text)
@@ -841,26 +842,26 @@ def passage_record(
     at = at or now
     errors: dict[str, str] = {}
     if not checkpoint.active:
-        errors["checkpoint"] = "this checkpoint is closed"
+        errors["checkpoint"] = _("this checkpoint is closed")
     if timezone.is_naive(at):
-        errors["at"] = "give the time with its time zone"
+        errors["at"] = _("give the time with its time zone")
     elif at > now + dt.timedelta(minutes=5):
-        errors["at"] = "the time is in the future"
+        errors["at"] = _("the time is in the future")
     plate_text = (plate or "").strip()
     if plate_text:
         checked = check_plate(plate_text)
         if not checked.valid:
-            errors["plate"] = f"not a mainland plate: {checked.reason}"
+            errors["plate"] = _("not a mainland plate: %(reason)s") % {"reason": checked.reason_in(_)}
         plate_text = checked.normalized
     elif checkpoint.channel not in Checkpoint.FOOT_CHANNELS:
-        errors["plate"] = "required at a highway or road checkpoint"
+        errors["plate"] = _("required at a highway or road checkpoint")
     trip_number = "".join((trip_number or "").split()).upper()
     if len(trip_number) > 20:
-        errors["trip_number"] = "at most 20 characters"
+        errors["trip_number"] = _("at most 20 characters")
     if not passengers:
-        errors["passengers"] = "give at least one person"
+        errors["passengers"] = _("give at least one person")
     elif len(passengers) > MAX_PASSENGERS:
-        errors["passengers"] = f"at most {MAX_PASSENGERS} people in one passage"
+        errors["passengers"] = _("at most %(n)d people in one passage") % {"n": MAX_PASSENGERS}
     profile = active_profile()
     rows = _check_passengers(checkpoint, list(passengers)[:MAX_PASSENGERS], group_origin=origin,
                              group_destination=destination, fever_at=Decimal(str(profile.escalation.fever_celsius)),

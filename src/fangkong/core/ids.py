@@ -27,12 +27,10 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-@dataclass(frozen=True)
-class IdCheck:
-    valid: bool
-    normalized: str
-    birth_date: dt.date | None = None
-    sex: str | None = None  # "M" or "F"
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    """Why a value was refused, kept as a message and its arguments so each caller can translate it."""
+
     reason_template: str = ""
     reason_args: dict = field(default_factory=dict)
 
@@ -44,6 +42,14 @@ class IdCheck:
     def reason_in(self, translate: Callable[[str], str]) -> str:
         """The reason in the caller's language, e.g. `check.reason_in(gettext)`."""
         return translate(self.reason_template) % self.reason_args if self.reason_template else ""
+
+
+@dataclass(frozen=True)
+class IdCheck(Verdict):
+    valid: bool
+    normalized: str
+    birth_date: dt.date | None = None
+    sex: str | None = None  # "M" or "F"
 
     def as_dict(self) -> dict:
         return {
