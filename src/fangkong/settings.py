@@ -209,4 +209,6 @@ FANGKONG_PUBLIC = {
     "IDEMPOTENCY_HOURS": env_int("PUBLIC_DECLARE_IDEMPOTENCY_HOURS", 24),
     "ARRIVAL_MAX_DAYS_AGO": env_int("PUBLIC_ARRIVAL_MAX_DAYS_AGO", 30),
     "CHECKIN_LINK_DAYS": env_int("PUBLIC_CHECKIN_LINK_DAYS", 14),
+    # Reverse proxies in front of the server that append to X-Forwarded-For (0: use the peer address).
+    "TRUSTED_PROXIES": env_int("PUBLIC_TRUSTED_PROXIES", 0),
 }

@@ -261,6 +261,20 @@ def test_submissions_per_client_ip_are_limited(world, public, settings):
     assert Arrival.objects.count() == 3
 
 
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(world, public, settings):
+    settings.FANGKONG_PUBLIC = {**public, "SUBMIT_PER_IP": 1, "TRUSTED_PROXIES": 1}
+    client = Client()
+
+    def via_proxy(claimed_and_real: str, seq: str):
+        return form_post(client, url(world), declaration_post(world, id_number=make_id_number(seq=seq)),
+                         REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=claimed_and_real)
+
+    assert via_proxy("203.0.113.1", "701").status_code == 200
+    assert via_proxy("203.0.113.2", "702").status_code == 200  # another client behind the same proxy
+    # A client cannot escape its limit by sending its own X-Forwarded-For: the proxy appends the real address.
+    assert via_proxy("192.0.2.99, 203.0.113.1", "703").status_code == 429
+
+
 def test_a_limited_answer_says_when_to_retry(world, public, settings):
     settings.FANGKONG_PUBLIC = {**public, "SUBMIT_PER_IP": 0}
     response = post(Client(), world)

@@ -54,6 +54,13 @@ def _conf() -> dict:
 
 
 def _ip(request) -> str:
+    """The client's address. Behind N trusted proxies it is the N-th X-Forwarded-For entry from the right
+    (each proxy appends the address it saw), so a client cannot pick its own by sending the header."""
+    hops = _conf()["TRUSTED_PROXIES"]
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return client_ip(request) or "unknown"
 
 
