@@ -461,6 +461,8 @@ SAMPLES.update({
     "control:declaration_confirm": obj(lambda w: {"pk": declaration_in(w).pk}, methods=("GET", "POST"),
                                        body=lambda w: {"household": w.household.pk}),
     "control:checkin_link": obj(lambda w: {"pk": w.make_order().pk}, methods=("GET", "POST"), body=lambda w: {"action": "issue"}),
+    "api:checkin_link_issue": obj(lambda w: {"pk": w.make_order().pk}),
+    "api:checkin_link_revoke": obj(lambda w: {"pk": w.make_order().pk}),
 })
 
 

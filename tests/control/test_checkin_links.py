@@ -101,3 +101,29 @@ def test_the_status_shows_a_masked_name_and_todays_counts(order, user_a):
     assert status.masked_name == "钱*"
     assert (status.done_today, status.required_per_day) == (1, order.checkins_per_day)
     assert status.test_due_today is True  # inbound: test on day 1
+
+
+# --- the API for staff ---
+
+def test_the_api_issues_a_link_that_opens_the_personal_page(client, order, user_a, token_for):
+    answer = client.post(f"/api/v1/control/orders/{order.pk}/checkin-link", **token_for(user_a))
+    assert answer.status_code == 201
+    body = answer.json()
+    assert "/c/" in body["url"] and CheckinLink.objects.get().pk == body["id"]
+    path = body["url"].split("testserver", 1)[1]
+    assert client.get(path).status_code == 200
+    assert client.post(f"/api/v1/control/orders/{order.pk}/checkin-link/revoke", **token_for(user_a)).status_code == 204
+    assert client.get(path).status_code == 410
+
+
+def test_the_api_refuses_a_link_for_a_closed_order_naming_the_field(client, order, user_a, token_for):
+    ControlOrder.objects.filter(pk=order.pk).update(status=ControlOrder.Status.RELEASED)
+    answer = client.post(f"/api/v1/control/orders/{order.pk}/checkin-link", **token_for(user_a))
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "order"
+
+
+def test_the_api_answers_403_to_a_read_only_user_and_404_to_another_area(client, order, tree, user_b, token_for):
+    viewer = make_user("viewer", tree["county_a"].code, "read_only")
+    assert client.post(f"/api/v1/control/orders/{order.pk}/checkin-link", **token_for(viewer)).status_code == 403
+    assert client.post(f"/api/v1/control/orders/{order.pk}/checkin-link", **token_for(user_b)).status_code == 404
+    assert not CheckinLink.objects.exists()

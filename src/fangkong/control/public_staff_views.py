@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,13 +19,7 @@ from fangkong.core.clock import now
 from fangkong.people.selectors import household_get
 
 from . import selectors, services
-from .public_tokens import checkin_token
-
-
-def public_url(request, path: str) -> str:
-    """The absolute address a phone will open: the configured public origin, else this request's own."""
-    base = settings.FANGKONG_PUBLIC["BASE_URL"]
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
+from .public_tokens import checkin_token, public_url
 
 
 def qr_svg(data: str, *, title: str = "") -> str:

@@ -96,3 +96,11 @@ def stamp_age(stamp: str, page: str, now: int) -> int | None:
     if data["p"] != page or type(data["t"]) is not int:
         return None
     return int(now) - data["t"]
+
+
+def public_url(request, path: str) -> str:
+    """The absolute address a phone opens: settings.FANGKONG_PUBLIC["BASE_URL"] when set, else this request's own."""
+    from django.conf import settings
+
+    base = settings.FANGKONG_PUBLIC["BASE_URL"]
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
