@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from fangkong.control.models import Arrival
+from fangkong.core.clock import today
 from tests.conftest import make_id_number, make_user
 from tests.control.declare_world import build_community
 from tests.web.conftest import log_in, new_page
@@ -28,7 +27,7 @@ def fill_in(page, world, *, phone="13812345678"):
     page.fill("input[name=name]", "李四")
     page.fill("input[name=id_number]", make_id_number(seq="731"))
     page.fill("input[name=phone]", phone)
-    page.fill("input[name=arrived_on]", dt.date.today().isoformat())
+    page.fill("input[name=arrived_on]", today().isoformat())
     page.select_option("select[name=transport]", "train")
     page.fill("input[name=transport_number]", "G123")
     page.select_option("select[name=building]", world.building.code)
@@ -74,7 +73,7 @@ def test_an_arrival_declares_on_a_phone_and_sees_what_to_do(browser, live_server
     page.click("form.public-form button[type=submit].primary")
     page.wait_for_selector("div.done")
     steps = page.locator("ol.steps").inner_text()
-    assert dt.date.today().isoformat() in steps
+    assert today().isoformat() in steps
     assert width(page) <= 360
     shot(page, f"declared-{'htmx' if htmx else 'plain'}")
     arrival = Arrival.objects.get()

@@ -7,6 +7,7 @@ next to the field it names, in Simplified Chinese by default.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.conf import settings
@@ -126,7 +127,7 @@ class DeclarationForm(ProtectedForm):
             problem = resident_id_problem(number)
             if problem:
                 raise forms.ValidationError(problem)
-        elif not number.replace(" ", "").isalnum():
+        elif not re.fullmatch(r"[A-Za-z0-9]{1,30}", number.replace(" ", "")):
             raise forms.ValidationError(_("A document number has letters and digits only."))
         return number
 
