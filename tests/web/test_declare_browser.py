@@ -112,3 +112,32 @@ def shot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_a_person_checks_in_through_their_personal_link_on_a_phone(browser, live_server, world):
+    from fangkong.control import services
+    from fangkong.control.models import CheckIn
+    from fangkong.control.public_tokens import checkin_token
+    from fangkong.people.services import person_register
+
+    worker = make_user("cadre", world.village.code, "grid_worker")
+    person = person_register(area=world.building, household=world.household, name="钱七", id_number=make_id_number(seq="551"))
+    arrival = services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
+                                        origin_name="新加坡", arrived_on=today(), source="manual")
+    link = services.checkin_link_issue(by=worker, order=arrival.orders.get())
+    page = new_page(browser, live_server, width=360, height=740, mobile=True)
+    page.goto(f"/c/{checkin_token(link.pk, link.nonce)}/")
+    assert page.locator("h1.who").inner_text() == "钱*"
+    assert "钱七" not in page.content()
+    page.fill("input[name=temperature]", "38.1")
+    page.check("input[name=symptoms][value=cough]")
+    assert width(page) <= 360
+    page.wait_for_timeout(1100)
+    page.click("form.public-form button[type=submit].primary")
+    page.wait_for_selector("div.done")
+    assert page.locator("[data-figure=checkins]").inner_text().startswith("1")
+    assert width(page) <= 360
+    shot(page, "checkin-done")
+    checkin = CheckIn.objects.get()
+    assert checkin.by == "self" and checkin.symptoms == ["cough"]
+    assert page.external_requests == []
