@@ -448,3 +448,98 @@ SAMPLES.update({
     "api:checkpoint_counts": listing(control=True),
     "api:checkpoint_day_counts": obj(lambda w: {"pk": checkpoint_in(w).pk}),
 })
+
+
+# ---------------------------------------------------------------------------
+# Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
+# ---------------------------------------------------------------------------
+
+
+def public(reason: str, kwargs: Callable[[World], dict], *, methods: tuple[str, ...] = ("GET",), body=None) -> Sample:
+    """A no-login page whose signed URL token is the only credential. Walked anonymously and as another
+    area's user: it must never answer 5xx nor show a person, a household or an ID number of any area."""
+    return Sample("public", kwargs=kwargs, methods=methods, body=body, reason=reason)
+
+
+def declaration_in(w: World):
+    from fangkong.control.services import DeclarationInput, declaration_submit
+
+    if not hasattr(w, "_declaration"):
+        data = DeclarationInput(name=f"{MARK}报备人", id_type="resident_id", id_number=make_id_number("411403", "19850505", "321"),
+                                phone="13600005555", category="returnee", origin_code="", origin_name=f"{MARK}来处",
+                                arrived_on=dt.date.today(), address=f"{MARK}不明地址")
+        w._declaration = declaration_submit(community=w.tree["village_b"], data=data).declaration
+    return w._declaration
+
+
+def checkin_link_in(w: World):
+    from fangkong.control.services import checkin_link_issue
+
+    if not hasattr(w, "_checkin_link"):
+        w._checkin_link = checkin_link_issue(by=w.user, order=w.make_order())
+    return w._checkin_link
+
+
+def declare_token(w: World) -> dict:
+    from fangkong.control.selectors import declaration_token
+
+    return {"token": declaration_token(w.tree["village_b"])}
+
+
+def checkin_token_of(w: World) -> dict:
+    from fangkong.control.public_tokens import checkin_token
+
+    link = checkin_link_in(w)
+    return {"token": checkin_token(link.pk, link.nonce)}
+
+
+SAMPLES.update({
+    "public:declare": public("arrivals declare themselves from a community's QR poster without an account; the page "
+                             "shows the community's name and public division names only; rate limited, honeypot, "
+                             "signed render time; tested in tests/control/test_public_pages.py",
+                             declare_token, methods=("GET", "POST"), body=lambda w: {"name": "x", "id_number": ID_B}),
+    "public:declare_places": public("the origin picker of the declaration page: public division names down to "
+                                    "townships, nothing below", declare_token),
+    "public:checkin": public("a person under a control order checks in through their personal link without an "
+                             "account; it shows only their masked name and today's status",
+                             checkin_token_of, methods=("GET", "POST"), body=lambda w: {"temperature": "36.5"}),
+    "control:declare_posters": listing(control=True),
+    "control:declare_poster": obj(lambda w: {"code": w.tree["village_b"].code}),
+    "control:declare_poster_svg": obj(lambda w: {"code": w.tree["village_b"].code}),
+    "control:declare_poster_rotate": obj(lambda w: {"code": w.tree["village_b"].code}, methods=("POST",)),
+    "control:declaration_confirm": obj(lambda w: {"pk": declaration_in(w).pk}, methods=("GET", "POST"),
+                                       body=lambda w: {"household": w.household.pk}),
+    "control:checkin_link": obj(lambda w: {"pk": w.make_order().pk}, methods=("GET", "POST"), body=lambda w: {"action": "issue"}),
+    "api:checkin_link_issue": obj(lambda w: {"pk": w.make_order().pk}),
+    "api:checkin_link_revoke": obj(lambda w: {"pk": w.make_order().pk}),
+})
+
+
+def test_public_routes_show_no_personal_data(world, user_a):
+    """The community's name may show (it is printed on the poster); a person, household or ID number never."""
+    failures = []
+    markers = [MARK, world.household.code, ID_B, ID_B[-6:], world.person.name]
+    for route in all_routes():
+        sample = SAMPLES.get(route.name)
+        if sample is None or sample.kind != "public":
+            continue
+        if not sample.reason:
+            failures.append(f"{route.name}: a public route needs its reason")
+        kwargs = sample.kwargs(world)
+        url = reverse(route.name, kwargs=kwargs)
+        for who in (None, user_a):
+            client = Client()
+            if who is not None:
+                client.force_login(who)
+            for method in sample.methods:
+                body = "&".join(f"{k}={v}" for k, v in (sample.body(world) if sample.body else {}).items())
+                r = client.get(url) if method == "GET" else client.generic(
+                    method, url, body, content_type="application/x-www-form-urlencoded")
+                if r.status_code >= 500:
+                    failures.append(f"{method} {route.name}: {r.status_code}")
+                if method == "GET" and r.status_code != 200:
+                    failures.append(f"GET {route.name}: {r.status_code}, the sample token should open the page")
+                leaked = [m for m in markers if m in _text(r)]
+                if leaked:
+                    failures.append(f"{method} {route.name}: shows {leaked}")
+    assert not failures, "\n".join(failures)

@@ -189,3 +189,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Public no-login pages (self-declaration by QR poster, personal check-in links): abuse limits.
+# Counters live in the database (control.RateCounter), so they hold across server worker processes.
+FANGKONG_PUBLIC = {
+    # Absolute origin printed in QR codes (e.g. https://fk.example.gov.cn); empty: the request's own host.
+    "BASE_URL": os.environ.get("FANGKONG_PUBLIC_BASE_URL", "").rstrip("/"),
+    "SUBMIT_PER_IP": env_int("PUBLIC_SUBMIT_PER_IP", 20),
+    "SUBMIT_PER_IP_SECONDS": env_int("PUBLIC_SUBMIT_PER_IP_SECONDS", 600),
+    "VIEW_PER_IP": env_int("PUBLIC_VIEW_PER_IP", 300),
+    "VIEW_PER_IP_SECONDS": env_int("PUBLIC_VIEW_PER_IP_SECONDS", 600),
+    "DECLARE_PER_COMMUNITY": env_int("PUBLIC_DECLARE_PER_COMMUNITY", 300),
+    "DECLARE_PER_COMMUNITY_SECONDS": env_int("PUBLIC_DECLARE_PER_COMMUNITY_SECONDS", 3600),
+    "CHECKIN_PER_LINK": env_int("PUBLIC_CHECKIN_PER_LINK", 12),
+    "CHECKIN_PER_LINK_SECONDS": env_int("PUBLIC_CHECKIN_PER_LINK_SECONDS", 3600),
+    "FORM_MIN_SECONDS": env_int("PUBLIC_FORM_MIN_SECONDS", 3),
+    "FORM_MAX_SECONDS": env_int("PUBLIC_FORM_MAX_SECONDS", 7200),
+    "MAX_BODY_BYTES": env_int("PUBLIC_MAX_BODY_BYTES", 8192),
+    "IDEMPOTENCY_HOURS": env_int("PUBLIC_DECLARE_IDEMPOTENCY_HOURS", 24),
+    "ARRIVAL_MAX_DAYS_AGO": env_int("PUBLIC_ARRIVAL_MAX_DAYS_AGO", 30),
+    "CHECKIN_LINK_DAYS": env_int("PUBLIC_CHECKIN_LINK_DAYS", 14),
+    # Reverse proxies in front of the server that append to X-Forwarded-For (0: use the peer address).
+    "TRUSTED_PROXIES": env_int("PUBLIC_TRUSTED_PROXIES", 0),
+}

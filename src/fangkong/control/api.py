@@ -598,3 +598,45 @@ def checkpoint_day_counts(request, pk: RecordId, query: Query[OnDay]):
     checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
     on = query.on or today()
     return _counts_out(checkpoint, on, selectors.checkpoint_day_counts(user=request.user, on=on, checkpoint=checkpoint))
+
+
+# ---------------------------------------------------------------------------
+# Capability 4, personal check-in links: issued and revoked by staff, opened by the person without an account
+# ---------------------------------------------------------------------------
+
+
+class CheckinLinkOut(Schema):
+    id: int
+    url: str = Field(description="the personal page; it is the person's credential: send it to them only")
+    expires_at: dt.datetime
+
+
+@control_router.post("/orders/{pk}/checkin-link", response=responses({201: CheckinLinkOut}))
+def checkin_link_issue(request, pk: RecordId):
+    """A new personal check-in link for an open order; any earlier link of the order stops working."""
+    from django.urls import reverse
+
+    from .public_tokens import checkin_token, public_url
+
+    order = selectors.order_get(user=request.user, pk=pk)
+    try:
+        link = services.checkin_link_issue(by=request.user, order=order)
+    except services.InvalidInput as exc:
+        return _invalid(exc)
+    except services.NotAllowed as exc:
+        raise forbidden(None, str(exc)) from exc
+    url = public_url(request, reverse("public:checkin", args=[checkin_token(link.pk, link.nonce)]))
+    return Status(201, {"id": link.pk, "url": url, "expires_at": link.expires_at})
+
+
+@control_router.post("/orders/{pk}/checkin-link/revoke", response=responses({204: None}))
+def checkin_link_revoke(request, pk: RecordId):
+    """The order's personal link stops working at once."""
+    order = selectors.order_get(user=request.user, pk=pk)
+    link = selectors.checkin_link_active(order=order)
+    if link is not None:
+        try:
+            services.checkin_link_revoke(by=request.user, link=link)
+        except services.NotAllowed as exc:
+            raise forbidden(None, str(exc)) from exc
+    return Status(204, None)

@@ -447,3 +447,97 @@ class Passenger(models.Model):
         from fangkong.core.masking import mask_name
 
         return mask_name(self.name)
+
+
+# ---------------------------------------------------------------------------
+# Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
+# ---------------------------------------------------------------------------
+
+
+class RateCounter(models.Model):
+    """Hits of one rate-limit key in one fixed time window, shared by every server process.
+
+    `name` is the rule and a keyed hash of what is limited (never a raw IP address);
+    `bucket` is the window's number (epoch seconds // window length); `expires` is when
+    the row may be deleted (epoch seconds). Incremented with one atomic upsert.
+    """
+
+    name = models.CharField(max_length=100)
+    bucket = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "bucket"], name="ratecounter_once_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.bucket}: {self.hits}"
+
+
+class DeclarationPoster(models.Model):
+    """The generation of a community's self-declaration QR code; rotating it voids printed posters.
+
+    A community without a row is at generation 0: posters need no database row until one is rotated.
+    """
+
+    area_code = models.CharField(max_length=24, unique=True)
+    generation = models.PositiveIntegerField(default=0)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    rotated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"poster {self.area_code} g{self.generation}"
+
+
+class SelfDeclaration(models.Model):
+    """What a person declared on the public page, beside the arrival it registered.
+
+    The declared name and phone are kept here, not written over a matched person's record
+    (anyone can type anyone's ID number): the worker compares them when following up.
+    """
+
+    arrival = models.OneToOneField(Arrival, on_delete=models.CASCADE, related_name="declaration")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    community_code = models.CharField(max_length=24, db_index=True)
+    area_code = models.CharField(max_length=24, db_index=True)  # where the arrival is now routed
+    declared_name = models.CharField(_("declared name"), max_length=100)
+    phone_sealed = models.TextField(blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, default="")
+    phone_masked = models.CharField(_("declared phone"), max_length=20, blank=True, default="")
+    building_code = models.CharField(max_length=24, blank=True)
+    address_text = models.CharField(_("declared address"), max_length=200)
+    person_created = models.BooleanField(default=False)  # the declaration created the person record
+    household_pending = models.BooleanField(_("household to be confirmed"), default=False, db_index=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    submissions = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["person", "community_code", "submitted_at"], name="declaration_idempotency")]
+
+    def __str__(self) -> str:
+        return f"declaration {self.pk} to {self.community_code}"
+
+
+class CheckinLink(models.Model):
+    """A personal, revocable, expiring link through which a person under an order checks in."""
+
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="checkin_links")
+    area_code = models.CharField(max_length=24, db_index=True)
+    nonce = models.CharField(max_length=32)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"check-in link {self.pk} for order {self.order_id}"

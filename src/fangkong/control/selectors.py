@@ -244,3 +244,140 @@ def destinations_in_city(*, checkpoint, query: str, limit: int = 20) -> list:
     qs = Area.objects.filter(subtree_q(checkpoint.area_code[:4], "code"), level__in=(4, 5, 6)).select_related("parent")
     qs = qs.filter(code__startswith=query) if query.isdigit() else qs.filter(name__contains=query)
     return list(qs.order_by("level", "code")[:limit])
+
+
+# ---------------------------------------------------------------------------
+# Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
+# ---------------------------------------------------------------------------
+
+from fangkong.areas.codes import Level  # noqa: E402
+from fangkong.areas.models import Area  # noqa: E402
+from fangkong.core.roles import Role  # noqa: E402
+from fangkong.core.scoping import subtree_q  # noqa: E402
+
+from .models import CheckinLink, DeclarationPoster, SelfDeclaration  # noqa: E402
+from .public_tokens import community_token, parse_checkin_token, parse_community_token  # noqa: E402
+
+# Who prints a community's declaration poster: the chain from the grid worker to the district (and the city).
+POSTER_ROLES = frozenset({Role.GRID_WORKER, Role.TOWNSHIP, Role.DISTRICT, Role.CITY_COMMAND})
+# The origin picker of the public page offers divisions down to townships: names the statistics office publishes.
+PICKER_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP)
+
+
+def poster_generation(code: str) -> int:
+    return DeclarationPoster.objects.filter(area_code=code).values_list("generation", flat=True).first() or 0
+
+
+def declaration_token(community: Area) -> str:
+    return community_token(community.code, poster_generation(community.code))
+
+
+def declaration_community(token: str) -> Area | None:
+    """The community a poster's token names, while that poster is current. Public: the signed token is the credential."""
+    ref = parse_community_token(token)
+    if ref is None or ref.generation != poster_generation(ref.code):
+        return None
+    return Area.objects.filter(code=ref.code, level=Level.VILLAGE).select_related("parent").first()
+
+
+def _may_print_posters(user) -> bool:
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.role in POSTER_ROLES)
+
+
+def poster_communities(*, user) -> QuerySet[Area]:
+    """Communities whose poster the user may print: those in their subtree, or the one their grid lies in."""
+    if not _may_print_posters(user):
+        return Area.objects.none()
+    qs = Area.objects.filter(level=Level.VILLAGE).select_related("parent")
+    own = user.area_code[:12] if len(user.area_code or "") > 12 else None
+    if own:
+        return qs.filter(code=own)
+    return scope(qs, user, field="code")
+
+
+def poster_community_get(*, user, code: str) -> Area:
+    """One community whose poster the user may print; 404 otherwise (no existence leak)."""
+    from django.http import Http404
+
+    area = poster_communities(user=user).filter(code=code).first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def places_under(parent_code: str | None) -> list[Area]:
+    """Divisions offered by the public origin picker: the provinces, or the children of one, down to townships."""
+    qs = Area.objects.filter(level__in=PICKER_LEVELS)
+    qs = qs.filter(parent__code=parent_code) if parent_code else qs.filter(level=Level.PROVINCE)
+    return list(qs.only("code", "name", "level").order_by("code")[:2000])
+
+
+def community_buildings(community: Area) -> list[tuple[str, str]]:
+    """Buildings / village groups of a community, labelled with their grid: no person or household in them."""
+    grids = {a.code: a.name for a in Area.objects.filter(subtree_q(community.code, "code"), level=Level.GRID).only("code", "name")}
+    buildings = Area.objects.filter(subtree_q(community.code, "code"), level=Level.BUILDING).only("code", "name")
+    return [(b.code, f"{grids.get(b.code[:15], '')} {b.name}".strip()) for b in buildings.order_by("code")[:1000]]
+
+
+def declarations_pending(*, user) -> QuerySet[SelfDeclaration]:
+    """Self-declarations whose household is to be confirmed, under the user's node."""
+    return (scope(SelfDeclaration.objects.select_related("arrival", "person"), user)
+            .filter(household_pending=True).order_by("submitted_at"))
+
+
+def declaration_get(*, user, pk: int) -> SelfDeclaration:
+    return get_scoped_or_404(SelfDeclaration.objects.select_related("arrival", "person", "arrival__routed_to"), user, pk=pk)
+
+
+def declaration_households(*, user, declaration: SelfDeclaration, query: str = "", limit: int = 50):
+    """Households of the declared community, in the user's scope, whose address contains the query."""
+    from fangkong.people.models import Household
+
+    qs = scope(Household.objects.filter(subtree_q(declaration.community_code)), user)
+    if query.strip():
+        qs = qs.filter(address__icontains=query.strip())
+    return qs.order_by("code")[:limit]
+
+
+def checkin_link_active(*, order: ControlOrder) -> CheckinLink | None:
+    return order.checkin_links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).first()
+
+
+def checkin_link_from_token(token: str) -> CheckinLink | None:
+    """The link a personal token names (any state). Public: the signed token with its nonce is the credential."""
+    import hmac
+
+    ref = parse_checkin_token(token)
+    if ref is None:
+        return None
+    link = CheckinLink.objects.select_related("order", "order__person").filter(pk=ref.link_id).first()
+    if link is None or not hmac.compare_digest(link.nonce, ref.nonce):
+        return None
+    return link
+
+
+@dataclass
+class SelfCheckinStatus:
+    """All the personal link shows: a masked name and today's status."""
+
+    masked_name: str
+    done_today: int
+    required_per_day: int
+    test_due_today: bool
+    last_at: dt.datetime | None
+
+
+def self_checkin_status(*, link: CheckinLink, on: dt.date) -> SelfCheckinStatus:
+    from fangkong.core.masking import mask_name
+
+    order = link.order
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(on, dt.time(), tzinfo=tz)
+    today_checkins = order.checkins.filter(at__gte=start, at__lt=start + dt.timedelta(days=1))
+    return SelfCheckinStatus(
+        masked_name=mask_name(order.person.name),
+        done_today=today_checkins.count(),
+        required_per_day=order.checkins_per_day,
+        test_due_today=order.tests.filter(due_on=on, status=ScheduledTest.Status.DUE).exists(),
+        last_at=today_checkins.order_by("-at").values_list("at", flat=True).first(),
+    )

@@ -188,8 +188,8 @@ def arrival_register(
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
     `by` is the reporting user, or None for the public self-declaration page and checkpoints.
-    The destination is the household's node, else `destination_code` (a node a checkpoint
-    was told), else the person's own node.
+    The destination is the household's node, else `destination_code` (a node a checkpoint was
+    told, or a community whose household is still to be confirmed), else the person's own node.
     """
     errors: dict[str, str] = {}
     if category not in ARRIVAL_CATEGORIES:
@@ -929,3 +929,306 @@ def _arrival_from_checkpoint(by, checkpoint, row: _Row, arrived_on: dt.date, tra
         arrival.reported_by = by
         arrival.save(update_fields=["reported_by"])
     return person, arrival
+
+
+# ---------------------------------------------------------------------------
+# Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
+# ---------------------------------------------------------------------------
+
+from fangkong.areas.models import Area  # noqa: E402
+from fangkong.core.scoping import subtree_q  # noqa: E402
+
+from .models import CheckinLink, DeclarationPoster, SelfDeclaration  # noqa: E402
+
+# Roles that may rotate a community's declaration QR code (voids every printed poster of it).
+POSTER_ROTATE_ROLES = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP})
+
+
+@dataclass
+class DeclarationInput:
+    """A self-declaration as the public form cleaned it."""
+
+    name: str
+    id_type: str
+    id_number: str
+    phone: str
+    category: str  # inbound (from abroad) or returnee (the origin's risk level decides the rest)
+    origin_code: str
+    origin_name: str
+    arrived_on: dt.date
+    address: str
+    building_code: str = ""
+    route: str = ""
+    transport: str = "other"
+    transport_number: str = ""
+    negative_test_date: dt.date | None = None
+    released_from_centralized_isolation: bool = False
+
+
+@dataclass
+class DeclarationOutcome:
+    declaration: SelfDeclaration
+    plan: Plan
+    updated: bool  # an earlier declaration of the same document to the same community was updated
+
+
+def _address_key(text: str) -> str:
+    from fangkong.core.ids import to_halfwidth
+
+    return "".join(to_halfwidth(text or "").split())
+
+
+def _declared_household(community: Area, building_code: str, address: str, person: Person | None) -> Household | None:
+    """The household a declared address names, only when exactly one in the community fits.
+
+    Exact address, or its ending (at least 5 characters: "1单元201室") within the chosen building.
+    Otherwise a matched person's own household, when it lies in this community. Nothing about
+    the outcome reaches the public page: it answers the same whether an address resolved or not.
+    """
+    key = _address_key(address)
+    under = building_code if building_code.startswith(community.code) and building_code != community.code else community.code
+    if key:
+        candidates = Household.objects.filter(subtree_q(under), address__contains=key).only("pk", "address", "area_code")[:50]
+        exact = [h for h in candidates if _address_key(h.address) == key]
+        ending = [h for h in candidates if _address_key(h.address).endswith(key)] if len(key) >= 5 else []
+        for matches in (exact, ending):
+            if len(matches) == 1:
+                return Household.objects.select_related("area", "responsible").get(pk=matches[0].pk)
+    if person is not None and person.household_id and person.household.area_code.startswith(community.code):
+        return person.household
+    return None
+
+
+def _person_for_declaration(clean, *, area: Area, household: Household | None) -> tuple[Person, bool]:
+    """The live person with this document, or a new one; safe against two declarations racing to create it."""
+    from django.db import IntegrityError
+
+    from fangkong.people.services import person_find_by_document, person_register
+    from fangkong.people.validation import PersonInvalid
+
+    found = person_find_by_document(id_type=clean.id_type, id_number=clean.id_number)
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            person = person_register(area=area, household=household, name=clean.name, id_type=clean.id_type,
+                                     id_number=clean.id_number, phone=clean.phone)
+        return person, True
+    except (IntegrityError, PersonInvalid):
+        found = person_find_by_document(id_type=clean.id_type, id_number=clean.id_number)
+        if found is None:
+            raise
+        return found, False
+
+
+def _declaration_facts(person: Person, data: DeclarationInput, risk: str | None) -> Facts:
+    return Facts(id=str(person.pk), category=data.category, origin_risk=risk, arrival_date=data.arrived_on,
+                 negative_test_date=data.negative_test_date,
+                 released_from_centralized_isolation=data.released_from_centralized_isolation)
+
+
+def declaration_submit(*, community: Area, data: DeclarationInput) -> DeclarationOutcome:
+    """A self-declaration from the public page: register (or, within the idempotency window, update) the arrival.
+
+    The person is matched by document or created; the arrival goes to the responsible worker of the
+    household when the address resolves, else to the community's responsible person, flagged
+    "household to be confirmed". No user: the signed community token was the caller's credential.
+    """
+    from fangkong.areas.codes import Level
+    from fangkong.core.crypto import lookup_hash, seal
+    from fangkong.core.masking import mask_phone
+    from fangkong.people.services import person_find_by_document
+    from fangkong.people.validation import PersonInvalid, clean_person
+
+    if community.level != Level.VILLAGE:
+        raise InvalidInput({"community": "declarations are made to a community or village"})
+    clean = clean_person(name=data.name, id_type=data.id_type, id_number=data.id_number, phone=data.phone)
+    if not clean.phone:
+        raise PersonInvalid({"phone": "a mobile number is required"})
+    errors: dict[str, str] = {}
+    if data.category not in ("inbound", "returnee"):
+        errors["category"] = "must be inbound or returnee"
+    _check_dates(errors, arrived_on=data.arrived_on, negative_test_date=data.negative_test_date)
+    if errors:
+        raise InvalidInput(errors)
+    window = dt.timedelta(hours=settings.FANGKONG_PUBLIC["IDEMPOTENCY_HOURS"])
+    now = timezone.now()
+    with transaction.atomic():
+        matched = person_find_by_document(id_type=clean.id_type, id_number=clean.id_number)
+        household = _declared_household(community, data.building_code, data.address, matched)
+        person, created = _person_for_declaration(
+            clean, area=household.area if household is not None else community, household=household)
+        # One declaration of a person at a time: a double submit waits here, then finds the first one.
+        person = Person.objects.select_for_update(of=("self",)).select_related("household").get(pk=person.pk)
+        earlier = (SelfDeclaration.objects.select_for_update(of=("self",)).select_related("arrival")
+                   .filter(person=person, community_code=community.code, submitted_at__gte=now - window)
+                   .order_by("-submitted_at").first())
+        contact = {"declared_name": clean.name, "phone_sealed": seal(clean.phone), "phone_hash": lookup_hash(clean.phone),
+                   "phone_masked": mask_phone(clean.phone), "building_code": data.building_code[:24],
+                   "address_text": data.address.strip()[:200]}
+        if earlier is None:
+            arrival = arrival_register(
+                by=None, person=person, household=household, destination_code=community.code, category=data.category,
+                origin_name=data.origin_name, origin_code=data.origin_code, arrived_on=data.arrived_on,
+                source=Arrival.Source.SELF_DECLARATION, route=data.route, transport=data.transport,
+                transport_number=data.transport_number, negative_test_date=data.negative_test_date,
+                released_from_centralized_isolation=data.released_from_centralized_isolation,
+            )
+            declaration = SelfDeclaration.objects.create(
+                arrival=arrival, person=person, community_code=community.code, area_code=arrival.area_code,
+                person_created=created, household_pending=household is None, **contact,
+            )
+        else:
+            declaration = _declaration_update(earlier, person=person, data=data, household=household, contact=contact)
+        plan = evaluate(active_profile(), Facts.model_validate(_arrival_facts(declaration.arrival)))
+    return DeclarationOutcome(declaration, plan, updated=earlier is not None)
+
+
+def _arrival_facts(arrival: Arrival) -> dict:
+    return Facts(
+        id=str(arrival.person_id), category=arrival.category, origin_risk=arrival.origin_risk or None,
+        arrival_date=arrival.arrived_on, negative_test_date=arrival.negative_test_date,
+        released_from_centralized_isolation=arrival.released_from_centralized_isolation,
+    ).model_dump(mode="json")
+
+
+def _declaration_update(declaration: SelfDeclaration, *, person: Person, data: DeclarationInput,
+                        household: Household | None, contact: dict) -> SelfDeclaration:
+    """A second declaration within the window corrects the first: same arrival, same order, re-derived if needed."""
+    arrival = declaration.arrival
+    risk = risk_level_on(on=data.arrived_on, code=data.origin_code, name="" if data.origin_code else data.origin_name).level
+    arrival.category, arrival.origin_code, arrival.origin_name = data.category, data.origin_code, data.origin_name.strip()
+    arrival.origin_risk, arrival.route, arrival.transport = risk or "", data.route, data.transport
+    arrival.transport_number, arrival.arrived_on = data.transport_number, data.arrived_on
+    arrival.negative_test_date = data.negative_test_date
+    arrival.released_from_centralized_isolation = data.released_from_centralized_isolation
+    arrival.save()
+    for key, value in contact.items():
+        setattr(declaration, key, value)
+    declaration.submissions += 1
+    declaration.updated_at = timezone.now()
+    declaration.save()
+    if declaration.household_pending and household is not None:
+        _route_declaration(declaration, household, by=None)
+    facts = _declaration_facts(person, data, risk)
+    profile = active_profile()
+    plan = evaluate(profile, facts)
+    order = arrival.orders.filter(status__in=ControlOrder.OPEN).prefetch_related("measures", "tests").first()
+    if order is None:
+        if plan.measures:
+            order_from_facts(person=person, facts=facts, arrival=arrival, owner=arrival.routed_to, profile=profile)
+    else:
+        order.facts, order.category = facts.model_dump(mode="json"), data.category
+        if [m.as_dict() for m in plan.measures] != _schedule_of(order) or plan.rule_id != order.rule_id:
+            _rederive(order, profile, plan)
+        else:
+            order.save(update_fields=["facts", "category"])
+        transaction.on_commit(lambda: health_code_refresh(person=person))
+    return declaration
+
+
+def _route_declaration(declaration: SelfDeclaration, household: Household, *, by) -> None:
+    """Point a declaration's arrival, its orders and their records at a household, and route to its worker."""
+    arrival = declaration.arrival
+    owner = _responsible_for(household.area_code, household)
+    code = household.area_code
+    arrival.household, arrival.area_code, arrival.routed_to, arrival.routed_at = household, code, owner, timezone.now()
+    arrival.save(update_fields=["household", "area_code", "routed_to", "routed_at"])
+    for order in arrival.orders.all():
+        order.area_code = code
+        if order.is_open:
+            order.owner = owner
+        order.save(update_fields=["area_code", "owner"])
+        for related in (order.tests, order.checkins, order.escalations, order.checkin_links):
+            related.update(area_code=code)
+    person = declaration.person
+    if declaration.person_created and person.household_id is None:
+        person.household, person.area, person.area_code = household, household.area, code
+        person.save()
+        HealthCode.objects.filter(person=person).update(area_code=code)
+    declaration.area_code, declaration.household_pending = code, False
+    declaration.confirmed_by, declaration.confirmed_at = by, timezone.now()
+    declaration.save(update_fields=["area_code", "household_pending", "confirmed_by", "confirmed_at"])
+
+
+def declaration_household_confirm(*, by, declaration: SelfDeclaration, household: Household) -> SelfDeclaration:
+    """The worker names the household of a declaration whose address did not resolve; the arrival is re-routed."""
+    require_in_scope(by, declaration.area_code)
+    if not getattr(by, "may_write", False):
+        raise NotAllowed("this role may not change arrivals")
+    errors: dict[str, str] = {}
+    if not declaration.household_pending:
+        errors["household"] = "the household of this declaration is already confirmed"
+    elif not household.area_code.startswith(declaration.community_code):
+        errors["household"] = "the household is not in the community the person declared"
+    elif not in_scope(by, household.area_code):
+        errors["household"] = "outside your area"
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        _route_declaration(declaration, household, by=by)
+    return declaration
+
+
+def poster_rotate(*, by, community: Area) -> DeclarationPoster:
+    """Void every printed QR poster of a community: its token gets a new generation."""
+    require_in_scope(by, community.code)
+    if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) in POSTER_ROTATE_ROLES):
+        raise NotAllowed("only township, district and city users may replace a community's QR code")
+    with transaction.atomic():
+        poster, _ = DeclarationPoster.objects.select_for_update().get_or_create(area_code=community.code)
+        poster.generation += 1
+        poster.rotated_at, poster.rotated_by = timezone.now(), by
+        poster.save()
+    return poster
+
+
+def checkin_link_issue(*, by, order: ControlOrder) -> CheckinLink:
+    """A new personal check-in link for an open order; any earlier link of the order stops working."""
+    import secrets
+
+    _require_order_access(by, order)
+    if by is not None and not getattr(by, "may_write", False):
+        raise NotAllowed("this role may not issue check-in links")
+    if not order.is_open:
+        raise InvalidInput({"order": f"the order is {order.status}; links are for open orders"})
+    now = timezone.now()
+    expires = now + dt.timedelta(days=settings.FANGKONG_PUBLIC["CHECKIN_LINK_DAYS"])
+    with transaction.atomic():
+        order.checkin_links.filter(revoked_at__isnull=True).update(revoked_at=now)
+        return CheckinLink.objects.create(order=order, area_code=order.area_code, nonce=secrets.token_urlsafe(16),
+                                          created_by=by if getattr(by, "pk", None) else None, expires_at=expires)
+
+
+def checkin_link_revoke(*, by, link: CheckinLink) -> CheckinLink:
+    _require_order_access(by, link.order)
+    if by is not None and not getattr(by, "may_write", False):
+        raise NotAllowed("this role may not revoke check-in links")
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+def checkin_link_state(link: CheckinLink, *, at: dt.datetime | None = None) -> str:
+    """"ok", or why the link no longer works: "revoked", "expired" or "closed" (the order is not open)."""
+    at = at or timezone.now()
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= at:
+        return "expired"
+    if not link.order.is_open:
+        return "closed"
+    return "ok"
+
+
+def checkin_self_record(*, link: CheckinLink, temperature, symptoms: list[str] | None = None) -> CheckIn:
+    """A check-in by the person through their link (source = self); fever or symptoms escalate as usual."""
+    state = checkin_link_state(link)
+    if state != "ok":
+        raise InvalidInput({"link": f"the link is {state}"})
+    with transaction.atomic():
+        checkin = checkin_record(by=None, order=link.order, temperature=temperature, symptoms=symptoms, self_reported=True)
+        link.last_used_at = timezone.now()
+        link.save(update_fields=["last_used_at"])
+    return checkin

@@ -22,3 +22,15 @@ urlpatterns += [
     path("checkpoints/<int:pk>/entry/", views.checkpoint_entry, name="checkpoint_entry"),
     path("checkpoints/<int:pk>/places/", views.checkpoint_places, name="checkpoint_places"),
 ]
+
+# --- capability 2 and 4, public pages: declaration posters, households to confirm, personal check-in links ---
+from . import public_staff_views  # noqa: E402
+
+urlpatterns += [
+    path("declare/posters/", public_staff_views.posters, name="declare_posters"),
+    path("declare/posters/<str:code>/", public_staff_views.poster, name="declare_poster"),
+    path("declare/posters/<str:code>/qr.svg", public_staff_views.poster_svg, name="declare_poster_svg"),
+    path("declare/posters/<str:code>/rotate/", public_staff_views.poster_rotate, name="declare_poster_rotate"),
+    path("declarations/<int:pk>/household/", public_staff_views.declaration_confirm, name="declaration_confirm"),
+    path("orders/<int:pk>/checkin-link/", public_staff_views.checkin_link, name="checkin_link"),
+]
