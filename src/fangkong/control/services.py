@@ -24,6 +24,7 @@ from fangkong.policy.health import colour_for
 from fangkong.policy.profile import Profile, load_profile
 
 from .models import (
+    RISK_ORDER,
     ActiveProfile,
     Arrival,
     CheckIn,
@@ -182,10 +183,15 @@ def arrival_register(
     transport_number: str = "",
     negative_test_date: dt.date | None = None,
     released_from_centralized_isolation: bool = False,
+    area_code: str = "",
+    origin_risk: str = "",
 ) -> Arrival:
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
-    `by` is the reporting user, or None for the public self-declaration page.
+    `by` is the reporting user, or None for the public self-declaration page. The destination is the
+    household, else the node `area_code` (a village from a pushed list), else the person's own node.
+    `origin_risk` is the level the source states (a 协查 list); the higher of it and the level on the
+    risk-area list applies.
     """
     errors: dict[str, str] = {}
     if category not in ARRIVAL_CATEGORIES:
@@ -194,13 +200,17 @@ def arrival_register(
         errors["origin_name"] = "required"
     if origin_code and not origin_code.isdigit():
         errors["origin_code"] = "a division code has digits only"
+    if origin_risk and origin_risk not in RISK_ORDER:
+        errors["origin_risk"] = "must be high, medium or low"
     _check_dates(errors, arrived_on=arrived_on, negative_test_date=negative_test_date)
-    destination = household.area_code if household is not None else person.area_code
+    destination = household.area_code if household is not None else (area_code or person.area_code)
     if by is not None and not in_scope(by, destination):
         errors["destination"] = "outside your area"
     if errors:
         raise InvalidInput(errors)
     risk = risk_level_on(on=arrived_on, code=origin_code, name="" if origin_code else origin_name).level
+    if origin_risk and (risk is None or RISK_ORDER[origin_risk] > RISK_ORDER[risk]):
+        risk = origin_risk
     with transaction.atomic():
         arrival = Arrival.objects.create(
             person=person, area_code=destination, household=household, category=category, origin_code=origin_code,

@@ -105,6 +105,7 @@ class ImportKind:
 
     columns: Columns
     importer: type  # a ChunkImporter
+    chunk_size: int = 2000  # rows per transaction
 
 
 # Filled below for households and persons, and by other apps for theirs (control: arrivals).
@@ -265,7 +266,7 @@ def run_batch(
     *,
     language: str | None = None,
     dedup: bool = True,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int | None], None] | None = None,
 ) -> ImportBatch:
@@ -294,6 +295,7 @@ def run_batch(
             _widen_sqlite_cache()
             importer = kind.importer(batch=batch, sheet=sheet, dedup=dedup)
             rows = islice(sheet.rows, already, None)
+            chunk_size = chunk_size or kind.chunk_size
             batch.timings = importer.timings  # seconds per phase, for the benchmark
             while chunk := list(islice(rows, chunk_size)):
                 importer._last = time.perf_counter()
@@ -893,4 +895,4 @@ def batch_submit(*, user, upload, language: str = "", kind: str = "people") -> I
     return batch
 
 
-IMPORT_KINDS["people"] = ImportKind(PEOPLE_COLUMNS, ChunkImporter)
+IMPORT_KINDS["people"] = ImportKind(PEOPLE_COLUMNS, ChunkImporter, CHUNK_SIZE)
