@@ -595,3 +595,28 @@ def template_example_rows() -> list[list]:
         "pushed_at": "2022-03-01 16:00",
     }
     return [[example[k] for k in ar.TEMPLATE_COLUMNS]]
+
+
+def template_notes() -> list[list[str]]:
+    """The note sheet of the template: one line per column."""
+    required = {"reference": _("yes, for a 协查 list"), "name": _("yes"), "id_number": _("yes"), "origin": _("yes"),
+                "arrived_at": _("yes")}
+    what = {
+        "reference": _("The pushing unit's reference of the row; a list pushed again is matched on it."),
+        "id_type": _("居民身份证 (default), 护照, 港澳通行证, 台胞证…"),
+        "id_number": _("Format the column as text: Excel keeps only 15 digits of a number."),
+        "origin": _("Where the person comes from: a place name, a division code, or both as 上海市浦东新区（310115）."),
+        "risk": _("境外入境, 高风险, 中风险, 低风险 or 返乡 (or high, medium, low); the higher of this and our risk-area "
+                  "list applies."),
+        "arrived_at": _("2022-03-01 14:30, 2022/3/1, 2022年3月1日 or an Excel date; not in the future."),
+        "address": _("Exact address of the destination household in your area."),
+        "area_code": _("Else the 12-digit code of the destination village or community (or a grid under it)."),
+        "area_name": _("Or its name, when it is unique in your area."),
+        "released": _("是 or 否: released from centralized isolation (inbound travellers)."),
+    }
+    lines = [[_("Column"), _("Required"), _("What to write")]]
+    for key, header in ar.TEMPLATE_COLUMNS.items():
+        lines.append([header, str(required.get(key, _("no"))), str(what.get(key, ""))])
+    lines += [[], [_("Headers may also be written in English (reference, name, id number, origin, arrival time, "
+                     "destination address…). Importing the same list again registers nothing twice.")]]
+    return lines

@@ -146,3 +146,22 @@ def escalations_open(*, user) -> QuerySet[Escalation]:
 def health_code_by_token(token: str) -> HealthCode | None:
     """For verification (验码): unscoped by design, since a venue anywhere may scan anyone; it answers only a colour."""
     return HealthCode.objects.select_related("person").filter(token=token).first()
+
+
+# ---------------------------------------------------------------------------
+# Arrivals imports (协查 lists and sheets, issue 4 capability 2): batches, scoped by the batch's area
+# ---------------------------------------------------------------------------
+
+ARRIVAL_IMPORT_KINDS = ("xiecha", "arrival_sheet")
+
+
+def arrival_batches(*, user) -> QuerySet:
+    from fangkong.people.models import ImportBatch
+
+    return scope(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user)
+
+
+def arrival_batch_get(*, user, pk: int):
+    from fangkong.people.models import ImportBatch
+
+    return get_scoped_or_404(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user, pk=pk)

@@ -14,3 +14,15 @@ urlpatterns = [
     path("escalations/<int:pk>/resolve/", views.escalation_resolve, name="escalation_resolve"),
     path("policy/", views.profile_switch, name="profile"),
 ]
+
+# --- arrivals import: 协查 lists and sheets (issue 4 capability 2) ---
+from . import views_arrival_import  # noqa: E402
+
+urlpatterns += [
+    path("arrivals/import/", views_arrival_import.arrival_import_upload, name="arrival_import"),
+    path("arrivals/import/template.xlsx", views_arrival_import.arrival_import_template, name="arrival_import_template"),
+    path("arrivals/import/<int:pk>/", views_arrival_import.arrival_import_status, name="arrival_import_status"),
+    path("arrivals/import/<int:pk>/errors.xlsx", views_arrival_import.arrival_import_errors, name="arrival_import_errors"),
+    path("arrivals/import/<int:pk>/feedback.<str:fmt>", views_arrival_import.arrival_import_feedback,
+         name="arrival_import_feedback"),
+]
