@@ -169,7 +169,7 @@ def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.da
         row.errors.append(("negative_test_date", _("the test date is in the future")))
     row.released = bool(cell("released", ar.parse_yes_no))
     row.household_code = cell("household_code", nz.clean_code) or ""
-    if row.household_code and not row.household_code.isdigit():
+    if row.household_code and not ar.is_digits(row.household_code):
         row.errors.append(("household_code", _("a household code has digits only")))
     row.address = cell("address", ar.bounded_text, 200) or ""
     row.area_code = cell("area_code", ar.destination_code) or ""
@@ -179,7 +179,7 @@ def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.da
         row.errors.append(("address", _("give the destination address, or the village or community")))
     source = nz.clean_text(values.get(nz.SOURCE_ROW))
     left, _sep, right = source.partition(":")
-    if left.isdigit() and right.isdigit():
+    if ar.is_digits(left) and ar.is_digits(right):
         row.source = (int(left), int(right))
     bad = {key for key, _reason in row.errors}
     try:

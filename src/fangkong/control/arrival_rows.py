@@ -170,7 +170,12 @@ def parse_yes_no(value) -> bool | None:
     raise CellError(gettext_noop("write 是 or 否 (yes or no), not %(value)s"), value=nz.clean_text(value)[:40])
 
 
-_NAME_WITH_CODE = re.compile(r"^(?P<name>.*?)\s*[(（\[【]\s*(?P<code>\d+)\s*[)）\]】]$")
+def is_digits(text: str) -> bool:
+    """ASCII digits only (str.isdigit also takes ¹ or ٣, which no code is written in)."""
+    return text.isascii() and text.isdigit()
+
+
+_NAME_WITH_CODE = re.compile(r"^(?P<name>.*?)\s*[(（\[【]\s*(?P<code>[0-9]+)\s*[)）\]】]$")
 ORIGIN_CODE_LENGTHS = (2, 4, 6, 9, 12)
 
 
@@ -179,7 +184,7 @@ def division_code(value) -> str:
     code = nz.clean_code(value)
     if not code:
         return ""
-    if not code.isdigit() or len(code) not in ORIGIN_CODE_LENGTHS:
+    if not is_digits(code) or len(code) not in ORIGIN_CODE_LENGTHS:
         raise CellError(gettext_noop("%(value)s is not a division code (2, 4, 6, 9 or 12 digits)"), value=code[:30])
     return short_code(code)
 
@@ -197,7 +202,7 @@ def parse_origin(value, code_value=None) -> tuple[str, str]:
         if code and inner != code:
             raise CellError(gettext_noop("the code in the origin differs from the origin code column"))
         code, text = inner, match.group("name")
-    elif text.isdigit():
+    elif is_digits(text):
         inner = division_code(text)
         if code and inner != code:
             raise CellError(gettext_noop("the code in the origin differs from the origin code column"))
@@ -216,7 +221,7 @@ def destination_code(value) -> str:
     code = nz.clean_code(value)
     if not code:
         return ""
-    if not code.isdigit():
+    if not is_digits(code):
         raise CellError(gettext_noop("%(value)s is not a division code"), value=code[:30])
     code = short_code(code)
     if len(code) not in DESTINATION_CODE_LENGTHS:

@@ -457,7 +457,7 @@ def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.da
     source = nz.clean_text(values.get(nz.SOURCE_ROW))
     if source and ":" in source:
         left, _sep, right = source.partition(":")
-        if left.isdigit() and right.isdigit():
+        if left.isdecimal() and right.isdecimal():
             row.source = (int(left), int(right))
     if not row.area_code:
         row.errors.append(("area_code", _("an area code is required")))

@@ -238,7 +238,7 @@ def parse_date(value) -> dt.date | None:
             except ValueError:
                 raise CellError(gettext_noop("%(value)s is not a real date"), value=text) from None
     serial = _DIGITS_DOT_ZERO.sub(r"\1", text)
-    if serial.isdigit() and len(serial) <= 7:
+    if serial.isdecimal() and len(serial) <= 7:
         return excel_serial_to_date(int(serial))
     raise CellError(gettext_noop("%(value)s is not a date; write it as 2021-01-30"), value=text)
 
