@@ -571,3 +571,15 @@ def test_the_template_example_imports_cleanly(media, tmp_path, tree, city_user):
     export_xlsx(path, list(arrival_import.ar.TEMPLATE_COLUMNS.values()), arrival_import.template_example_rows())
     batch = run(user, path)
     assert counts(batch) == (1, 0, 0, 0), reasons(batch)
+
+
+def test_the_example_list_in_the_docs_imports(media, tmp_path, user_a, place):
+    import re
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "import.md").read_text(encoding="utf-8")
+    block = re.search(r"Example \(a 协查 CSV.*?```csv\n(.*?)```", docs, re.S).group(1)
+    path = tmp_path / "docs.csv"
+    path.write_text(block, encoding="utf-8")
+    batch = run(user_a, path)
+    assert counts(batch) == (1, 1, 0, 0), reasons(batch)
+    assert Arrival.objects.get(person=place["person"]).area_code == place["grid"].code[:12]
