@@ -258,6 +258,23 @@ def test_a_bad_row_is_rejected_naming_row_column_and_reason(media, tmp_path, use
     assert Person.objects.filter(name="张三").exists() and not Person.objects.filter(name="周九").exists()
 
 
+def test_a_number_typed_into_the_wrong_column_is_masked_in_every_reason(media, tmp_path, user_a, place):
+    legacy = "411402900307451"
+    rows = [
+        xiecha_row("XC-1", 到达时间=ID_NEW),
+        xiecha_row("XC-2", 风险类别="13912345678"),
+        xiecha_row("XC-3", 目的地址="", 目的地区划代码=ID_NEW),
+        xiecha_row("XC-4", "周九", legacy, 推送时间=legacy),
+    ]
+    batch = run(user_a, write_csv(tmp_path / "x.csv", rows))
+    assert batch.rejected == 4
+    texts = [r for _n, _c, r in reasons(batch)] + list(ArrivalImportRow.objects.values_list("reason", flat=True))
+    texts += [" ".join(map(str, r)) for r in arrival_import.feedback_rows(batch)]
+    for text in texts:
+        assert ID_NEW not in text and "13912345678" not in text and legacy not in text, text
+    assert any("310115********" in t for t in texts) and any("139****5678" in t for t in texts)
+
+
 def test_a_row_without_any_destination_is_rejected(media, tmp_path, user_a, place):
     batch = run(user_a, write_csv(tmp_path / "x.csv", [xiecha_row("XC-1", 目的地址="")]))
     assert reasons(batch) == [(2, "目的地址", "give the destination address, or the village or community")]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from simple_history.utils import bulk_create_with_history
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.core.crypto import unseal
+from fangkong.core.ids import check_resident_id, normalize_mobile, to_halfwidth
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.scoping import in_scope, subtree_q
 from fangkong.people import importing
@@ -110,6 +112,26 @@ class Row:
     @property
     def ref_key(self) -> tuple[str, str] | None:
         return (self.pushing_unit, self.reference) if self.reference else None
+
+
+_NUMBER_RUN = re.compile(r"[0-9０-９]{11,17}[0-9０-９Xx]?")
+
+
+def masked_numbers(text: str, own: frozenset[str] = frozenset()) -> str:
+    """A reason with the ID numbers and mobile numbers it quotes masked (a value typed into the wrong
+    column is echoed by that column's reason): mobiles, valid 18-character IDs, and `own` (the row's
+    document number as typed, which may be a legacy 15-digit one). Division codes stay readable, even
+    the 15-digit grid codes that read like a legacy ID."""
+
+    def mask(match: re.Match) -> str:
+        value = to_halfwidth(match.group()).upper()
+        if normalize_mobile(value) == value:
+            return mask_phone(value)
+        if value in own or (len(value) == 18 and check_resident_id(value).valid):
+            return mask_id_number(value)
+        return match.group()
+
+    return _NUMBER_RUN.sub(mask, text)
 
 
 def _message(exc: nz.CellError) -> str:
@@ -223,6 +245,8 @@ class ArrivalChunkImporter(importing.ChunkImporter):
         for row in rows:
             if row.errors:
                 row.outcome = Outcome.NOT_FOUND if row.not_found else Outcome.REJECTED
+                own = frozenset({to_halfwidth(importing._raw_text(row.values.get("id_number"))).strip().upper()})
+                row.errors = [(key, masked_numbers(reason, own)) for key, reason in row.errors]
         self._store_rows(rows)
         self._store_rejects([r for r in rows if r.errors])
         self._resolve_sources([r for r in rows if not r.errors and r.source])
@@ -539,10 +563,11 @@ def _feedback_row(item: ArrivalImportRow, reject, area_names: dict[str, str], un
     note = item.reason
     if item.outcome in (Outcome.REJECTED, Outcome.NOT_FOUND):
         raw = json.loads(unseal(reject.raw_sealed)) if reject is not None else {}
-        name = raw.get("name", "")
-        number = raw.get("id_number", "")
-        number = number if unmasked else mask_id_number(number)
-        arrived = raw.get("arrived_at", "")
+        name, number, arrived = raw.get("name", ""), raw.get("id_number", ""), raw.get("arrived_at", "")
+        if not unmasked:  # the cells as pushed, wherever a number was typed
+            own = frozenset({to_halfwidth(number).strip().upper()})
+            name, arrived = masked_numbers(name, own), masked_numbers(arrived, own)
+            number = mask_id_number(number)
         outcome = FEEDBACK_OUTCOMES[item.outcome]
         if reject is not None:
             note = f"{reject.column}: {reject.reason}" if reject.column else reject.reason
