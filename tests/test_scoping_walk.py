@@ -543,3 +543,38 @@ def test_public_routes_show_no_personal_data(world, user_a):
                 if leaked:
                     failures.append(f"{method} {route.name}: shows {leaked}")
     assert not failures, "\n".join(failures)
+
+
+# --- arrivals import: 协查 lists and sheets (issue 4 capability 2) ---
+
+
+def arrival_batch_in(w: World):
+    """A done 协查 batch of county B, with one row registered for its person."""
+    from fangkong.control.models import ArrivalImportRow
+    from fangkong.people.models import ImportBatch
+
+    batch = ImportBatch.objects.create(kind="xiecha", filename=f"{MARK}.csv", sha256="0" * 64, uploaded_by=w.user,
+                                       area_code=w.county.code, status="done")
+    ArrivalImportRow.objects.create(batch=batch, row_number=2, area_code=w.county.code, reference=f"{MARK}-{batch.pk}",
+                                    outcome="matched", person=w.person, arrival=w.make_order().arrival)
+    return batch
+
+
+def with_arrival_batch(w: World) -> dict:
+    """No body; makes sure county B has a batch, so the list routes' control user has something to see."""
+    if not hasattr(w, "_arrival_batch"):
+        w._arrival_batch = arrival_batch_in(w)
+    return {}
+
+
+SAMPLES.update({
+    "control:arrival_import": listing(methods=("GET", "POST"), body=with_arrival_batch, control=True),
+    "control:arrival_import_template": listing(),
+    "control:arrival_import_status": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
+    "control:arrival_import_errors": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
+    "control:arrival_import_feedback": obj(lambda w: {"pk": arrival_batch_in(w).pk, "fmt": "csv"}),
+    "api:arrival_import_upload": listing(),
+    "api:arrival_import_list": listing(body=with_arrival_batch, control=True),
+    "api:arrival_import_status": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
+    "api:arrival_import_feedback": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
+})

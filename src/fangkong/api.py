@@ -116,6 +116,9 @@ def register_routers() -> None:
     api.add_router("/", people_router)
     api.add_router("/imports", import_router)
     api.add_router("/policy", policy_router)
+    from fangkong.control.api_arrival_import import router as arrival_import_router
+
+    api.add_router("/arrival-imports", arrival_import_router)
 
 
 register_routers()

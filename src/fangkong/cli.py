@@ -11,6 +11,7 @@ COMMANDS = {
     "areas": "administrative divisions: import FILE.csv, show CODE",
     "people": "people registry: check-id NUMBER",
     "import": "import a households-and-persons spreadsheet (.xlsx or .csv)",
+    "arrivals": "arrivals import FILE --kind xiecha|sheet --area CODE: a 协查 list or a sheet of arrivals",
     "user": "user add USERNAME --area CODE --role ROLE",
     "token": "API bearer tokens: create USERNAME, list [USERNAME], revoke PREFIX",
     "otp": "otp add USERNAME: register a TOTP device for the admin sign-in",

@@ -162,3 +162,9 @@ def test_any_cell_either_reads_or_gives_a_reason_never_a_crash(value):
             assert exc.message
     assert isinstance(nz.clean_text(value), str)
     assert isinstance(nz.parse_tags(value), list)
+
+
+def test_a_superscript_digit_is_refused_as_a_date_not_a_crash():
+    # "¹".isdigit() is True but int("¹") fails: the serial check must take decimal digits only.
+    with pytest.raises(nz.CellError):
+        nz.parse_date("¹")

@@ -541,3 +541,55 @@ class CheckinLink(models.Model):
 
     def __str__(self) -> str:
         return f"check-in link {self.pk} for order {self.order_id}"
+
+
+# ---------------------------------------------------------------------------
+# Arrivals from lists pushed by other regions (协查) and spreadsheet imports (issue 4, capability 2)
+# ---------------------------------------------------------------------------
+
+
+class ArrivalImportRow(models.Model):
+    """What became of one row of an arrivals import (a 协查 list or a spreadsheet).
+
+    The 协查 feedback is read from these rows; a list pushed again is matched on (pushing
+    unit, reference), and the constraint keeps a reference from registering twice. The row's
+    uploaded values are not kept here: a rejected row's are in its sealed ImportReject, an
+    accepted row's are the person's and the arrival's.
+    """
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", _("Created: new person registered")
+        MATCHED = "matched", _("Matched: registered person")
+        UNCHANGED = "unchanged", _("Already registered")
+        NOT_FOUND = "not_found", _("Not found in our area")
+        REJECTED = "rejected", _("Rejected")
+
+    REGISTERED = (Outcome.CREATED, Outcome.MATCHED)
+
+    batch = models.ForeignKey("people.ImportBatch", on_delete=models.CASCADE, related_name="arrival_rows")
+    row_number = models.PositiveIntegerField()
+    area_code = models.CharField(max_length=24, db_index=True)  # the batch's area: rows are scoped like it
+    reference = models.CharField(_("reference (协查编号)"), max_length=64, blank=True)
+    pushing_unit = models.CharField(_("pushing unit"), max_length=200, blank=True)
+    pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    # The person was created by the import that first registered this arrival (kept for unchanged rows too).
+    person_created = models.BooleanField(default=False)
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    arrival = models.ForeignKey(Arrival, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_rows")
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        indexes = [models.Index(fields=["pushing_unit", "reference"], name="arrival_row_reference")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="arrival_row_once_per_batch"),
+            models.UniqueConstraint(
+                fields=["pushing_unit", "reference"],
+                condition=models.Q(outcome__in=["created", "matched"]) & ~models.Q(reference=""),
+                name="arrival_reference_registered_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.batch_id} row {self.row_number}: {self.outcome}"

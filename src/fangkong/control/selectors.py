@@ -381,3 +381,22 @@ def self_checkin_status(*, link: CheckinLink, on: dt.date) -> SelfCheckinStatus:
         test_due_today=order.tests.filter(due_on=on, status=ScheduledTest.Status.DUE).exists(),
         last_at=today_checkins.order_by("-at").values_list("at", flat=True).first(),
     )
+
+
+# ---------------------------------------------------------------------------
+# Arrivals imports (协查 lists and sheets, issue 4 capability 2): batches, scoped by the batch's area
+# ---------------------------------------------------------------------------
+
+ARRIVAL_IMPORT_KINDS = ("xiecha", "arrival_sheet")
+
+
+def arrival_batches(*, user) -> QuerySet:
+    from fangkong.people.models import ImportBatch
+
+    return scope(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user)
+
+
+def arrival_batch_get(*, user, pk: int):
+    from fangkong.people.models import ImportBatch
+
+    return get_scoped_or_404(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user, pk=pk)

@@ -25,6 +25,7 @@ from fangkong.policy.health import colour_for
 from fangkong.policy.profile import Profile, load_profile
 
 from .models import (
+    RISK_ORDER,
     ActiveProfile,
     Arrival,
     CheckIn,
@@ -184,12 +185,15 @@ def arrival_register(
     negative_test_date: dt.date | None = None,
     released_from_centralized_isolation: bool = False,
     destination_code: str = "",
+    origin_risk: str = "",
 ) -> Arrival:
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
     `by` is the reporting user, or None for the public self-declaration page and checkpoints.
     The destination is the household's node, else `destination_code` (a node a checkpoint was
-    told, or a community whose household is still to be confirmed), else the person's own node.
+    told, a community whose household is still to be confirmed, or a village from a pushed list),
+    else the person's own node. `origin_risk` is the level the source states (a 协查 list); the
+    higher of it and the level on the risk-area list applies.
     """
     errors: dict[str, str] = {}
     if category not in ARRIVAL_CATEGORIES:
@@ -198,6 +202,8 @@ def arrival_register(
         errors["origin_name"] = _("required")
     if origin_code and not origin_code.isdigit():
         errors["origin_code"] = _("a division code has digits only")
+    if origin_risk and origin_risk not in RISK_ORDER:
+        errors["origin_risk"] = _("must be high, medium or low")
     _check_dates(errors, arrived_on=arrived_on, negative_test_date=negative_test_date)
     destination = household.area_code if household is not None else (destination_code or person.area_code)
     if by is not None and not in_scope(by, destination):
@@ -205,6 +211,8 @@ def arrival_register(
     if errors:
         raise InvalidInput(errors)
     risk = risk_level_on(on=arrived_on, code=origin_code, name="" if origin_code else origin_name).level
+    if origin_risk and (risk is None or RISK_ORDER[origin_risk] > RISK_ORDER[risk]):
+        risk = origin_risk
     with transaction.atomic():
         arrival = Arrival.objects.create(
             person=person, area_code=destination, household=household, category=category, origin_code=origin_code,

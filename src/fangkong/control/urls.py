@@ -34,3 +34,15 @@ urlpatterns += [
     path("declarations/<int:pk>/household/", public_staff_views.declaration_confirm, name="declaration_confirm"),
     path("orders/<int:pk>/checkin-link/", public_staff_views.checkin_link, name="checkin_link"),
 ]
+
+# --- arrivals import: 协查 lists and sheets (issue 4 capability 2) ---
+from . import views_arrival_import  # noqa: E402
+
+urlpatterns += [
+    path("arrivals/import/", views_arrival_import.arrival_import_upload, name="arrival_import"),
+    path("arrivals/import/template.xlsx", views_arrival_import.arrival_import_template, name="arrival_import_template"),
+    path("arrivals/import/<int:pk>/", views_arrival_import.arrival_import_status, name="arrival_import_status"),
+    path("arrivals/import/<int:pk>/errors.xlsx", views_arrival_import.arrival_import_errors, name="arrival_import_errors"),
+    path("arrivals/import/<int:pk>/feedback.<str:fmt>", views_arrival_import.arrival_import_feedback,
+         name="arrival_import_feedback"),
+]

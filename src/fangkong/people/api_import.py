@@ -71,11 +71,12 @@ class BatchQuery(Schema):
 @router.get("", response=responses({200: list[BatchOut]}))
 def import_list(request, query: Query[BatchQuery]):
     reject_unknown_query(request, BatchQuery)
-    return [_out(b) for b in scope(ImportBatch.objects.all(), request.user).order_by("-created_at")[: query.limit]]
+    batches = scope(ImportBatch.objects.filter(kind="people"), request.user)
+    return [_out(b) for b in batches.order_by("-created_at")[: query.limit]]
 
 
 @router.get("/{pk}", response=responses({200: BatchOut}))
 def import_status(request, pk: RecordId):
     """A batch's status and counts, with its first rejected rows (row, column, reason)."""
     reject_unknown_query(request)
-    return _out(get_scoped_or_404(ImportBatch.objects.all(), request.user, pk=pk))
+    return _out(get_scoped_or_404(ImportBatch.objects.filter(kind="people"), request.user, pk=pk))

@@ -69,15 +69,47 @@ class ImportFileError(ValueError):
 
 
 class SystemUser:
-    """The operator of `fangkong import` without --user: the whole tree, any role's writes."""
+    """The operator of a command-line import without --user: any role's writes, over the whole tree
+    or (`area_code`) over one node's subtree."""
 
     pk = None
     username = "system"
-    area_code = ""
     is_authenticated = True
     is_superuser = True
     may_write = True
     sees_unmasked = False
+
+    def __init__(self, area_code: str = ""):
+        self.area_code = area_code
+
+
+# ---------------------------------------------------------------------------- kinds of import
+
+
+@dataclass(frozen=True)
+class Columns:
+    """How one kind of import names its columns: the header of each field in templates, reasons and
+    rejects files; the headers it accepts (`nz.alias_table`); the columns a file must have."""
+
+    template: dict[str, str]
+    lookup: dict[str, str]
+    required: tuple[str, ...]
+
+
+PEOPLE_COLUMNS = Columns(nz.TEMPLATE_COLUMNS, nz.HEADER_TO_FIELD, nz.REQUIRED)
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """A kind of batch (`ImportBatch.kind`): its columns, and the class that imports a chunk of its rows."""
+
+    columns: Columns
+    importer: type  # a ChunkImporter
+    chunk_size: int = 2000  # rows per transaction
+
+
+# Filled below for households and persons, and by other apps for theirs (control: arrivals).
+IMPORT_KINDS: dict[str, ImportKind] = {}
 
 
 # ---------------------------------------------------------------------------- reading files
@@ -90,12 +122,13 @@ class SheetRows:
     rows: Iterator[tuple[int, list]]  # (spreadsheet row number, cells)
     total: int | None
     close: Callable[[], None] = lambda: None
+    spec: Columns = PEOPLE_COLUMNS
 
     def header_of(self, key: str) -> str:
         for index, name in self.columns.items():
             if name == key:
                 return str(self.headers[index])
-        return nz.TEMPLATE_COLUMNS.get(key, key)
+        return self.spec.template.get(key, key)
 
 
 def _csv_encoding(path: Path) -> str:
@@ -120,17 +153,17 @@ def _count_lines(path: Path) -> int:
     return count
 
 
-def open_rows(path: Path) -> SheetRows:
+def open_rows(path: Path, spec: Columns = PEOPLE_COLUMNS) -> SheetRows:
     """The rows of the first sheet of an .xlsx, or of a .csv (UTF-8 with or without BOM, else GB18030)."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        return _open_xlsx(path)
+        return _open_xlsx(path, spec)
     if suffix in {".csv", ".txt"}:
-        return _open_csv(path)
+        return _open_csv(path, spec)
     raise ImportFileError(_("unsupported file type %(suffix)s: upload an .xlsx or .csv file") % {"suffix": suffix})
 
 
-def _open_xlsx(path: Path) -> SheetRows:
+def _open_xlsx(path: Path, spec: Columns) -> SheetRows:
     from openpyxl import load_workbook
 
     try:
@@ -140,7 +173,7 @@ def _open_xlsx(path: Path) -> SheetRows:
     sheet = book.worksheets[0]
     cells = sheet.iter_rows(values_only=True)
     headers = list(next(cells, None) or [])
-    columns = _checked_columns(headers)
+    columns = _checked_columns(headers, spec)
     total = (sheet.max_row - 1) if sheet.max_row else None
 
     def rows():
@@ -148,10 +181,10 @@ def _open_xlsx(path: Path) -> SheetRows:
             if any(v not in (None, "") for v in values):
                 yield number, list(values)
 
-    return SheetRows(headers, columns, rows(), total, book.close)
+    return SheetRows(headers, columns, rows(), total, book.close, spec)
 
 
-def _open_csv(path: Path) -> SheetRows:
+def _open_csv(path: Path, spec: Columns) -> SheetRows:
     encoding = _csv_encoding(path)
     fh = open(path, newline="", encoding=encoding)  # noqa: SIM115 - closed by SheetRows.close
     reader = csv.reader(fh)
@@ -160,7 +193,7 @@ def _open_csv(path: Path) -> SheetRows:
     except UnicodeDecodeError as exc:
         fh.close()
         raise ImportFileError(_("the file is neither UTF-8 nor GB18030 text")) from exc
-    columns = _checked_columns(headers)
+    columns = _checked_columns(headers, spec)
     total = max(_count_lines(path) - 1, 0)
 
     def rows():
@@ -171,12 +204,12 @@ def _open_csv(path: Path) -> SheetRows:
         except UnicodeDecodeError as exc:
             raise ImportFileError(_("the file is neither UTF-8 nor GB18030 text")) from exc
 
-    return SheetRows(headers, columns, rows(), total, fh.close)
+    return SheetRows(headers, columns, rows(), total, fh.close, spec)
 
 
-def _checked_columns(headers: list) -> dict[int, str]:
-    columns, _unknown = nz.map_headers(headers)
-    missing = [nz.TEMPLATE_COLUMNS[k] for k in nz.REQUIRED if k not in columns.values()]
+def _checked_columns(headers: list, spec: Columns) -> dict[int, str]:
+    columns, _unknown = nz.map_headers(headers, spec.lookup)
+    missing = [spec.template[k] for k in spec.required if k not in columns.values()]
     if missing:
         raise ImportFileError(
             _("the header row has no column %(columns)s; download the template to see the expected columns")
@@ -202,11 +235,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def batch_create(*, user, source: Path, filename: str, move: bool = False) -> ImportBatch:
-    """Keep a copy of the upload (until it has been imported) and queue a batch for it."""
+def batch_create(*, user, source: Path, filename: str, move: bool = False, kind: str = "people") -> ImportBatch:
+    """Keep a copy of the upload (until it has been imported) and queue a batch for it.
+
+    The batch belongs to the uploader's area: that subtree bounds what its rows may write."""
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".xlsm", ".csv", ".txt"}:
         raise ImportFileError(_("unsupported file type %(suffix)s: upload an .xlsx or .csv file") % {"suffix": suffix})
+    if kind not in IMPORT_KINDS:
+        raise ImportFileError(_("unknown kind of import %(kind)s") % {"kind": kind})
     if not getattr(user, "may_write", False):
         raise ImportFileError(_("your role may not change personal records"))
     stored = imports_dir() / f"{uuid.uuid4().hex}{suffix}"
@@ -216,12 +253,12 @@ def batch_create(*, user, source: Path, filename: str, move: bool = False) -> Im
         shutil.copyfile(source, stored)
     return ImportBatch.objects.create(
         filename=Path(filename).name[:200], stored_path=str(stored), sha256=file_sha256(stored),
-        uploaded_by=user if getattr(user, "pk", None) else None, area_code=user.area_code,
+        uploaded_by=user if getattr(user, "pk", None) else None, area_code=user.area_code, kind=kind,
     )
 
 
 def batch_user(batch: ImportBatch):
-    return batch.uploaded_by or SystemUser()
+    return batch.uploaded_by or SystemUser(area_code=batch.area_code)
 
 
 def run_batch(
@@ -229,7 +266,7 @@ def run_batch(
     *,
     language: str | None = None,
     dedup: bool = True,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int | None], None] | None = None,
 ) -> ImportBatch:
@@ -238,9 +275,12 @@ def run_batch(
         batch = ImportBatch.objects.get(pk=batch)
     if batch.status == ImportBatch.Status.DONE:
         return batch
+    kind = IMPORT_KINDS.get(batch.kind)
+    if kind is None:
+        return _fail(batch, _("unknown kind of import %(kind)s") % {"kind": batch.kind})
     with translation.override(language or settings.LANGUAGE_CODE):
         try:
-            sheet = open_rows(Path(batch.stored_path))
+            sheet = open_rows(Path(batch.stored_path), kind.columns)
         except (ImportFileError, OSError) as exc:
             return _fail(batch, str(exc) if isinstance(exc, ImportFileError) else _("the uploaded file is gone"))
         try:
@@ -253,8 +293,9 @@ def run_batch(
             if progress and already:
                 progress(already)
             _widen_sqlite_cache()
-            importer = ChunkImporter(batch=batch, sheet=sheet, dedup=dedup)
+            importer = kind.importer(batch=batch, sheet=sheet, dedup=dedup)
             rows = islice(sheet.rows, already, None)
+            chunk_size = chunk_size or kind.chunk_size
             batch.timings = importer.timings  # seconds per phase, for the benchmark
             while chunk := list(islice(rows, chunk_size)):
                 importer._last = time.perf_counter()
@@ -294,9 +335,10 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     return batch
 
 
-def import_file(*, user, path: Path, dedup: bool = True, language: str | None = None, **kwargs) -> ImportBatch:
+def import_file(*, user, path: Path, dedup: bool = True, language: str | None = None, kind: str = "people",
+                **kwargs) -> ImportBatch:
     """Create a batch for a file and run it now (the CLI, tests and benchmarks)."""
-    batch = batch_create(user=user, source=path, filename=path.name)
+    batch = batch_create(user=user, source=path, filename=path.name, kind=kind)
     return run_batch(batch, dedup=dedup, language=language, **kwargs)
 
 
@@ -415,7 +457,7 @@ def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.da
     source = nz.clean_text(values.get(nz.SOURCE_ROW))
     if source and ":" in source:
         left, _sep, right = source.partition(":")
-        if left.isdigit() and right.isdigit():
+        if left.isdecimal() and right.isdecimal():
             row.source = (int(left), int(right))
     if not row.area_code:
         row.errors.append(("area_code", _("an area code is required")))
@@ -779,14 +821,15 @@ def reject_rows(batch: ImportBatch) -> Iterator[list]:
     """The rejected rows in the template's layout, then the source row, row number, column and reason."""
     from fangkong.core.crypto import unseal
 
+    template = IMPORT_KINDS[batch.kind].columns.template
     for reject in batch.rejects.order_by("row_number").iterator(chunk_size=2000):
         raw = json.loads(unseal(reject.raw_sealed))
-        yield [raw.get(k, "") for k in nz.TEMPLATE_COLUMNS] + [
+        yield [raw.get(k, "") for k in template] + [
             f"{batch.pk}:{reject.row_number}", reject.row_number, reject.column, reject.reason]
 
 
-def reject_headers() -> list[str]:
-    return list(nz.TEMPLATE_COLUMNS.values()) + list(nz.EXTRA_COLUMNS.values())
+def reject_headers(kind: str = "people") -> list[str]:
+    return list(IMPORT_KINDS[kind].columns.template.values()) + list(nz.EXTRA_COLUMNS.values())
 
 
 # ---------------------------------------------------------------------------- the template
@@ -833,7 +876,7 @@ def template_notes() -> list[list[str]]:
     ]
 
 
-def batch_submit(*, user, upload, language: str = "") -> ImportBatch:
+def batch_submit(*, user, upload, language: str = "", kind: str = "people") -> ImportBatch:
     """Store an uploaded file (a Django UploadedFile) and queue its import as a background task."""
     from .tasks import import_batch
 
@@ -843,10 +886,13 @@ def batch_submit(*, user, upload, language: str = "") -> ImportBatch:
         for block in upload.chunks():
             fh.write(block)
     try:
-        batch = batch_create(user=user, source=partial, filename=upload.name or "upload", move=True)
+        batch = batch_create(user=user, source=partial, filename=upload.name or "upload", move=True, kind=kind)
     finally:
         if partial.exists():
             partial.unlink()
     import_batch.enqueue(batch.pk, language)
     batch.refresh_from_db()
     return batch
+
+
+IMPORT_KINDS["people"] = ImportKind(PEOPLE_COLUMNS, ChunkImporter, CHUNK_SIZE)

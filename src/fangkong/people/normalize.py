@@ -76,7 +76,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "reject_column": ("列", "column"),
     "reason": ("原因", "reason"),
 }
-_HEADER_TO_FIELD = {alias: key for key, aliases in _ALIASES.items() for alias in aliases}
+
+
+def alias_table(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Header (as `header_text` leaves it) -> field key, from field key -> its accepted headers."""
+    return {alias: key for key, aliases_of in aliases.items() for alias in aliases_of}
+
+
+HEADER_TO_FIELD = alias_table(_ALIASES)
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
 _NEEDS_WORK = re.compile(r"[\uff01-\uff5e\u200b-\u200d\ufeff]|[^\S ]|  |^ | $|^'")
@@ -92,22 +99,29 @@ _DATE_PATTERNS = (
 EXCEL_SERIAL_MAX = 2958465  # 9999-12-31
 
 
-def header_key(header) -> str | None:
-    """The field a header names (Chinese or English, any case, spaces, `*` or a note in brackets ignored)."""
-    if header is None:
-        return None
+def header_text(header) -> str:
+    """A header as the alias tables write it: half-width, lower case, no spaces, `_`, `*`, `:` or `-`,
+    no note in brackets."""
     text = to_halfwidth(str(header))
     text = _PAREN.sub("", text)
-    text = re.sub(r"[\s_*:：\-]", "", text).lower()
-    return _HEADER_TO_FIELD.get(text)
+    return re.sub(r"[\s_*:：\-]", "", text).lower()
 
 
-def map_headers(headers: list) -> tuple[dict[int, str], list[str]]:
+def header_key(header, table: dict[str, str] | None = None) -> str | None:
+    """The field a header names (Chinese or English, any case, spaces, `*` or a note in brackets ignored).
+
+    `table` is the import's alias table (`alias_table`); the households-and-persons template's by default."""
+    if header is None:
+        return None
+    return (HEADER_TO_FIELD if table is None else table).get(header_text(header))
+
+
+def map_headers(headers: list, table: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
     """Column index -> field key for the headers we know; also the headers we do not know."""
     mapping: dict[int, str] = {}
     unknown: list[str] = []
     for index, header in enumerate(headers):
-        key = header_key(header)
+        key = header_key(header, table)
         if key is None:
             if header not in (None, ""):
                 unknown.append(str(header))
@@ -224,9 +238,55 @@ def parse_date(value) -> dt.date | None:
             except ValueError:
                 raise CellError(gettext_noop("%(value)s is not a real date"), value=text) from None
     serial = _DIGITS_DOT_ZERO.sub(r"\1", text)
-    if serial.isdigit() and len(serial) <= 7:
+    if serial.isdecimal() and len(serial) <= 7:
         return excel_serial_to_date(int(serial))
     raise CellError(gettext_noop("%(value)s is not a date; write it as 2021-01-30"), value=text)
+
+
+_DATE_THEN_TIME = re.compile(r"^(?P<date>.+?)(?:\s*[T ]\s*|(?<=日))(?P<time>\d{1,2}\s*[:：时点].*)$")
+_TIME = re.compile(r"^(\d{1,2})[:：时点](?:(\d{1,2})(?:[:：分](?:(\d{1,2})(?:\.\d+)?秒?)?)?)?$")
+
+
+def parse_datetime(value) -> dt.datetime | None:
+    """A date-and-time cell (an arrival or a push time): a datetime, a date, an Excel serial with its
+    fraction of a day, or text such as 2022-01-05 14:30, 2022/1/5 14:30:15, 2022年1月5日14时30分, or a
+    date alone (midnight). Naive local time; None when empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if isinstance(value, bool):
+        raise CellError(gettext_noop("not a date"))
+    if isinstance(value, int | float):
+        return _excel_serial_to_datetime(value)
+    text = clean_text(value)
+    if not text:
+        return None
+    match = _DATE_THEN_TIME.match(text)
+    if match is None:
+        day = parse_date(text)
+        return dt.datetime.combine(day, dt.time()) if day else None
+    day = parse_date(match.group("date"))
+    clock = _TIME.match(match.group("time").replace(" ", ""))
+    if day is None or clock is None:
+        raise CellError(gettext_noop("%(value)s is not a date and time; write it as 2022-01-05 14:30"), value=text)
+    hour, minute, second = (int(g) if g else 0 for g in clock.groups())
+    try:
+        return dt.datetime.combine(day, dt.time(hour, minute, second))
+    except ValueError:
+        raise CellError(gettext_noop("%(value)s is not a real time of day"), value=text) from None
+
+
+def _excel_serial_to_datetime(serial: float) -> dt.datetime:
+    if not (1 <= serial <= EXCEL_SERIAL_MAX + 0.99999) or int(serial) == 60:
+        raise CellError(gettext_noop("the number %(value)s is not a date"), value=serial)
+    try:
+        moment = from_excel(serial)
+    except (ValueError, OverflowError):
+        raise CellError(gettext_noop("the number %(value)s is not a date"), value=serial) from None
+    return moment.replace(microsecond=0) if isinstance(moment, dt.datetime) else dt.datetime.combine(moment, dt.time())
 
 
 _ID_TYPES = {

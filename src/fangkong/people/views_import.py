@@ -23,7 +23,7 @@ REJECTS_SHOWN = 50
 
 
 def batch_get(*, user, pk: int) -> ImportBatch:
-    return get_scoped_or_404(ImportBatch.objects.all(), user, pk=pk)
+    return get_scoped_or_404(ImportBatch.objects.filter(kind="people"), user, pk=pk)
 
 
 @login_required
@@ -40,7 +40,7 @@ def import_upload(request):
                 messages.error(request, str(exc))
             else:
                 return redirect("people:import_status", pk=batch.pk)
-    batches = scope(ImportBatch.objects.all(), request.user).order_by("-created_at")[:20]
+    batches = scope(ImportBatch.objects.filter(kind="people"), request.user).order_by("-created_at")[:20]
     return render(request, "people/import_upload.html", {"batches": batches})
 
 
