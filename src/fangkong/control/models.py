@@ -314,6 +314,8 @@ class Verification(models.Model):
 # Capability 8: gatherings (聚集性活动报批): events of more than 50 people need an approved prevention plan
 # ---------------------------------------------------------------------------
 
+from django.utils.translation import pgettext_lazy  # noqa: E402 - kept with the capability's block
+
 GATHERING_MIN_ATTENDANCE = 51  # "more than 50 people" need an application; 50 or fewer need none
 
 
@@ -349,11 +351,12 @@ class Gathering(models.Model):
     """An application for an event of more than 50 people, decided by the level above the event's area."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        CANCELLED = "cancelled", _("Cancelled")
+        # A context of their own: "Rejected" elsewhere names an import row that failed its checks.
+        SUBMITTED = "submitted", pgettext_lazy("gathering application", "Submitted")
+        APPROVED = "approved", pgettext_lazy("gathering application", "Approved")
+        REJECTED = "rejected", pgettext_lazy("gathering application", "Rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("gathering application", "Withdrawn")
+        CANCELLED = "cancelled", pgettext_lazy("gathering application", "Cancelled")
 
     title = models.CharField(_("event"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=GatheringKind.choices)

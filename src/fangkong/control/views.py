@@ -155,6 +155,7 @@ from django.core.paginator import Paginator  # noqa: E402 - kept with the capabi
 from django.utils import timezone  # noqa: E402
 
 from fangkong.areas import selectors as area_selectors  # noqa: E402
+from fangkong.areas.codes import LEVEL_OF_LENGTH  # noqa: E402
 from fangkong.areas.models import Area  # noqa: E402
 
 from . import gathering_rules  # noqa: E402
@@ -273,6 +274,13 @@ def gathering_pending(request):
     return render(request, "control/gathering_pending.html", {"page": page})
 
 
+def _calendar_areas(user) -> list:
+    """The filter's choices: the user's node and the two levels under it (a city sees counties and townships)."""
+    level = LEVEL_OF_LENGTH.get(len(user.area_code), 1) if user.area_code else 1
+    return list(area_selectors.area_list(user=user).filter(level__gte=level, level__lte=min(level + 2, 5))
+                .order_by("code")[:AREA_CHOICES_MAX])
+
+
 @login_required
 def gathering_calendar(request):
     """Approved events of a month: a month grid on wide screens, a list of days on a phone."""
@@ -292,6 +300,6 @@ def gathering_calendar(request):
     month = selectors.gathering_calendar(user=request.user, year=first.year, month=first.month, area_code=area_code)
     return render(request, "control/gathering_calendar.html", {
         "month": month, "node": node, "area_code": area_code,
-        "areas": area_selectors.area_list(user=request.user).filter(level__gte=3, level__lte=5).order_by("code")[:AREA_CHOICES_MAX],
+        "areas": _calendar_areas(request.user),
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     })
