@@ -210,3 +210,9 @@ def test_a_user_at_the_events_level_is_offered_no_decision(tree, users, client, 
     assert 'value="approve"' not in detail
     client.post(f"/control/gatherings/{pk}/decide/", {"action": "approve"})
     assert Gathering.objects.get(pk=pk).status == "submitted"
+
+
+def test_the_api_reads_the_12_digit_national_code_of_a_township(tree, api):
+    created = api("township").post("/gatherings", body(tree, area_code=tree["town_a"].code + "000"))
+    assert created.status_code == 201, created.content
+    assert created.json()["area_code"] == tree["town_a"].code and created.json()["approver_code"] == tree["county_a"].code

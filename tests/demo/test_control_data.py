@@ -6,7 +6,15 @@ import pytest
 from django.test import override_settings
 
 from fangkong.control import selectors
-from fangkong.control.models import Arrival, ControlOrder, Escalation, Gathering, HealthCode, RiskArea, ScheduledTest
+from fangkong.control.models import (
+    Arrival,
+    ControlOrder,
+    Escalation,
+    Gathering,
+    HealthCode,
+    RiskArea,
+    ScheduledTest,
+)
 from fangkong.core.clock import today
 from fangkong.core.models import User
 from fangkong.demo import control_data

@@ -364,7 +364,7 @@ from django.http import FileResponse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from pydantic import BeforeValidator  # noqa: E402
 
-from fangkong.areas.selectors import area_get  # noqa: E402
+from fangkong.areas.api import area_by_any_code  # noqa: E402
 from fangkong.core.api_support import Page, not_found, page_of  # noqa: E402
 
 from .models import Gathering, GatheringKind, GatheringMeasure  # noqa: E402
@@ -388,7 +388,8 @@ GatheringStatus = Literal["submitted", "approved", "rejected", "withdrawn", "can
 
 
 class GatheringIn(Body):
-    area_code: str = Field(pattern=r"^[0-9]{6,18}$", description="the county, township, village or grid where it happens")
+    area_code: str = Field(pattern=r"^[0-9]{6,18}$", description="the county, township, village or grid where it happens "
+                           "(short code or the 12-digit national code)")
     title: Text = Field(min_length=1, max_length=200)
     kind: Literal[tuple(GatheringKind.values)] = Field(description="wedding, funeral, exhibition, conference, …")  # type: ignore[valid-type]
     organiser: Text = Field(min_length=1, max_length=200)
@@ -492,7 +493,7 @@ def gathering_list(request, query: Query[GatheringQuery]):
 @control_router.post("/gatherings", response=responses({201: GatheringOut}))
 def gathering_submit(request, body: GatheringIn):
     """Apply for an event of more than 50 people; refused (422) with the reason for 50 or fewer or a risk area."""
-    area = area_get(user=request.user, code=body.area_code)
+    area = area_by_any_code(user=request.user, code=body.area_code)  # short or 12-digit national form
     data = body.dict(exclude={"area_code"})
     data["starts_at"], data["ends_at"] = _aware(body.starts_at), _aware(body.ends_at)
     try:

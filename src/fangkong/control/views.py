@@ -155,6 +155,7 @@ from django.core.paginator import Paginator  # noqa: E402 - kept with the capabi
 from django.utils import timezone  # noqa: E402
 
 from fangkong.areas import selectors as area_selectors  # noqa: E402
+from fangkong.areas.api import area_by_any_code  # noqa: E402
 from fangkong.areas.codes import LEVEL_OF_LENGTH  # noqa: E402
 from fangkong.areas.models import Area  # noqa: E402
 
@@ -192,7 +193,7 @@ def gathering_new(request):
         data = dict(form.cleaned_data)
         code = data.pop("area_code").strip()
         try:
-            area = area_selectors.area_get(user=request.user, code=code)
+            area = area_by_any_code(user=request.user, code=code)
         except Http404:
             form.add_error("area_code", _("No such area in your area of responsibility."))
         else:
