@@ -104,3 +104,16 @@ def test_the_same_seed_gives_the_same_control_data(built):
              Escalation.objects.filter(resolved_at__isnull=True).count())
     assert after == before
     assert len(before[0]) == 6 + 1  # the demo grid's six and one per 2,000 persons
+
+
+
+def test_every_health_code_is_what_a_refresh_would_make_it(built):
+    from fangkong.control.services import active_profile, person_statuses
+    from fangkong.policy.health import colour_for
+
+    codes = list(HealthCode.objects.select_related("person"))
+    assert codes
+    for code in codes:
+        expected = colour_for(active_profile(), person_statuses(code.person))
+        assert (code.colour, code.reasons) == (expected.colour, list(expected.reasons)), code.person_id
+    assert {c.colour for c in codes} >= {"yellow", "green"}  # under control, and released

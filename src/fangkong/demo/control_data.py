@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from fangkong.areas.models import Area
 from fangkong.control import services as control
@@ -43,10 +45,13 @@ from fangkong.control.models import (
     Verification,
 )
 from fangkong.control.risk_rows import RiskRow
+from fangkong.control.selectors import risk_level_on
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
 from fangkong.people.models import Person
+from fangkong.policy.engine import Facts, evaluate
+from fangkong.policy.health import colour_for
 
 DEMO_SOURCE = "演示数据"  # the source of the demo's risk areas, so a rebuild removes exactly those
 PERSONS_PER_ARRIVAL = 2000
@@ -73,12 +78,12 @@ TRANSPORT = (("train", "G"), ("plane", "MU"), ("car", "豫N"), ("bus", "K"))
 # arrival whose first test was missed (escalated up the chain), one whose check-in today shows a fever,
 # an inbound traveller on home monitoring after centralized isolation.
 GRID_PLAN = (
-    (0, "110105", "北京市朝阳区", "risk_area_arrival", ""),
-    (1, "440106", "广东省广州市天河区", "returnee", ""),
-    (2, "310115", "上海市浦东新区", "risk_area_arrival", ""),
+    (0, "110105", "北京市朝阳区", "risk_area_arrival", "grid-0"),
+    (1, "440106", "广东省广州市天河区", "returnee", "grid-1"),
+    (2, "310115", "上海市浦东新区", "risk_area_arrival", "grid-2"),
     (3, "610113", "陕西省西安市雁塔区", "risk_area_arrival", "missed_test"),
     (5, "110105", "北京市朝阳区", "risk_area_arrival", "fever"),
-    (9, "", "韩国首尔", "inbound", ""),
+    (9, "", "韩国首尔", "inbound", "grid-5"),
 )
 
 GATHERING_KINDS_TITLES = {
@@ -120,6 +125,7 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
     city_user, grid_user = users.get("demo-city"), users.get("demo-grid")
     if city_user is None or grid_user is None:
         return {"skipped": "no demo users"}
+    started = time.monotonic()
     today = local_today()
     now = timezone.now()
     counts: dict = {}
@@ -127,21 +133,35 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
         counts["risk_areas"] = _risk_areas(rng, city_code, grid_user.area_code, city_user, today)
         plan = _arrival_plan(rng, city_code, grid_user.area_code, people)
         city_name = Area.objects.filter(code=city_code).values_list("name", flat=True).first() or ""
-        arrivals = _register_arrivals(rng, plan, city_user, today, city_name)
+        persons = Person.objects.select_related("household", "household__responsible").in_bulk([e[0] for e in plan])
+        arrivals: dict = {}
+        for entry in plan:
+            draws = _draws(rng, entry, persons[entry[0]], today, city_name)
+            if entry[-1]:  # the demo grid's own: through the real service, one by one
+                arrivals[entry[-1]] = control.arrival_register(by=None if draws["source"] == "self" else city_user, **draws)
+            else:
+                arrivals[entry[0]] = draws
+        bulk = bulk_arrivals([a for a in arrivals.values() if isinstance(a, dict)], user=city_user, now=now)
         counts["arrivals"] = len(arrivals)
-        orders = list(ControlOrder.objects.filter(arrival__in=arrivals.values()).order_by("pk"))
+        orders = list(ControlOrder.objects.filter(arrival__in=[a for a in arrivals.values() if isinstance(a, Arrival)] + bulk)
+                      .select_related("person").order_by("pk"))
         counts["orders"] = len(orders)
         keep_due = _first_test(arrivals.get("missed_test"))
         counts["results"] = _past_results(orders, today, keep_due)
         counts["checkins"] = _past_checkins(rng, orders, today, now)
+        bulk_ids = {a.pk for a in bulk}
+        counts["released"] = bulk_release([o for o in orders if o.arrival_id in bulk_ids], today, now)
+        # Results and releases changed the bulk persons' colours: once more, as the services' on-commit refresh would.
+        health_codes_refresh([o.person for o in orders if o.arrival_id in bulk_ids], profile=control.active_profile(), now=now)
         fever = arrivals["fever"].orders.first() if "fever" in arrivals else None
         if fever is not None and fever.is_open:
             control.checkin_record(by=grid_user, order=fever, temperature=Decimal("38.4"), symptoms=["fever", "cough"],
                                    note="体温异常，已电话告知村医")
         control.overdue_scan(now=now)
-        counts["released"] = control.orders_release_due(on=today)
+        counts["released"] += control.orders_release_due(on=today)
         counts["escalations"] = Escalation.objects.filter(subtree_q(city_code), resolved_at__isnull=True).count()
         counts["gatherings"] = _gatherings(rng, users, grid_user.area_code, today)
+    counts["seconds"] = round(time.monotonic() - started, 2)
     return counts
 
 
@@ -197,11 +217,16 @@ def _arrival_plan(rng: random.Random, city_code: str, grid_code: str, people: in
     origins = [(c, n, "risk_area_arrival" if lv in ("high", "medium") else "returnee") for c, n, lv, _, _ in OUTSIDE_RISK_AREAS]
     origins += [(c, n, "returnee") for c, n in NO_RISK_ORIGINS]
     span = bounds["high"] - bounds["low"]
-    for _ in range(wanted):
-        # A random place in the city's persons, by the primary key's index: one short query each, at any size.
-        start = bounds["low"] + int(rng.random() * (span + 1))
-        near = Person.objects.filter(pk__gte=start).order_by("pk").values_list("pk", "area_code")[:8]
-        pk = next((p for p, code in near if p not in taken and code.startswith(city_code)), None)
+    # Random places in the city's persons by primary key: one query for all (a demo city's keys have no gaps),
+    # and a short index walk to the next person for a key that is missing or taken.
+    starts = [bounds["low"] + int(rng.random() * (span + 1)) for _ in range(wanted)]
+    found = dict(Person.objects.filter(pk__in=starts).values_list("pk", "area_code"))
+    for start in starts:
+        if start in found and start not in taken and found[start].startswith(city_code):
+            pk = start
+        else:
+            near = Person.objects.filter(pk__gte=start).order_by("pk").values_list("pk", "area_code")[:8]
+            pk = next((p for p, code in near if p not in taken and code.startswith(city_code)), None)
         if pk is None:
             continue
         taken.add(pk)
@@ -213,24 +238,121 @@ def _arrival_plan(rng: random.Random, city_code: str, grid_code: str, people: in
     return plan
 
 
-def _register_arrivals(rng: random.Random, plan: list[tuple], user, today: dt.date, city_name: str) -> dict:
-    """Each arrival through the real service (routed, ordered by the profile in force); keyed by role, or by person id."""
-    persons = Person.objects.select_related("household", "household__responsible").in_bulk([p[0] for p in plan])
+def _draws(rng: random.Random, entry: tuple, person: Person, today: dt.date, city_name: str) -> dict:
+    """The arrival_register arguments of one planned arrival (its source, transport and dates drawn here)."""
+    _, ago, code, name, category, _ = entry
     sources, weights = zip(*SOURCES, strict=True)
-    arrivals: dict = {}
-    for pk, ago, code, name, category, role in plan:
-        person = persons[pk]
-        source = rng.choices(sources, weights=weights)[0]
-        transport, prefix = rng.choice(TRANSPORT)
-        number = f"{prefix}{rng.randrange(100, 9999)}" if transport != "car" else f"{prefix}{rng.randrange(10000, 99999)}"
-        arrived = today - dt.timedelta(days=ago)
-        arrivals[role or pk] = control.arrival_register(
-            by=None if source == "self" else user, person=person, household=person.household, category=category,
-            origin_code=code, origin_name=name, arrived_on=arrived, source=source,
-            route=f"{name} → {city_name}", transport=transport, transport_number=number,
-            negative_test_date=arrived - dt.timedelta(days=rng.randrange(1, 3)) if category == "returnee" else None,
+    source = rng.choices(sources, weights=weights)[0]
+    transport, prefix = rng.choice(TRANSPORT)
+    number = f"{prefix}{rng.randrange(100, 9999)}" if transport != "car" else f"{prefix}{rng.randrange(10000, 99999)}"
+    arrived = today - dt.timedelta(days=ago)
+    return {
+        "person": person, "household": person.household, "category": category, "origin_code": code, "origin_name": name,
+        "arrived_on": arrived, "source": source, "route": f"{name} → {city_name}", "transport": transport,
+        "transport_number": number,
+        "negative_test_date": arrived - dt.timedelta(days=rng.randrange(1, 3)) if category == "returnee" else None,
+    }
+
+
+def bulk_arrivals(items: list[dict], *, user, now: dt.datetime) -> list[Arrival]:
+    """The rows arrival_register writes for each item (arrival routed, order from the active profile,
+    measures, test days, health code), written in a few bulk statements instead of ~25 queries each.
+
+    The same decisions are taken by the same code: risk_level_on for the origin's level,
+    control's own routing (_responsible_for), the policy engine for the plan, the profile's colour
+    rules for the code. tests/demo/test_control_data.py checks the rows equal the service's.
+    """
+    if not items:
+        return []
+    profile = control.active_profile()
+    risk: dict[tuple, str | None] = {}
+    arrivals, plans = [], []
+    for item in items:
+        person, household = item["person"], item["household"]
+        code, name, arrived = item["origin_code"], item["origin_name"].strip(), item["arrived_on"]
+        key = (code, name, arrived)
+        if key not in risk:
+            risk[key] = risk_level_on(on=arrived, code=code, name="" if code else name).level
+        destination = household.area_code if household is not None else person.area_code
+        owner = control._responsible_for(destination, household)
+        arrivals.append(Arrival(
+            person=person, area_code=destination, household=household, category=item["category"], origin_code=code,
+            origin_name=name, origin_risk=risk[key] or "", route=item["route"], transport=item["transport"],
+            transport_number=item["transport_number"], arrived_on=arrived, negative_test_date=item["negative_test_date"],
+            source=item["source"], reported_by=None if item["source"] == "self" else user, reported_at=now,
+            routed_to=owner, routed_at=now if owner is not None else None,
+        ))
+        facts = Facts(id=str(person.pk), category=item["category"], origin_risk=risk[key], arrival_date=arrived,
+                      negative_test_date=item["negative_test_date"], released_from_centralized_isolation=False)
+        plan = evaluate(profile, facts)
+        plans.append((facts, plan, owner or control._responsible_for(person.area_code, person.household)))
+    Arrival.objects.bulk_create(arrivals, batch_size=1000)
+    orders = [
+        ControlOrder(
+            person=a.person, area_code=a.area_code, arrival=a, category=facts.category, facts=facts.model_dump(mode="json"),
+            profile_name=profile.name, profile_version=profile.version, rule_id=plan.rule_id, explanation=plan.explanation,
+            checkins_per_day=plan.checkins_per_day, owner=owner, created_at=now,
+            starts_on=plan.measures[0].start, ends_on=plan.measures[-1].end,
         )
+        for a, (facts, plan, owner) in zip(arrivals, plans, strict=True) if plan.measures
+    ]
+    bulk_create_with_history(orders, ControlOrder, batch_size=1000)
+    by_arrival = {id(a): plan for a, (_, plan, _) in zip(arrivals, plans, strict=True)}
+    measures, tests = [], []
+    for order in orders:
+        plan = by_arrival[id(order.arrival)]
+        measures += [OrderMeasure(order=order, seq=i, measure=m.measure, starts_on=m.start, ends_on=m.end)
+                     for i, m in enumerate(plan.measures, start=1)]
+        tests += [ScheduledTest(order=order, person_id=order.person_id, area_code=order.area_code, due_on=d)
+                  for d in sorted({d for m in plan.measures for d in m.test_days})]
+    OrderMeasure.objects.bulk_create(measures, batch_size=2000)
+    ScheduledTest.objects.bulk_create(tests, batch_size=2000)
+    health_codes_refresh([o.person for o in orders], profile=profile, now=now)
     return arrivals
+
+
+def health_codes_refresh(persons: list[Person], *, profile, now: dt.datetime) -> None:
+    """What health_code_refresh decides for each person (control.services.person_statuses and the profile's
+    colour rules), for many persons in three queries: open orders' categories, a positive test, an overdue test."""
+    if not persons:
+        return
+    statuses: dict[int, set[str]] = {p.pk: set() for p in persons}
+    for person_id, category in ControlOrder.objects.filter(person__in=statuses, status__in=ControlOrder.OPEN).values_list(
+            "person_id", "category"):
+        statuses[person_id].add(category)
+    tests = ScheduledTest.objects.filter(person__in=statuses, order__status__in=ControlOrder.OPEN)
+    for person_id in tests.filter(status=ScheduledTest.Status.POSITIVE).values_list("person_id", flat=True):
+        statuses[person_id].add("confirmed")
+    overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(SHANGHAI).date()
+    for person_id in tests.filter(status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED],
+                                  due_on__lt=overdue_before).values_list("person_id", flat=True):
+        statuses[person_id].add("overdue_test")
+    existing = {c.person_id: c for c in HealthCode.objects.filter(person__in=statuses)}
+    new = []
+    for person in {p.pk: p for p in persons}.values():
+        colour = colour_for(profile, statuses[person.pk])
+        code = existing.get(person.pk)
+        if code is None:
+            new.append(HealthCode(person=person, area_code=person.area_code, colour=colour.colour,
+                                  reasons=list(colour.reasons), updated_at=now))
+        elif code.colour != colour.colour or code.reasons != list(colour.reasons):
+            code.colour, code.reasons, code.updated_at = colour.colour, list(colour.reasons), now
+            code.save(update_fields=["colour", "reasons", "updated_at"])
+    HealthCode.objects.bulk_create(new, batch_size=1000)
+
+
+def bulk_release(orders: list[ControlOrder], today: dt.date, now: dt.datetime) -> int:
+    """What orders_release_due does for orders written in bulk: release those whose schedule ended with
+    every test negative (none of them has an escalation). Their codes are refreshed by the caller."""
+    ended = [o for o in orders if o.ends_on is not None and o.ends_on < today]
+    pending = set(ScheduledTest.objects.filter(order__in=ended).exclude(
+        status__in=[ScheduledTest.Status.NEGATIVE, ScheduledTest.Status.CANCELLED]).values_list("order_id", flat=True))
+    done = [o for o in ControlOrder.objects.filter(pk__in=[o.pk for o in ended], status__in=[
+        ControlOrder.Status.ORDERED, ControlOrder.Status.IN_PROGRESS]).select_related("person") if o.pk not in pending]
+    for order in done:
+        order.status, order.closed_at, order.closing_reason = ControlOrder.Status.RELEASED, now, "schedule complete"
+    bulk_update_with_history(done, ControlOrder, ["status", "closed_at", "closing_reason"], batch_size=1000)
+    return len(done)
 
 
 def _first_test(arrival: Arrival | None) -> set[int]:
