@@ -34,6 +34,7 @@ def test_the_calendar_shows_a_month_grid_on_a_desk_and_a_day_list_on_a_phone(bro
     page = new_page(browser, live_server, width=360 if phone else 1280, height=740 if phone else 800, mobile=phone)
     log_in(page, "tina")
     page.goto(f"/control/gatherings/calendar/?month={timezone.localtime(g.starts_at):%Y-%m}")
+    assert page.locator("form.month-filter input[type=month]").bounding_box()["width"] >= 120
     grid, days = page.locator("table.month"), page.locator("ol.daylist")
     assert grid.is_visible() != phone
     assert days.is_visible() == phone
@@ -41,5 +42,5 @@ def test_the_calendar_shows_a_month_grid_on_a_desk_and_a_day_list_on_a_phone(bro
     shown.locator("a:has-text('王家婚宴')").first.click()
     page.wait_for_url(f"**/control/gatherings/{g.pk}/")
     assert page.external_requests == []
-    if phone:  # nothing wider than the screen
+    if phone:  # nothing wider than the screen, and the month field still usable
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
