@@ -578,3 +578,74 @@ SAMPLES.update({
     "api:arrival_import_status": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
     "api:arrival_import_feedback": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
 })
+
+
+# ---------------------------------------------------------------------------
+# Capability 8: gatherings (聚集性活动报批). County B's applications, made through the real services.
+# ---------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n% gathering plan\n"
+
+
+@pytest.fixture(autouse=True)
+def gatherings_in_world(request, settings, tmp_path):
+    """County B holds an approved event under way (for the lists and the calendar); plan files go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    if "world" in request.fixturenames:
+        gathering_in(request.getfixturevalue("world"), approved=True)
+
+
+def gathering_in(w: World, *, approved: bool = False, with_file: bool = False):
+    """An application for an event in county B's village, submitted by county B's user; approved by its township."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from fangkong.control import services as control
+
+    key = f"_gathering_{approved}_{with_file}"
+    if not hasattr(w, key):
+        start = timezone.now() + dt.timedelta(days=3)
+        upload = SimpleUploadedFile("plan.pdf", PDF_BYTES, content_type="application/pdf") if with_file else None
+        g = control.gathering_submit(
+            by=w.user, area=w.tree["village_b"], title=f"{MARK}婚礼", kind="wedding", organiser=f"{MARK}家",
+            contact_name="张三", contact_phone="13812345678", venue=f"{MARK}礼堂", starts_at=start,
+            ends_at=start + dt.timedelta(hours=4), expected_attendance=120, plan_text="验码、测温、登记", plan_file=upload,
+        )
+        if approved:
+            township = make_user(f"town-b-{with_file}", w.tree["town_b"].code, "township")
+            g = control.gathering_approve(by=township, gathering=g)
+            # Under way now, so it is on this month's calendar whatever the date.
+            now = timezone.now()
+            type(g).objects.filter(pk=g.pk).update(starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=1))
+        setattr(w, key, g)
+    return getattr(w, key)
+
+
+def _gathering_body(w: World) -> dict:
+    start = (dt.datetime.now() + dt.timedelta(days=5)).replace(microsecond=0)
+    return {"area_code": w.tree["village_b"].code, "title": "x", "kind": "wedding", "organiser": "x", "contact_name": "x",
+            "contact_phone": "13812345678", "venue": "x", "starts_at": start.isoformat(),
+            "ends_at": (start + dt.timedelta(hours=3)).isoformat(), "expected_attendance": 100, "plan_text": "x"}
+
+
+SAMPLES.update({
+    "control:gatherings": listing(control=True),
+    "control:gathering_new": listing(methods=("GET", "POST"), body=_gathering_body),
+    "control:gatherings_pending": listing(),
+    "control:gatherings_calendar": listing(control=True),
+    "control:gathering": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("GET", "POST"),
+                             body=lambda w: {"reveal": "1", "reason": "x"}),
+    "control:gathering_decide": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("POST",), body=lambda w: {"action": "withdraw"}),
+    "control:gathering_plan": obj(lambda w: {"pk": gathering_in(w, with_file=True).pk}),
+    "api:gathering_list": listing(control=True),
+    "api:gathering_submit": listing(body=_gathering_body, expect=404),
+    "api:gathering_pending": listing(),
+    "api:gathering_calendar": listing(control=True),
+    "api:gathering_detail": obj(lambda w: {"pk": gathering_in(w).pk}),
+    "api:gathering_approve": obj(lambda w: {"pk": gathering_in(w).pk}),
+    "api:gathering_reject": obj(lambda w: {"pk": gathering_in(w).pk}, body=lambda w: {"reason": "x"}),
+    "api:gathering_withdraw": obj(lambda w: {"pk": gathering_in(w).pk}),
+    "api:gathering_cancel": obj(lambda w: {"pk": gathering_in(w, approved=True).pk}, body=lambda w: {"reason": "x"}),
+    "api:gathering_plan_upload": obj(lambda w: {"pk": gathering_in(w).pk}),
+    "api:gathering_plan_download": obj(lambda w: {"pk": gathering_in(w, with_file=True).pk}),
+})

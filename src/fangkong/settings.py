@@ -178,6 +178,9 @@ TASKS = {
 # The policy profile in force until a user switches it (control.ActiveProfile).
 FANGKONG_DEFAULT_PROFILE = os.environ.get("FANGKONG_DEFAULT_PROFILE", "national-9th-2022")
 
+# Largest prevention-plan file a gathering application may carry (PDF, .docx, JPEG, PNG).
+FANGKONG_PLAN_FILE_MAX_MB = env_int("FANGKONG_PLAN_FILE_MAX_MB", 10)
+
 RETENTION_DAYS = {
     "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
     "import_rejects": env_int("RETENTION_IMPORT_REJECTS_DAYS", 90),

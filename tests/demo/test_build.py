@@ -54,7 +54,9 @@ def remove_everything() -> None:
     from fangkong.areas.models import TeamMember
     from fangkong.control.models import Checkpoint
     from fangkong.core.models import User
+    from fangkong.demo import control_data
 
+    control_data.wipe("4114")  # arrivals, orders, codes and gatherings refer to the persons and places
     with connection.cursor() as cur:
         for model in (Person, Household, DutyShift, TeamMember, Team, Responsible, Checkpoint, Area, DemoBuild):
             cur.execute(f"DELETE FROM {model._meta.db_table}")

@@ -22,7 +22,7 @@ router = Router(tags=["arrivals import"])
 REJECTS_LISTED = 100
 
 
-class RejectOut(Schema):
+class ArrivalRejectOut(Schema):
     row: int
     column: str
     reason: str
@@ -42,7 +42,7 @@ class ArrivalBatchOut(Schema):
     error: str
     created_at: dt.datetime
     finished_at: dt.datetime | None
-    rejects: list[RejectOut]
+    rejects: list[ArrivalRejectOut]
 
 
 def _out(batch: ImportBatch) -> dict:
@@ -69,13 +69,13 @@ def arrival_import_upload(request, kind: Form[Literal["xiecha", "sheet"]], file:
     return Status(202, _out(batch))
 
 
-class BatchQuery(Schema):
+class ArrivalBatchQuery(Schema):
     limit: int = Field(20, ge=1, le=100)
 
 
 @router.get("", response=responses({200: list[ArrivalBatchOut]}))
-def arrival_import_list(request, query: Query[BatchQuery]):
-    reject_unknown_query(request, BatchQuery)
+def arrival_import_list(request, query: Query[ArrivalBatchQuery]):
+    reject_unknown_query(request, ArrivalBatchQuery)
     return [_out(b) for b in selectors.arrival_batches(user=request.user).order_by("-created_at")[: query.limit]]
 
 

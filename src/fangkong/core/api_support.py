@@ -50,7 +50,14 @@ Text = Annotated[str, AfterValidator(_plain_text)]
 # An area code: digits only (short national form, 12-digit form, or a local grid/building code).
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
 # A database id in a path or a body: positive and within a 64-bit integer.
-RecordId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+def _not_a_boolean(value: Any) -> Any:
+    # JSON true would otherwise pass as the record 1; path parameters still arrive as digit strings.
+    if isinstance(value, bool):
+        raise ValueError("must be a record number, not true or false")
+    return value
+
+
+RecordId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_BIGINT)]
 
 
 class Body(Schema):

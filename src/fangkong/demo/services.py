@@ -35,6 +35,7 @@ from fangkong.core.roles import Role
 from fangkong.core.scoping import subtree_q, successor
 from fangkong.people.models import Household, Person
 
+from . import control_data
 from .bulk import IdBlock, SuspendedIndexes, TableWriter, is_postgres
 from .checkpoints import demo_checkpoints
 from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, Division
@@ -150,6 +151,7 @@ def _subtree_where(code: str, column: str = "area_code") -> tuple[str, list[str]
 def demo_wipe(city_code: str) -> None:
     """Remove a previous synthetic city under `city_code`: people, households, grids and below, staff."""
     where, params = _subtree_where(city_code)
+    control_data.wipe(city_code)  # arrivals, orders, codes and gatherings refer to the persons and places below
     with transaction.atomic(), connection.cursor() as cur:
         team_table = Team._meta.db_table
         for model in (Person, Household, DutyShift):
@@ -230,6 +232,7 @@ def _build(*, people, seed, if_empty, replace, build, advance) -> DemoResult:
         progress.set_phase("users")
         users = demo_users(city_code)
         counts["checkpoints"] = demo_checkpoints(city_code, next((u["area_code"] for u in users if u["role"] == Role.CHECKPOINT), ""))
+        counts["control"] = control_data.build(city_code=city_code, seed=seed, people=people)
     finally:
         progress.close()
     return DemoResult("done", people, seed, counts, users=users)
