@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.areas.models import Area, DutyShift, Responsible, Team, TeamMember
-from fangkong.areas.services import divisions_import, read_division_csv, user_create
+from fangkong.areas.services import divisions_import, read_division_csv, tallies_refresh, user_create
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.crypto import Sealer
 from fangkong.core.masking import mask_id_number, mask_phone
@@ -235,6 +235,8 @@ def _build(*, people, seed, if_empty, replace, build, advance, workers) -> DemoR
             with connection.cursor() as cur:
                 for model in (Area, Responsible, Household, Person):
                     cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        progress.set_phase("tallies")
+        tallies_refresh()
         progress.set_phase("users")
         users = demo_users(city_code)
         progress.set_phase("")
