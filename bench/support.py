@@ -76,9 +76,9 @@ def city_token(database: str, username: str = "bench-city", area: str = "4114") 
         [str(BIN / "fangkong"), "shell", "-c",
          f"from fangkong.core.models import User; print(User.objects.filter(username='{username}').exists())"],
         env=django_env(database), capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    if existing != "True":
-        fangkong(database, "user", "add", username, "--area", area, "--role", "city_command")
+    ).stdout.split()
+    if existing[-1:] != ["True"]:  # the shell may print its auto-imports first
+        fangkong(database, "user", "add", username, "--area", area, "--role", "city_command", "--generate-password")
     out = fangkong(database, "token", "create", username)
     return next(w for w in out.split() if w.startswith("fk_"))
 
@@ -132,7 +132,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 local i = 0
-local counts = {}
+counts = {}  -- a global: done() reads it from each thread with thread:get
 function init(args)
   i = offset or 0
 end

@@ -51,11 +51,11 @@ def plaintext_digest() -> str:
 
 def remove_everything() -> None:
     """Undo the module's city, which was committed outside any test's transaction."""
-    from fangkong.areas.models import TeamMember
+    from fangkong.areas.models import AreaTally, TeamMember
     from fangkong.core.models import User
 
     with connection.cursor() as cur:
-        for model in (Person, Household, DutyShift, TeamMember, Team, Responsible, Area, DemoBuild):
+        for model in (Person, Household, DutyShift, TeamMember, Team, Responsible, Area, DemoBuild, AreaTally):
             cur.execute(f"DELETE FROM {model._meta.db_table}")
     User.objects.filter(username__startswith="demo-").delete()
 
@@ -224,3 +224,10 @@ def test_the_producer_processes_on_postgresql_build_the_same_city_whatever_their
         assert plaintext_digest() == first
         assert keyed() == first_keys
         assert Person.objects.count() == PEOPLE
+
+
+def test_the_build_leaves_the_tree_counts_of_the_big_nodes_counted(built):
+    from fangkong.areas.models import AreaTally
+
+    city = AreaTally.objects.get(code="4114")
+    assert (city.persons, city.households) == (PEOPLE, Household.objects.count())
