@@ -501,20 +501,23 @@ def _batches(items: list, size: int = _SQL_BATCH):
         yield items[i : i + size]
 
 
-def _schedule_of(measures: list[tuple], tests: list[tuple]) -> list[dict]:
-    """An order's schedule as the plan's as_dict() shows it: measures with their (not cancelled) test days."""
+def _schedule_key(measures: list[tuple], tests: list[tuple]) -> tuple:
+    """An order's schedule, comparable with a plan's: measures with their (not cancelled) test days."""
     days = {due for _, due, status in tests if status != ScheduledTest.Status.CANCELLED}
-    return [
-        {"measure": measure, "start": start.isoformat(), "end": end.isoformat(),
-         "test_days": sorted(d.isoformat() for d in days if start <= d <= end)}
-        for measure, start, end in measures
-    ]
+    return tuple((measure, start, end, tuple(sorted(d for d in days if start <= d <= end)))
+                 for measure, start, end in measures)
+
+
+def _schedule_dicts(key: tuple) -> list[dict]:
+    """A schedule key as the plan's as_dict() shows it (for the changes shown to the user)."""
+    return [{"measure": measure, "start": start.isoformat(), "end": end.isoformat(),
+             "test_days": [d.isoformat() for d in days]} for measure, start, end, days in key]
 
 
 @dataclass(frozen=True)
 class _Derived:
     plan: Plan
-    after: list[dict]
+    key: tuple
     test_days: frozenset
 
 
@@ -567,14 +570,16 @@ def profile_switch(
                 d = derived.get(key)
                 if d is None:
                     plan = evaluate(profile, Facts.model_validate(facts))
-                    d = derived[key] = _Derived(plan, [m.as_dict() for m in plan.measures],
-                                                frozenset(day for m in plan.measures for day in m.test_days))
-                before = _schedule_of(measures.get(pk, []), tests.get(pk, []))
-                if d.after == before and d.plan.rule_id == rule_id:
+                    d = derived[key] = _Derived(
+                        plan, tuple((m.measure, m.start, m.end, m.test_days) for m in plan.measures),
+                        frozenset(day for m in plan.measures for day in m.test_days))
+                before = _schedule_key(measures.get(pk, []), tests.get(pk, []))
+                if d.key == before and d.plan.rule_id == rule_id:
                     continue
                 changes.total += 1
                 if details is None or len(changes) < details:
-                    changes.append(OrderChange(pk, person_id, before, d.after, rule_id, d.plan.rule_id))
+                    changes.append(OrderChange(pk, person_id, _schedule_dicts(before), _schedule_dicts(d.key), rule_id,
+                                               d.plan.rule_id))
                 if apply:
                     work.append((pk, person_id, area_code, d, tests.get(pk, [])))
                     persons.add(person_id)
@@ -595,23 +600,23 @@ def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime)
         OrderMeasure.objects.filter(order_id__in=batch).delete()
     cancel, revive, create, measures = [], [], [], []
     groups: dict[tuple, list[int]] = {}
+    due, cancelled = ScheduledTest.Status.DUE, ScheduledTest.Status.CANCELLED
     for pk, person_id, area_code, d, tests in work:
-        for test_pk, due, status in tests:
-            if status == ScheduledTest.Status.DUE and due not in d.test_days:
+        for test_pk, day, status in tests:
+            if status == due and day not in d.test_days:
                 cancel.append(test_pk)
-            elif status == ScheduledTest.Status.CANCELLED and due in d.test_days:
+            elif status == cancelled and day in d.test_days:
                 revive.append(test_pk)
-        existing = {due for _, due, _ in tests}
-        create += [ScheduledTest(order_id=pk, person_id=person_id, area_code=area_code, due_on=day)
-                   for day in sorted(d.test_days - existing)]
-        measures += [OrderMeasure(order_id=pk, seq=i, measure=m.measure, starts_on=m.start, ends_on=m.end)
-                     for i, m in enumerate(d.plan.measures, start=1)]
+        existing = {day for _, day, _ in tests}
+        create += [(pk, person_id, area_code, day, due) for day in sorted(d.test_days - existing)]
+        measures += [(pk, i, m.measure, m.start, m.end) for i, m in enumerate(d.plan.measures, start=1)]
         groups.setdefault(_order_values(d.plan, profile), []).append(pk)
-    for status, pks in ((ScheduledTest.Status.CANCELLED, cancel), (ScheduledTest.Status.DUE, revive)):
+    for status, pks in ((cancelled, cancel), (due, revive)):
         for batch in _batches(pks):
             ScheduledTest.objects.filter(pk__in=batch).update(status=status)
-    ScheduledTest.objects.bulk_create(create, batch_size=2000)
-    OrderMeasure.objects.bulk_create(measures, batch_size=2000)
+    # Plain rows, one prepared INSERT each (psycopg pipelines them): no model instance per row.
+    _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
+    _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
     for values, pks in groups.items():
         fields = dict(values)
         if fields.get("status") == ControlOrder.Status.CANCELLED:
@@ -621,6 +626,23 @@ def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime)
     reason = f"profile switch to {profile.name} v{profile.version}"
     for batch in _batches(ids):
         _history_of_orders(batch, by=by, at=now, reason=reason)
+
+
+def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(c) for c in columns]
+    names = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - model table, columns
+    # Dates through the backend's adapter (SQLite stores text), like the ORM would.
+    adapt = [connection.ops.adapt_datefield_value if isinstance(f, models.DateField) else None for f in fields]
+    if any(adapt):
+        rows = [tuple(fn(v) if fn else v for fn, v in zip(adapt, row, strict=True)) for row in rows]
+    with connection.cursor() as cur:
+        for batch in _batches(rows, 5000):
+            cur.executemany(sql, batch)
 
 
 def _order_values(plan: Plan, profile: Profile) -> tuple:
