@@ -1,14 +1,16 @@
 """Benchmark: `fangkong demo --people N` on PostgreSQL, against a bare COPY of N person rows.
 
-    .venv/bin/python bench/bench_demo.py --people 1000000 [--database fk_bench_demo] [--keep]
+    .venv/bin/python bench/bench_demo.py --people 1000000 [--workers 2] [--database fk_bench_demo] [--keep]
 
 Creates the database (dropping it first if it exists), migrates it, then
-1. runs `fangkong demo --people N --seed 7 --json` as a child process and records its wall
-   time and peak resident memory (getrusage of the child: ru_maxrss);
-2. empties the person table and COPYs the same number of person rows, already sealed and
-   masked (made once, before the clock starts, cycling a sample), into it, with the same index
-   handling as the build (secondary indexes and foreign keys dropped, rebuilt after): the bare
-   load the build is compared with — same table, same database, same run;
+1. runs `fangkong demo --people N --seed 7 --workers W --json` as a child process and records
+   its wall time, the time of each of its phases, and peak resident memory (getrusage of the
+   child: ru_maxrss; the build reports its own and its producers' peaks too);
+2. in a second, freshly migrated database on the same server (`<database>_bare`, dropped after),
+   COPYs the same number of person rows, already sealed and masked (made once, before the clock
+   starts, cycling a sample), into the person table, with the same index handling as the build
+   (secondary indexes and foreign keys dropped, rebuilt after): the bare load the build is
+   compared with — same table definition, same server, same run; the city stays as built;
 3. writes bench/results/demo_<N>.json and .md with the machine's cores and memory, and
    drops the database unless --keep.
 """
@@ -53,18 +55,62 @@ def machine() -> dict:
     }
 
 
-def run_child(argv: list[str], env: dict) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in KiB, stdout of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+class ServerCpu:
+    """CPU seconds used by the PostgreSQL server processes serving one database (server on this machine).
+
+    A thread reads /proc/PID/stat of every backend of the database once a second and keeps the
+    last figure of each; their sum is what the server spent on the run (to a second's resolution).
+    """
+
+    def __init__(self, database: str) -> None:
+        import threading
+
+        self.database = database
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            while not self._stop.is_set():
+                pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])]
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                self._stop.wait(1.0)
+
+    def __enter__(self) -> ServerCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(self.seen.values()), 1)
+
+
+def run_child(argv: list[str], env: dict) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in KiB, stdout, CPU seconds (user + system, its children included) of a child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"{argv[0]} failed with {proc.returncode}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the build first.
-    return wall, max(peak, before), proc.stdout
+    return wall, max(after.ru_maxrss, before.ru_maxrss), proc.stdout, round(cpu, 1)
 
 
 BARE_LOAD = r'''
@@ -84,7 +130,11 @@ n = int(sys.argv[1])
 gen = CityGenerator(read_divisions(), people=min(n, 200_000), seed=7)
 sealer = Sealer()
 now = timezone.now()
-household_id, area_id, area_code = Household.objects.values_list("id", "area_id", "area_code").first()
+from fangkong.areas.models import Area
+# A database of its own: one area and one household for the rows to point at.
+area = Area.objects.create(code="41", name="bench", level=1)
+household = Household.objects.create(code="41000000000000000001", area=area, area_code="41")
+household_id, area_id, area_code = household.pk, area.pk, area.code
 sample = []
 for chunk in gen.villages():
     for p in chunk.persons:
@@ -95,8 +145,6 @@ for chunk in gen.villages():
 columns = ["household_id", "area_id", "area_code", "name", "id_type", "id_number_sealed", "id_number_hash",
            "id_number_masked", "birth_date", "sex", "phone_sealed", "phone_hash", "phone_masked", "relation",
            "occupation", "workplace", "residence", "tags", "created_at", "updated_at"]
-with connection.cursor() as cur:
-    cur.execute("TRUNCATE people_person CASCADE")
 writer = TableWriter(Person, ["id", *columns])
 started = time.monotonic()
 with transaction.atomic():
@@ -121,6 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--database", default="fk_bench_demo")
+    parser.add_argument("--workers", type=int, default=None, help="producer processes of the build (default: its own)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -130,11 +179,24 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
     try:
         subprocess.run([BIN / "fangkong", "migrate", "--no-input", "-v", "0"], env=env, check=True)
-        wall, peak_kib, out = run_child(
-            [str(BIN / "fangkong"), "demo", "--people", str(args.people), "--seed", "7", "--json"], env
-        )
+        with ServerCpu(args.database) as server:
+            wall, peak_kib, out, cpu = run_child(
+                [str(BIN / "fangkong"), "demo", "--people", str(args.people), "--seed", "7", "--json",
+                 *(["--workers", str(args.workers)] if args.workers else [])], env
+            )
+        load_after_build = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
         built = json.loads(out)
-        bare_wall, _, bare_out = run_child([sys.executable, "-c", BARE_LOAD, str(args.people)], env)
+        # The bare load goes to a database of its own on the same server, so the city stays as built.
+        bare_db = f"{args.database}_bare"
+        psql("postgres", f'DROP DATABASE IF EXISTS "{bare_db}"')
+        psql("postgres", f'CREATE DATABASE "{bare_db}"')
+        bare_env = {**env, "DATABASE_URL": f"{PG}/{bare_db}"}
+        try:
+            subprocess.run([BIN / "fangkong", "migrate", "--no-input", "-v", "0"], env=bare_env, check=True)
+            with ServerCpu(bare_db) as bare_server:
+                _, _, bare_out, bare_cpu = run_child([sys.executable, "-c", BARE_LOAD, str(args.people)], bare_env)
+        finally:
+            psql("postgres", f'DROP DATABASE IF EXISTS "{bare_db}"')
         bare = json.loads(bare_out)
     finally:
         if not args.keep:
@@ -144,12 +206,18 @@ def main() -> None:
         "benchmark": "fangkong demo on PostgreSQL",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": info,
+        "command": " ".join([".venv/bin/python", "bench/bench_demo.py", *sys.argv[1:]]),
         "people": args.people,
+        "workers": args.workers,
+        "load_average_after_build": load_after_build,
         "demo_wall_seconds": round(wall, 1),
+        "demo_phase_seconds": built.get("phase_seconds", {}),
         "demo_build_seconds": built["seconds"],
         "demo_peak_rss_mib": round(peak_kib / 1024, 1),
         "demo_peak_rss_by_process_mib": built.get("peak_rss_mib", {}),
         "demo_peak_rss_sum_mib": round(sum(built.get("peak_rss_mib", {}).values()), 1),
+        "demo_cpu_seconds": {"build_and_producers": cpu, "postgres_server": server.seconds},
+        "bare_copy_cpu_seconds": {"loader_with_its_sample": bare_cpu, "postgres_server": bare_server.seconds},
         "persons_per_second": round(args.people / wall),
         "counts": {k: v for k, v in built["counts"].items() if k != "divisions"},
         "bare_copy_seconds": round(bare["seconds"], 1),
@@ -162,15 +230,19 @@ def main() -> None:
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     stem.with_suffix(".md").write_text(
         f"# fangkong demo --people {args.people:,} on PostgreSQL ({result['date']})\n\n"
+        f"Command: `{result['command']}`\n\n"
         f"Machine: {info['cores']} cores, {info['memory_gib']} GiB, load average at start "
-        f"{info['load_average_at_start']} (shared with other jobs).\n\n"
+        f"{info['load_average_at_start']}, after the build {load_after_build} (shared with other jobs).\n\n"
         "| measure | value |\n| --- | --- |\n"
         f"| wall time of `fangkong demo` (child process) | {result['demo_wall_seconds']} s |\n"
-        f"| peak resident memory (build process + row producer) | {result['demo_peak_rss_by_process_mib']} MiB, "
+        f"| phases of the build (s) | {json.dumps(result['demo_phase_seconds'])} |\n"
+        f"| peak resident memory (build process, largest row producer) | {result['demo_peak_rss_by_process_mib']} MiB, "
         f"sum {result['demo_peak_rss_sum_mib']} MiB |\n"
+        f"| CPU seconds: build process and producers / PostgreSQL server | {cpu} / {server.seconds} |\n"
         f"| persons per second | {result['persons_per_second']:,} |\n"
         f"| bare COPY of the same number of person rows (indexes rebuilt after, as the demo does) | {result['bare_copy_seconds']} s |\n"
-        f"| demo / bare COPY | {result['demo_to_bare_copy_ratio']} |\n\n"
+        f"| CPU seconds of the bare COPY: PostgreSQL server | {bare_server.seconds} |\n"
+        f"| demo / bare COPY (wall time) | {result['demo_to_bare_copy_ratio']} |\n\n"
         f"Built: {json.dumps(result['counts'], ensure_ascii=False)}\n"
     )
     print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -268,3 +268,24 @@ def test_the_duty_roster_covers_every_hour():
         assert mine[-1].ends_at == start + dt.timedelta(days=2)
         for before, after in itertools.pairwise(mine):
             assert before.ends_at == after.starts_at
+
+
+def test_a_county_is_the_same_whichever_counties_were_made_before_it(sample):
+    _, chunks = sample
+    last = city(20_000).counties[-1].code
+    alone = list(city(20_000).county_villages(last))  # a fresh generator: no other county made first
+    in_order = [c for c in chunks if c.village_code.startswith(last)]
+    assert alone == in_order
+    assert alone and any(c.persons for c in alone)
+
+
+def test_each_county_gets_exactly_its_share_and_the_counts_pass_predicts_its_rows(sample):
+    gen, chunks = sample
+    shares = gen.county_people()
+    for county in gen.counties:
+        mine = [c for c in chunks if c.village_code.startswith(county.code)]
+        assert sum(len(c.persons) for c in mine) == shares[county.code]
+        assert tuple(city(20_000).county_counts(county.code)) == (
+            sum(len(c.areas) for c in mine), sum(len(c.responsibles) for c in mine),
+            sum(len(c.households) for c in mine), sum(len(c.persons) for c in mine),
+        )

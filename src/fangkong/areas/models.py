@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -142,3 +143,25 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+# --- Precomputed counts under the big nodes (tree page and dashboard at city scale) ---------------
+
+
+class AreaTally(models.Model):
+    """Households and persons under a node at township level or above, as counted at `counted_at`.
+
+    Counting live under a city of ten million means reading millions of index entries per page;
+    these rows are recounted in one pass by `areas.services.tallies_refresh` (after every demo
+    build and spreadsheet import, and by `fangkong areas tally`). areas.selectors uses them for
+    province, city, county and township nodes and counts villages and below live.
+    """
+
+    code = models.CharField(max_length=24, unique=True)
+    households = models.PositiveBigIntegerField(default=0)
+    unassigned_households = models.PositiveBigIntegerField(default=0)  # with no responsible person
+    persons = models.PositiveBigIntegerField(default=0)  # records merged into another not counted
+    counted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.households} households, {self.persons} persons"

@@ -107,13 +107,32 @@ def children_with_counts(*, user, area: Area) -> list[Area]:
     from fangkong.people.models import Household
 
     children = list(area_children(user=user, area=area))
-    codes = [child.code for child in children]
+    tallies = _tallies([child.code for child in children])
+    codes = [child.code for child in children if child.code not in tallies]
     households = _range_counts(scope(Household.objects.all(), user), codes) if codes else {}
     persons = _live_person_counts(user=user, codes=codes) if codes else {}
     for child in children:
-        child.household_count = households.get(child.code, 0)
-        child.person_count = persons.get(child.code, 0)
+        tally = tallies.get(child.code)
+        child.household_count = tally.households if tally else households.get(child.code, 0)
+        child.person_count = tally.persons if tally else persons.get(child.code, 0)
+        child.counted_at = tally.counted_at if tally else None
     return children
+
+
+def _tallies(codes: list[str]) -> dict:
+    """The precomputed counts (AreaTally) of the nodes at township level and above among `codes`.
+
+    Staleness rule: those nodes' counts are as of the last tally, which every demo build and
+    spreadsheet import refreshes (the import by a background task) and `fangkong areas tally`
+    refreshes on demand or from a schedule; a person added or removed one at a time shows in
+    them at the next refresh. Villages, grids and buildings, and any node without a tally,
+    are counted live. Counts are of the whole subtree, which a user who may see the node may
+    see entirely, so one tally serves every user.
+    """
+    from .models import AreaTally
+
+    big = [code for code in codes if len(code) <= CODE_LENGTH[Level.TOWNSHIP]]
+    return {t.code: t for t in AreaTally.objects.filter(code__in=big)} if big else {}
 
 
 def area_search(*, user, query: str, limit: int = 50) -> QuerySet[Area]:
@@ -133,15 +152,20 @@ def area_counts(*, user, area: Area) -> dict:
     """Key figures for a node: households, persons, how many households have a responsible person."""
     from fangkong.people.models import Household
 
-    total = _range_counts(scope(Household.objects.all(), user), [area.code]).get(area.code, 0)
-    uncovered = unassigned_households(user=user, area=area).count()
-    persons = _live_person_counts(user=user, codes=[area.code]).get(area.code, 0)
+    tally = _tallies([area.code]).get(area.code)
+    if tally is not None:  # a big node: as of the last tally (see _tallies)
+        total, uncovered, persons = tally.households, tally.unassigned_households, tally.persons
+    else:
+        total = _range_counts(scope(Household.objects.all(), user), [area.code]).get(area.code, 0)
+        uncovered = unassigned_households(user=user, area=area).count()
+        persons = _live_person_counts(user=user, codes=[area.code]).get(area.code, 0)
     covered = total - uncovered
     return {
         "households": total,
         "persons": persons,
         "households_covered": covered,
         "coverage_percent": round(100 * covered / total, 1) if total else None,
+        "counted_at": tally.counted_at if tally is not None else None,  # None: counted live
     }
 
 

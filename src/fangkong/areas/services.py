@@ -369,3 +369,47 @@ def duty_shift_remove(*, user, shift: DutyShift) -> None:
     _require_area_writer(user, shift.area_code)
     with transaction.atomic():
         shift.delete()
+
+
+# --- Precomputed counts under the big nodes ---------------------------------------------------------
+
+# Nodes whose counts come from AreaTally: province, city, county, township (code lengths).
+TALLY_LENGTHS = tuple(CODE_LENGTH[level] for level in (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP))
+
+
+def tallies_refresh() -> dict:
+    """Recount households and persons under every node at township level and above, in one pass per table.
+
+    One GROUP BY area_code over each table; the counts are added up to every ancestor in Python
+    and the tallies replaced in one transaction, so a reader sees the old counts or the new ones.
+    """
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from fangkong.people.models import Household, Person
+
+    from .models import AreaTally
+
+    totals: dict[str, list[int]] = {}
+
+    def add(rows, first_slot: int) -> None:
+        for code, *counts in rows:
+            for length in TALLY_LENGTHS:
+                if len(code) >= length:
+                    node = totals.setdefault(code[:length], [0, 0, 0])
+                    for i, n in enumerate(counts, start=first_slot):
+                        node[i] += n
+
+    add(Household.objects.order_by().values("area_code")
+        .annotate(n=Count("*"), unassigned=Count("pk", filter=Q(responsible__isnull=True)))
+        .values_list("area_code", "n", "unassigned"), 0)
+    add(Person.objects.filter(merged_into__isnull=True).order_by().values("area_code")
+        .annotate(n=Count("*")).values_list("area_code", "n"), 2)
+    now = timezone.now()
+    with transaction.atomic():
+        AreaTally.objects.all().delete()
+        AreaTally.objects.bulk_create([
+            AreaTally(code=code, households=h, unassigned_households=u, persons=p, counted_at=now)
+            for code, (h, u, p) in sorted(totals.items())
+        ], batch_size=2000)
+    return {"nodes": len(totals), "counted_at": now.isoformat()}

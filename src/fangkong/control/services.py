@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -500,74 +500,220 @@ class OrderChange:
     rule_after: str
 
 
-def _schedule_of(order: ControlOrder) -> list[dict]:
-    tests_by_day = {t.due_on for t in order.tests.all() if t.status != ScheduledTest.Status.CANCELLED}
-    return [
-        {"measure": m.measure, "start": m.starts_on.isoformat(), "end": m.ends_on.isoformat(),
-         "test_days": sorted(d.isoformat() for d in tests_by_day if m.starts_on <= d <= m.ends_on)}
-        for m in order.measures.all()
-    ]
+class OrderChanges(list):
+    """The open orders a profile switch changes: `total` of them, with details for the first ones kept."""
+
+    total: int = 0
 
 
-def profile_switch(*, by, name: str, apply: bool, chunk: int = 2000) -> tuple[list[OrderChange], ActiveProfile | None]:
+SWITCH_CHUNK = 5000  # open orders read (and re-derived) per round
+_SQL_BATCH = 900  # ids per statement: under SQLite's limit of bound parameters with room to spare
+
+
+def _batches(items: list, size: int = _SQL_BATCH):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _schedule_key(measures: list[tuple], tests: list[tuple]) -> tuple:
+    """An order's schedule, comparable with a plan's: measures with their (not cancelled) test days."""
+    days = {due for _, due, status in tests if status != ScheduledTest.Status.CANCELLED}
+    return tuple((measure, start, end, tuple(sorted(d for d in days if start <= d <= end)))
+                 for measure, start, end in measures)
+
+
+def _schedule_dicts(key: tuple) -> list[dict]:
+    """A schedule key as the plan's as_dict() shows it (for the changes shown to the user)."""
+    return [{"measure": measure, "start": start.isoformat(), "end": end.isoformat(),
+             "test_days": [d.isoformat() for d in days]} for measure, start, end, days in key]
+
+
+@dataclass(frozen=True)
+class _Derived:
+    plan: Plan
+    key: tuple
+    test_days: frozenset
+
+
+def profile_switch(
+    *, by, name: str, apply: bool, details: int | None = None, chunk: int = SWITCH_CHUNK,
+) -> tuple[OrderChanges, ActiveProfile | None]:
     """Switch the profile in force. Dry run (apply=False): every open order whose plan would change.
 
     Applying re-derives those orders from their stored facts: measures replaced, due tests
-    outside the new plan cancelled, new test days added; tests with results are kept.
+    outside the new plan cancelled, new test days added; tests with results are kept; each
+    changed order gets a history row. All of it, the switch's record and the changed persons'
+    health codes happen in one transaction: a failure leaves the old profile and orders in force.
+
+    Set-based: orders are read a chunk at a time with their measures and tests (three queries),
+    a plan is derived once per distinct set of facts, and the writes are bulk statements.
+    `details` keeps the before/after of at most that many changes (all by default); `total` counts all.
     """
     if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) == Role.CITY_COMMAND):
         raise NotAllowed(_("only the city command may switch the policy profile"))
     profile = load_profile(name)
-    changes: list[OrderChange] = []
-    open_orders = ControlOrder.objects.filter(status__in=ControlOrder.OPEN).order_by("pk")
-    last_pk = 0
-    while True:
-        batch = list(open_orders.filter(pk__gt=last_pk).prefetch_related("measures", "tests")[:chunk])
-        if not batch:
-            break
-        last_pk = batch[-1].pk
-        with transaction.atomic():
-            for order in batch:
-                plan = evaluate(profile, Facts.model_validate(order.facts))
-                after = [m.as_dict() for m in plan.measures]
-                before = _schedule_of(order)
-                if after == before and plan.rule_id == order.rule_id:
+    changes = OrderChanges()
+    derived: dict[tuple, _Derived] = {}
+    persons: set[int] = set()
+    now = timezone.now()
+    with transaction.atomic():
+        last_pk = 0
+        while True:
+            orders = list(
+                ControlOrder.objects.filter(status__in=ControlOrder.OPEN, pk__gt=last_pk).order_by("pk")
+                .values_list("pk", "person_id", "area_code", "facts", "rule_id")[:chunk]
+            )
+            if not orders:
+                break
+            first_pk, last_pk = orders[0][0], orders[-1][0]
+            measures: dict[int, list[tuple]] = {}
+            for order_id, measure, start, end in (
+                OrderMeasure.objects.filter(order_id__gte=first_pk, order_id__lte=last_pk).order_by("order_id", "seq")
+                .values_list("order_id", "measure", "starts_on", "ends_on")
+            ):
+                measures.setdefault(order_id, []).append((measure, start, end))
+            tests: dict[int, list[tuple]] = {}
+            for pk, order_id, due, status in (
+                ScheduledTest.objects.filter(order_id__gte=first_pk, order_id__lte=last_pk)
+                .values_list("pk", "order_id", "due_on", "status")
+            ):
+                tests.setdefault(order_id, []).append((pk, due, status))
+            work = []
+            for pk, person_id, area_code, facts, rule_id in orders:
+                key = tuple(sorted((k, v) for k, v in facts.items() if k != "id"))
+                d = derived.get(key)
+                if d is None:
+                    plan = evaluate(profile, Facts.model_validate(facts))
+                    d = derived[key] = _Derived(
+                        plan, tuple((m.measure, m.start, m.end, m.test_days) for m in plan.measures),
+                        frozenset(day for m in plan.measures for day in m.test_days))
+                before = _schedule_key(measures.get(pk, []), tests.get(pk, []))
+                if d.key == before and d.plan.rule_id == rule_id:
                     continue
-                changes.append(OrderChange(order.pk, order.person_id, before, after, order.rule_id, plan.rule_id))
+                changes.total += 1
+                if details is None or len(changes) < details:
+                    changes.append(OrderChange(pk, person_id, _schedule_dicts(before), _schedule_dicts(d.key), rule_id,
+                                               d.plan.rule_id))
                 if apply:
-                    _rederive(order, profile, plan)
-    record = None
-    if apply:
-        record = ActiveProfile.objects.create(name=profile.name, version=profile.version, activated_by=by,
-                                              changed_orders=len(changes))
-        for person in Person.objects.filter(pk__in={c.person_id for c in changes}):
-            health_code_refresh(person=person)
+                    work.append((pk, person_id, area_code, d, tests.get(pk, [])))
+                    persons.add(person_id)
+            if work:
+                _rederive_many(work, profile, by=by, now=now)
+        record = None
+        if apply:
+            record = ActiveProfile.objects.create(name=profile.name, version=profile.version, activated_by=by,
+                                                  changed_orders=changes.total)
+            health_codes_refresh(person_ids=persons, now=now)
     return changes, record
 
 
-def _rederive(order: ControlOrder, profile: Profile, plan: Plan) -> None:
-    new_days = {d for m in plan.measures for d in m.test_days}
-    order.measures.all().delete()
-    kept = set(order.tests.exclude(status=ScheduledTest.Status.DUE).values_list("due_on", flat=True))
-    order.tests.filter(status=ScheduledTest.Status.DUE).exclude(due_on__in=new_days).update(status=ScheduledTest.Status.CANCELLED)
-    existing = set(order.tests.values_list("due_on", flat=True))
-    ScheduledTest.objects.filter(order=order, due_on__in=new_days, status=ScheduledTest.Status.CANCELLED).update(
-        status=ScheduledTest.Status.DUE)
-    ScheduledTest.objects.bulk_create([
-        ScheduledTest(order=order, person_id=order.person_id, area_code=order.area_code, due_on=d)
-        for d in sorted(new_days - existing - kept)
-    ])
-    OrderMeasure.objects.bulk_create([
-        OrderMeasure(order=order, seq=i, measure=m.measure, starts_on=m.start, ends_on=m.end)
-        for i, m in enumerate(plan.measures, start=1)
-    ])
-    order.profile_name, order.profile_version, order.rule_id = profile.name, profile.version, plan.rule_id
-    order.explanation, order.checkins_per_day = plan.explanation, plan.checkins_per_day
+def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime) -> None:
+    """Re-derive orders in bulk: (order pk, person id, area code, derived plan, its tests as (pk, day, status))."""
+    ids = [w[0] for w in work]
+    for batch in _batches(ids):
+        OrderMeasure.objects.filter(order_id__in=batch).delete()
+    cancel, revive, create, measures = [], [], [], []
+    groups: dict[tuple, list[int]] = {}
+    due, cancelled = ScheduledTest.Status.DUE, ScheduledTest.Status.CANCELLED
+    for pk, person_id, area_code, d, tests in work:
+        for test_pk, day, status in tests:
+            if status == due and day not in d.test_days:
+                cancel.append(test_pk)
+            elif status == cancelled and day in d.test_days:
+                revive.append(test_pk)
+        existing = {day for _, day, _ in tests}
+        create += [(pk, person_id, area_code, day, due) for day in sorted(d.test_days - existing)]
+        measures += [(pk, i, m.measure, m.start, m.end) for i, m in enumerate(d.plan.measures, start=1)]
+        groups.setdefault(_order_values(d.plan, profile), []).append(pk)
+    for status, pks in ((cancelled, cancel), (due, revive)):
+        for batch in _batches(pks):
+            ScheduledTest.objects.filter(pk__in=batch).update(status=status)
+    # Plain rows, one prepared INSERT each (psycopg pipelines them): no model instance per row.
+    _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
+    _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
+    for values, pks in groups.items():
+        fields = dict(values)
+        if fields.get("status") == ControlOrder.Status.CANCELLED:
+            fields["closed_at"] = now
+        for batch in _batches(pks):
+            ControlOrder.objects.filter(pk__in=batch).update(**fields)
+    reason = f"profile switch to {profile.name} v{profile.version}"
+    for batch in _batches(ids):
+        _history_of_orders(batch, by=by, at=now, reason=reason)
+
+
+def order_rederive(*, order: ControlOrder, profile: Profile, plan: Plan, by) -> bool:
+    """Re-derive one order from a new plan the way a profile switch does (results kept, history row);
+    False when its schedule and rule are unchanged."""
+    derived = _Derived(plan, tuple((m.measure, m.start, m.end, m.test_days) for m in plan.measures),
+                       frozenset(day for m in plan.measures for day in m.test_days))
+    measures = list(order.measures.order_by("seq").values_list("measure", "starts_on", "ends_on"))
+    tests = list(order.tests.values_list("pk", "due_on", "status"))
+    if derived.key == _schedule_key(measures, tests) and plan.rule_id == order.rule_id:
+        return False
+    _rederive_many([(order.pk, order.person_id, order.area_code, derived, tests)], profile, by=by, now=timezone.now())
+    order.refresh_from_db()
+    return True
+
+
+def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(c) for c in columns]
+    names = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - model table, columns
+    # Dates through the backend's adapter (SQLite stores text), like the ORM would.
+    adapt = [connection.ops.adapt_datefield_value if isinstance(f, models.DateField) else None for f in fields]
+    if any(adapt):
+        rows = [tuple(fn(v) if fn else v for fn, v in zip(adapt, row, strict=True)) for row in rows]
+    with connection.cursor() as cur:
+        for batch in _batches(rows, 5000):
+            cur.executemany(sql, batch)
+
+
+def _order_values(plan: Plan, profile: Profile) -> tuple:
+    """The columns of a re-derived order, as a hashable group key (orders with the same ones share an UPDATE)."""
+    values = [("profile_name", profile.name), ("profile_version", profile.version), ("rule_id", plan.rule_id),
+              ("explanation", plan.explanation), ("checkins_per_day", plan.checkins_per_day)]
     if plan.measures:
-        order.starts_on, order.ends_on = plan.measures[0].start, plan.measures[-1].end
+        values += [("starts_on", plan.measures[0].start), ("ends_on", plan.measures[-1].end)]
     else:
-        order.status, order.closed_at, order.closing_reason = ControlOrder.Status.CANCELLED, timezone.now(), f"no measure under {profile.name}"
-    order.save()
+        values += [("status", ControlOrder.Status.CANCELLED), ("closing_reason", f"no measure under {profile.name}")]
+    return tuple(values)
+
+
+def _history_of_orders(pks: list[int], *, by, at: dt.datetime, reason: str) -> None:
+    """One history row per order as it is now ("~", changed), written by the database from the order rows.
+
+    The same row django-simple-history writes on save(), made with one INSERT … SELECT instead of one
+    INSERT per order. A history column this code does not know stops it, rather than being left empty.
+    """
+    history = ControlOrder.history.model
+    quote = connection.ops.quote_name
+    order_columns = {f.attname for f in ControlOrder._meta.concrete_fields}
+    given = {"history_date": at, "history_type": "~", "history_user_id": getattr(by, "pk", None),
+             "history_change_reason": reason[:100]}
+    columns, selects, params = [], [], []
+    for f in history._meta.concrete_fields:
+        if f.attname == "history_id":
+            continue
+        columns.append(quote(f.column))
+        if f.attname in order_columns:
+            selects.append(quote(ControlOrder._meta.get_field(f.attname).column))
+        elif f.attname in given:
+            selects.append("%s")
+            params.append(given[f.attname])
+        else:
+            raise RuntimeError(f"history column {f.attname} has no value in a profile switch")
+    marks = ", ".join(["%s"] * len(pks))
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - model tables and columns
+        f"SELECT {', '.join(selects)} FROM {quote(ControlOrder._meta.db_table)} WHERE id IN ({marks})"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, *pks])
 
 
 def verification_record(*, by, device: str, code: HealthCode | None) -> dict | None:
@@ -1127,10 +1273,8 @@ def _declaration_update(declaration: SelfDeclaration, *, person: Person, data: D
             order_from_facts(person=person, facts=facts, arrival=arrival, owner=arrival.routed_to, profile=profile)
     else:
         order.facts, order.category = facts.model_dump(mode="json"), data.category
-        if [m.as_dict() for m in plan.measures] != _schedule_of(order) or plan.rule_id != order.rule_id:
-            _rederive(order, profile, plan)
-        else:
-            order.save(update_fields=["facts", "category"])
+        order.save(update_fields=["facts", "category"])
+        order_rederive(order=order, profile=profile, plan=plan, by=None)
         transaction.on_commit(lambda: health_code_refresh(person=person))
     return declaration
 
@@ -1531,3 +1675,59 @@ def gathering_cancel(*, by, gathering: Gathering, reason: str) -> Gathering:
         locked.save(update_fields=["status", "reason"])
         _gathering_step(locked, Gathering.Status.CANCELLED, by, reason)
     return locked
+
+
+# ---------------------------------------------------------------------------
+# Health codes of many persons at once (profile switch, bulk work)
+# ---------------------------------------------------------------------------
+
+
+def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
+    """health_code_refresh for many persons with a few grouped queries per batch; how many codes changed.
+
+    Same statuses and colours as the one-person version (open orders' categories, a positive
+    test of an open order, a test overdue past the grace period), and a code is created for a
+    person who has none.
+    """
+    now = now or timezone.now()
+    profile = active_profile()
+    overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(
+        timezone.get_default_timezone()).date()
+    colours: dict[frozenset, tuple[str, list[str]]] = {}
+    changed = 0
+    for batch in _batches(sorted(person_ids)):
+        statuses: dict[int, set[str]] = {pk: set() for pk in batch}
+        open_orders = ControlOrder.objects.filter(person_id__in=batch, status__in=ControlOrder.OPEN)
+        for person_id, category in open_orders.values_list("person_id", "category").distinct():
+            statuses[person_id].add(category)
+        tests = ScheduledTest.objects.filter(person_id__in=batch, order__status__in=ControlOrder.OPEN)
+        for person_id in tests.filter(status=ScheduledTest.Status.POSITIVE).values_list("person_id", flat=True).distinct():
+            statuses[person_id].add("confirmed")
+        overdue = tests.filter(status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], due_on__lt=overdue_before)
+        for person_id in overdue.values_list("person_id", flat=True).distinct():
+            statuses[person_id].add("overdue_test")
+        codes = {person_id: (pk, colour, reasons) for pk, person_id, colour, reasons in
+                 HealthCode.objects.filter(person_id__in=batch).values_list("pk", "person_id", "colour", "reasons")}
+        updates: dict[tuple, list[int]] = {}
+        missing = []
+        for person_id, found in statuses.items():
+            key = frozenset(found)
+            if key not in colours:
+                c = colour_for(profile, set(found))
+                colours[key] = (c.colour, list(c.reasons))
+            colour, reasons = colours[key]
+            if person_id not in codes:
+                missing.append((person_id, colour, reasons))
+            elif codes[person_id][1:] != (colour, reasons):
+                updates.setdefault((colour, tuple(reasons)), []).append(codes[person_id][0])
+        if missing:
+            areas = dict(Person.objects.filter(pk__in=[m[0] for m in missing]).values_list("pk", "area_code"))
+            HealthCode.objects.bulk_create([
+                HealthCode(person_id=pk, area_code=areas[pk], colour=colour, reasons=reasons, updated_at=now)
+                for pk, colour, reasons in missing
+            ])
+        for (colour, reasons), pks in updates.items():
+            HealthCode.objects.filter(pk__in=pks).update(colour=colour, reasons=list(reasons), updated_at=now)
+            changed += len(pks)
+        changed += len(missing)
+    return changed

@@ -135,7 +135,8 @@ def profile_switch(request):
     changes, applied = None, None
     if name:
         try:
-            changes, applied = services.profile_switch(by=request.user, name=name, apply=request.method == "POST" and "apply" in request.POST)
+            changes, applied = services.profile_switch(by=request.user, name=name, details=500,
+                                                       apply=request.method == "POST" and "apply" in request.POST)
         except ProfileError as exc:
             messages.error(request, str(exc))
     if applied is not None:
@@ -143,7 +144,7 @@ def profile_switch(request):
         return redirect("control:profile")
     return render(request, "control/profile.html", {
         "profiles": shipped_profiles(), "current": services.active_profile(), "name": name,
-        "changes": changes[:500] if changes else changes, "change_count": len(changes or []),
+        "changes": changes, "change_count": changes.total if changes is not None else 0,
     })
 
 

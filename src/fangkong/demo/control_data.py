@@ -51,7 +51,6 @@ from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
 from fangkong.people.models import Person
 from fangkong.policy.engine import Facts, evaluate
-from fangkong.policy.health import colour_for
 
 DEMO_SOURCE = "演示数据"  # the source of the demo's risk areas, so a rebuild removes exactly those
 PERSONS_PER_ARRIVAL = 2000
@@ -152,7 +151,7 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
         bulk_ids = {a.pk for a in bulk}
         counts["released"] = bulk_release([o for o in orders if o.arrival_id in bulk_ids], today, now)
         # Results and releases changed the bulk persons' colours: once more, as the services' on-commit refresh would.
-        health_codes_refresh([o.person for o in orders if o.arrival_id in bulk_ids], profile=control.active_profile(), now=now)
+        control.health_codes_refresh(person_ids={o.person_id for o in orders if o.arrival_id in bulk_ids}, now=now)
         fever = arrivals["fever"].orders.first() if "fever" in arrivals else None
         if fever is not None and fever.is_open:
             control.checkin_record(by=grid_user, order=fever, temperature=Decimal("38.4"), symptoms=["fever", "cough"],
@@ -307,38 +306,8 @@ def bulk_arrivals(items: list[dict], *, user, now: dt.datetime) -> list[Arrival]
                   for d in sorted({d for m in plan.measures for d in m.test_days})]
     OrderMeasure.objects.bulk_create(measures, batch_size=2000)
     ScheduledTest.objects.bulk_create(tests, batch_size=2000)
-    health_codes_refresh([o.person for o in orders], profile=profile, now=now)
+    control.health_codes_refresh(person_ids={o.person_id for o in orders}, now=now)
     return arrivals
-
-
-def health_codes_refresh(persons: list[Person], *, profile, now: dt.datetime) -> None:
-    """What health_code_refresh decides for each person (control.services.person_statuses and the profile's
-    colour rules), for many persons in three queries: open orders' categories, a positive test, an overdue test."""
-    if not persons:
-        return
-    statuses: dict[int, set[str]] = {p.pk: set() for p in persons}
-    for person_id, category in ControlOrder.objects.filter(person__in=statuses, status__in=ControlOrder.OPEN).values_list(
-            "person_id", "category"):
-        statuses[person_id].add(category)
-    tests = ScheduledTest.objects.filter(person__in=statuses, order__status__in=ControlOrder.OPEN)
-    for person_id in tests.filter(status=ScheduledTest.Status.POSITIVE).values_list("person_id", flat=True):
-        statuses[person_id].add("confirmed")
-    overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(SHANGHAI).date()
-    for person_id in tests.filter(status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED],
-                                  due_on__lt=overdue_before).values_list("person_id", flat=True):
-        statuses[person_id].add("overdue_test")
-    existing = {c.person_id: c for c in HealthCode.objects.filter(person__in=statuses)}
-    new = []
-    for person in {p.pk: p for p in persons}.values():
-        colour = colour_for(profile, statuses[person.pk])
-        code = existing.get(person.pk)
-        if code is None:
-            new.append(HealthCode(person=person, area_code=person.area_code, colour=colour.colour,
-                                  reasons=list(colour.reasons), updated_at=now))
-        elif code.colour != colour.colour or code.reasons != list(colour.reasons):
-            code.colour, code.reasons, code.updated_at = colour.colour, list(colour.reasons), now
-            code.save(update_fields=["colour", "reasons", "updated_at"])
-    HealthCode.objects.bulk_create(new, batch_size=1000)
 
 
 def bulk_release(orders: list[ControlOrder], today: dt.date, now: dt.datetime) -> int:

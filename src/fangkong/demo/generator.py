@@ -7,6 +7,11 @@ The same divisions, N and seed always give the same rows (names, codes, ID
 numbers, phones, sizes), whatever the machine: every random draw comes from a
 `random.Random` seeded with a string, and villages are visited in code order.
 Only one village's rows are held at a time, so memory does not grow with N.
+
+Counties are independent of each other: each has its exact share of the people, its
+own ranges of phone numbers and its own ID-number sequences, so several processes can
+each generate some counties and still produce exactly the rows of one process
+(`county_villages`, `county_counts`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from fangkong.core.ids import check_digit
+from fangkong.core.ids import CHECK_MAP, WEIGHTS
 
 from . import population as pop
 from .geometry import CITY_BBOX, PROVINCE_BBOX, Rect, polygon, split
@@ -39,6 +44,8 @@ MAX_CHILDREN = 999  # three local digits for grids and buildings
 MAX_HOUSEHOLDS = 9999  # four digits for a household under its building
 
 # Phone numbers come from disjoint ranges of one bijection, so residents and staff never share one.
+# Residents and village staff get one sub-range per county (division staff one more), so a
+# county's phones do not depend on how many were drawn in the counties before it.
 _PHONE_BODIES = 10**8
 _STAFF_PHONE_OFFSET = 3_000_000_000
 _HQ_PHONE_OFFSET = 3_700_000_000  # headquarters: its own range, so it does not depend on the villages' draws
@@ -96,6 +103,15 @@ class VillageChunk:
     persons: list[PersonRow] = field(default_factory=list)
 
 
+class CountyCounts(NamedTuple):
+    """How many rows of each table one county's villages make (for handing out primary keys ahead)."""
+
+    areas: int
+    responsibles: int
+    households: int
+    persons: int
+
+
 class MemberSpec(NamedTuple):
     name: str
     phone: str
@@ -133,6 +149,15 @@ def read_divisions(path: Path = PREFECTURE_CSV) -> list[Division]:
     """The shipped prefecture (code,name,parent_code in short codes) as divisions."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
         return [Division(r["code"], r["name"], _LEVEL_OF_LENGTH[len(r["code"])]) for r in csv.DictReader(fh)]
+
+
+def _weighted(digits: str, start: int) -> int:
+    """The GB 11643 weighted sum of `digits` placed at position `start` of an ID number."""
+    return sum(int(d) * w for d, w in zip(digits, WEIGHTS[start:], strict=False))
+
+
+# The three sequence digits of an ID number (positions 15-17) with their weighted sum.
+_SEQUENCES = tuple((f"{i:03d}", _weighted(f"{i:03d}", 14)) for i in range(1000))
 
 
 def _rng(seed: int, *parts: object) -> random.Random:
@@ -200,9 +225,15 @@ class CityGenerator:
         # Sequence numbers of resident IDs issued so far, per (county, birth date, sex).
         self._days = (pop.MAX_AGE + 3) * 366
         self._id_seq = array("H", bytes(2 * len(self.counties) * self._days * 2))
-        self._resident_phones = 0
-        self._staff_phones = 0
+        # Phones drawn so far: residents per county, staff per slot (0 = divisions, 1.. = counties).
+        self._resident_phones = [0] * len(self.counties)
+        self._staff_phones = [0] * (len(self.counties) + 1)
+        self._resident_stride = _STAFF_PHONE_OFFSET // max(1, len(self.counties))
+        self._staff_stride = (_HQ_PHONE_OFFSET - _STAFF_PHONE_OFFSET) // (len(self.counties) + 1)
         self._hq_phones = 0
+        # Birth dates by age in days, with their part of the ID number and its weighted digit sum.
+        self._birth: dict[int, tuple[dt.date, str, int]] = {}
+        self._county_sum = {c.code: _weighted(c.code, 0) for c in self.counties}
         # Phones: an affine bijection of the index onto prefix x 8-digit body, so they look random and never repeat.
         self._phone_space = len(pop.MOBILE_PREFIXES) * _PHONE_BODIES
         digest = hashlib.sha256(f"phones:{seed}".encode()).digest()
@@ -255,13 +286,19 @@ class CityGenerator:
         j = (self._phone_mul * index + self._phone_add) % self._phone_space
         return f"{pop.MOBILE_PREFIXES[j // _PHONE_BODIES]}{j % _PHONE_BODIES:08d}"
 
-    def resident_phone(self) -> str:
-        self._resident_phones += 1
-        return self._phone(self._resident_phones)
+    def resident_phone(self, county: int) -> str:
+        """The next resident phone of the county with this index."""
+        n = self._resident_phones[county] = self._resident_phones[county] + 1
+        if n >= self._resident_stride:
+            raise ValueError("too many resident phones for one county")
+        return self._phone(county * self._resident_stride + n)
 
-    def staff_phone(self) -> str:
-        self._staff_phones += 1
-        return self._phone(_STAFF_PHONE_OFFSET + self._staff_phones)
+    def staff_phone(self, slot: int = 0) -> str:
+        """The next staff phone: slot 0 for division staff, 1 + the county index for a county's village staff."""
+        n = self._staff_phones[slot] = self._staff_phones[slot] + 1
+        if n >= self._staff_stride:
+            raise ValueError("too many staff phones for one county")
+        return self._phone(_STAFF_PHONE_OFFSET + slot * self._staff_stride + n)
 
     def hq_phone(self) -> str:
         self._hq_phones += 1
@@ -269,7 +306,7 @@ class CityGenerator:
 
     def staff_name(self, rng: random.Random) -> tuple[str, str]:
         sex = "M" if rng.random() < 0.6 else "F"
-        age = rng.randint(28, 58)
+        age = pop.between(rng, 28, 58)
         return pop.surname(rng) + pop.given_name(rng, sex, self.reference_date.year - age), sex
 
     def _id_number(self, county: str, age_days: int, sex: str) -> tuple[str, dt.date]:
@@ -284,67 +321,139 @@ class CityGenerator:
                 seq[slot] = n + 1
                 break
             age_days += 1  # 499 people of one sex born the same day in one county: the next day
-        born = dt.date.fromordinal(self.reference_date.toordinal() - age_days)
+        birth = self._birth.get(age_days)
+        if birth is None:
+            born = dt.date.fromordinal(self.reference_date.toordinal() - age_days)
+            ymd = f"{born.year:04d}{born.month:02d}{born.day:02d}"
+            birth = self._birth[age_days] = (born, ymd, _weighted(ymd, 6))
+        born, ymd, date_sum = birth
         # The n-th number of the day, shifted so sequences do not all start at 001; still unique per day.
         n = (n + age_days * 37 + base) % 499
         # Odd third digit for men, even for women: 1, 3, … 997 / 2, 4, … 998.
-        first17 = f"{county}{born.year:04d}{born.month:02d}{born.day:02d}{2 * n + 2 - male:03d}"
-        return first17 + check_digit(first17), born
+        sequence, sequence_sum = _SEQUENCES[2 * n + 2 - male]
+        # The check character of GB 11643 (core.ids.check_digit), from the weighted sums of the three parts.
+        total = self._county_sum[county] + date_sum + sequence_sum
+        return f"{county}{ymd}{sequence}{CHECK_MAP[total % 11]}", born
 
     # -- the stream ------------------------------------------------------------------------
+
+    def county_people(self) -> dict[str, int]:
+        """How many people live in each county: the sum of its villages' shares."""
+        out = {c.code: 0 for c in self.counties}
+        for code, n in self.village_people().items():
+            out[code[:6]] += n
+        return out
 
     def villages(self) -> Iterator[VillageChunk]:
         """One chunk per village, in code order: its grids, buildings, households and persons."""
         counts = self.village_people()
-        surplus = 0  # people a village took beyond its share by finishing its last household
-        remaining = self.people
-        for village in self.village_list:
-            chunk = self._village(village, counts[village.code] - surplus, remaining)
-            placed = len(chunk.persons)
+        for county in self.counties:
+            yield from self.county_villages(county.code, counts)
+
+    def _county_plan(self, county: str, counts: dict[str, int] | None) -> Iterator[tuple[Division, int, int]]:
+        """(village, its share, people still to place in the county) before each village of `county`.
+
+        A village that finishes its last household beyond its share takes the surplus off the
+        next one, so household sizes keep their distribution even when villages are small; the
+        county as a whole gets exactly its share.
+        """
+        counts = counts if counts is not None else self.village_people()
+        villages = self._children_villages(county)
+        remaining = sum(counts[v.code] for v in villages)
+        surplus = 0
+        for village in villages:
+            placed = yield village, counts[village.code] - surplus, remaining
             surplus += placed - counts[village.code]
             remaining -= placed
-            yield chunk
 
-    def _village(self, village: Division, target: int, remaining: int) -> VillageChunk:
-        rng = _rng(self.seed, village.code)
-        urban = is_urban(village.code)
-        county = village.code[:6]
-        chunk = VillageChunk(village.code)
+    def _children_villages(self, county: str) -> list[Division]:
+        return [v for v in self.village_list if v.code.startswith(county)]
 
-        # Whole households until the village's share is reached; the surplus is taken off the next
-        # village, so household sizes keep their distribution even when villages are small.
+    def county_villages(self, county: str, counts: dict[str, int] | None = None) -> Iterator[VillageChunk]:
+        """The chunks of one county's villages, in code order; the same whichever counties came before."""
+        plan = self._county_plan(county, counts)
+        try:
+            village, target, remaining = next(plan)
+            while True:
+                chunk = self._village(village, target, remaining)
+                yield chunk
+                village, target, remaining = plan.send(len(chunk.persons))
+        except StopIteration:
+            return
+
+    def county_counts(self, county: str, counts: dict[str, int] | None = None) -> CountyCounts:
+        """The rows one county makes, from its household sizes alone (a cheap pass, no names or numbers)."""
+        areas = responsibles = households = persons = 0
+        plan = self._county_plan(county, counts)
+        try:
+            village, target, remaining = next(plan)
+            while True:
+                sizes = self._household_sizes(_rng(self.seed, village.code), target, remaining)
+                for _, n_hh in self._grids(village, len(sizes)):
+                    buildings = self._buildings(village, n_hh)
+                    areas += 1 + len(buildings)
+                    responsibles += 2 + len(buildings)
+                households += len(sizes)
+                persons += sum(sizes)
+                village, target, remaining = plan.send(sum(sizes))
+        except StopIteration:
+            pass
+        return CountyCounts(areas, responsibles, households, persons)
+
+    @staticmethod
+    def _household_sizes(rng: random.Random, target: int, remaining: int) -> list[int]:
+        """Whole households until the village's share is reached (the first draws of the village's rng)."""
         sizes: list[int] = []
         placed = 0
         while placed < target and placed < remaining:
             size = min(remaining - placed, pop.household_size(rng))
             sizes.append(size)
             placed += size
+        return sizes
 
-        per_grid = HOUSEHOLDS_PER_GRID[urban]
-        n_grids = max(1, min(MAX_CHILDREN, round(len(sizes) / per_grid)))
+    @staticmethod
+    def _grids(village: Division, households: int) -> list[tuple[int, int]]:
+        """(grid number, households in it) for a village of `households` households."""
+        n_grids = max(1, min(MAX_CHILDREN, round(households / HOUSEHOLDS_PER_GRID[is_urban(village.code)])))
+        return list(enumerate(allocate(households, [1.0] * n_grids), start=1))
+
+    @staticmethod
+    def _buildings(village: Division, households: int) -> list[int]:
+        """Households in each building / village group of a grid of `households` households."""
+        per_building = HOUSEHOLDS_PER_BUILDING[is_urban(village.code)]
+        n_buildings = max(1, min(MAX_CHILDREN, round(households / per_building), households or 1))
+        n_buildings = max(n_buildings, -(-households // MAX_HOUSEHOLDS))
+        return allocate(households, [1.0] * n_buildings)
+
+    def _village(self, village: Division, target: int, remaining: int) -> VillageChunk:
+        rng = _rng(self.seed, village.code)
+        urban = is_urban(village.code)
+        county = village.code[:6]
+        county_index = self._county_index[county]
+        chunk = VillageChunk(village.code)
+        sizes = self._household_sizes(rng, target, remaining)
+
         short = short_village_name(village.name)
-        grid_households = allocate(len(sizes), [1.0] * n_grids)
-        grid_rects = split(self._rects[village.code], [1.0] * n_grids)
+        grids = self._grids(village, len(sizes))
+        grid_rects = split(self._rects[village.code], [1.0] * len(grids))
         start = 0
-        for g, (n_hh, grid_rect) in enumerate(zip(grid_households, grid_rects, strict=True), start=1):
+        for (g, n_hh), grid_rect in zip(grids, grid_rects, strict=True):
             grid_code = f"{village.code}{g:03d}"
             chunk.areas.append(AreaRow(grid_code, f"{short}第{g}网格", GRID, village.code, polygon(grid_rect)))
             for tier, title in (("grid_leader", "网格长"), ("grid_worker", "专职网格员")):
                 name, _ = self.staff_name(rng)
-                chunk.responsibles.append(ResponsibleRow(grid_code, tier, name, self.staff_phone(), title))
-            per_building = HOUSEHOLDS_PER_BUILDING[urban]
-            n_buildings = max(1, min(MAX_CHILDREN, round(n_hh / per_building), n_hh or 1))
-            n_buildings = max(n_buildings, -(-n_hh // MAX_HOUSEHOLDS))
-            building_households = allocate(n_hh, [1.0] * n_buildings)
+                chunk.responsibles.append(ResponsibleRow(grid_code, tier, name, self.staff_phone(county_index + 1), title))
+            building_households = self._buildings(village, n_hh)
             for b, (b_hh, b_rect) in enumerate(
-                zip(building_households, split(grid_rect, [1.0] * n_buildings), strict=True), start=1
+                zip(building_households, split(grid_rect, [1.0] * len(building_households)), strict=True), start=1
             ):
                 building_code = f"{grid_code}{b:03d}"
                 label = f"{b}号楼院" if urban else f"第{b}村民组"
                 chunk.areas.append(AreaRow(building_code, label, BUILDING, grid_code, polygon(b_rect)))
                 name, _ = self.staff_name(rng)
                 chunk.responsibles.append(ResponsibleRow(
-                    building_code, "village_cadre", name, self.staff_phone(), "楼院长（包户）" if urban else "村民组长（包户）"
+                    building_code, "village_cadre", name, self.staff_phone(county_index + 1),
+                    "楼院长（包户）" if urban else "村民组长（包户）",
                 ))
                 for h in range(1, b_hh + 1):
                     self._household(rng, chunk, county, short, label, building_code, h, sizes[start], urban)
@@ -374,10 +483,10 @@ class CityGenerator:
                 sur = paternal
             else:
                 sur = pop.surname(rng)
-            age_days = int(m.age * 365.2425) + rng.randrange(365)
+            age_days = int(m.age * 365.2425) + int(rng.random() * 365)
             id_number, born = self._id_number(county, age_days, m.sex)
             name = sur + pop.given_name(rng, m.sex, born.year)
-            phone = self.resident_phone() if pop.has_phone(rng, m.age) else ""
+            phone = self.resident_phone(self._county_index[county]) if pop.has_phone(rng, m.age) else ""
             chunk.persons.append(PersonRow(
                 code, building_code, name, id_number, born, m.sex, phone, m.relation, m.occupation,
                 "away" if m.away else "resident", (m.tag,) if m.tag else (),

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # (first age, last age, share in percent) — approximate 2020 census shape.
 AGE_PYRAMID: tuple[tuple[int, int, float], ...] = (
@@ -33,6 +37,7 @@ MAX_AGE = 99
 # Household size 1..8 (8 stands for "7 or more" beyond 7) — mean about 2.62.
 HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6, 7, 8)
 HOUSEHOLD_SIZE_WEIGHTS = (25.4, 29.7, 20.9, 13.2, 6.2, 2.9, 1.2, 0.5)
+_HOUSEHOLD_SIZE_CUM = tuple(accumulate(HOUSEHOLD_SIZE_WEIGHTS))  # what choices() would add up on every call
 
 # Occupational key-population tags: (tag, first age, last age, probability in that age range, occupation label).
 OCCUPATION_TAGS = (
@@ -87,18 +92,29 @@ class Member:
 _AGE_BOUNDS = tuple(accumulate(share for _, _, share in AGE_PYRAMID))
 
 
+# Whole numbers from one float draw: random.randint/choice cost about ten times as much (they draw
+# bits until the value fits, in Python), and the build makes tens of millions of these.
+def between(rng: random.Random, low: int, high: int) -> int:
+    """A whole number from `low` to `high` inclusive."""
+    return low + int(rng.random() * (high - low + 1))
+
+
+def pick(rng: random.Random, items: Sequence[T]) -> T:
+    return items[int(rng.random() * len(items))]
+
+
 def pyramid_age(rng: random.Random, low: int = 0, high: int = MAX_AGE) -> int:
     """An age drawn from the pyramid, restricted to [low, high]."""
     while True:
         group = AGE_PYRAMID[bisect(_AGE_BOUNDS, rng.random() * _AGE_BOUNDS[-1])]
-        age = rng.randint(group[0], group[1])
+        age = between(rng, group[0], group[1])
         if low <= age <= high:
             return age
 
 
 def household_size(rng: random.Random) -> int:
-    size = rng.choices(HOUSEHOLD_SIZES, HOUSEHOLD_SIZE_WEIGHTS)[0]
-    return 7 + rng.randint(1, 3) if size == 8 else size  # "7 or more": 8 to 10
+    size = rng.choices(HOUSEHOLD_SIZES, cum_weights=_HOUSEHOLD_SIZE_CUM)[0]
+    return 7 + between(rng, 1, 3) if size == 8 else size  # "7 or more": 8 to 10
 
 
 def surname(rng: random.Random) -> str:
@@ -108,8 +124,8 @@ def surname(rng: random.Random) -> str:
 def given_name(rng: random.Random, sex: str, birth_year: int) -> str:
     pool = _GIVEN[(sex, "old" if birth_year < 1985 else "new")]
     if rng.random() < 0.25:
-        return rng.choice(pool)
-    return rng.choice(pool) + rng.choice(pool)
+        return pick(rng, pool)
+    return pick(rng, pool) + pick(rng, pool)
 
 
 def _other(sex: str) -> str:
@@ -130,7 +146,7 @@ def _child_age(rng: random.Random, youngest_parent: int, oldest_parent: int) -> 
         return None
     # Most children are born when their mother is in her twenties.
     age = youngest_parent - round(rng.triangular(20, 38, 24))
-    return age if low <= age <= high else rng.randint(low, high)
+    return age if low <= age <= high else between(rng, low, high)
 
 
 def _child(rng: random.Random, parents: list[Member], son: str, daughter: str) -> Member | None:
@@ -150,8 +166,8 @@ def _couple(rng: random.Random, head_age: int, head_sex: str = "") -> list[Membe
 
 def _parents_of(rng: random.Random, head: Member, count: int) -> list[Member]:
     """The head's father and/or mother, 22 to 36 years older."""
-    father_age = min(MAX_AGE, head.age + rng.randint(22, 36))
-    mother_age = max(head.age + 20, min(MAX_AGE, father_age - rng.randint(0, 4)))
+    father_age = min(MAX_AGE, head.age + between(rng, 22, 36))
+    mother_age = max(head.age + 20, min(MAX_AGE, father_age - between(rng, 0, 4)))
     both = [Member("父亲", "M", father_age), Member("母亲", "F", mother_age)]
     if count >= 2:
         return both
@@ -182,7 +198,7 @@ def household(rng: random.Random, size: int) -> list[Member]:
             return [head, *_parents_of(rng, head, 1)]
         # left-behind child with a grandparent (留守儿童)
         head = Member("户主", "F" if rng.random() < 0.6 else "M", pyramid_age(rng, 55, 80))
-        grandchild_age = rng.randint(max(0, head.age - 75), min(16, head.age - 40))
+        grandchild_age = between(rng, max(0, head.age - 75), min(16, head.age - 40))
         return [head, Member("孙子" if rng.random() < 0.52 else "孙女", "M" if rng.random() < 0.52 else "F", grandchild_age)]
 
     if kind < 0.62 or size == 3 and kind < 0.75:
@@ -208,7 +224,7 @@ def household(rng: random.Random, size: int) -> list[Member]:
     if son is None or son.age < 22:
         return _add_children(rng, members, list(members), size - 2, "子", "女")
     son.sex = "M"
-    daughter_in_law = Member("儿媳", "F", max(20, son.age - rng.randint(0, 4)))
+    daughter_in_law = Member("儿媳", "F", max(20, son.age - between(rng, 0, 4)))
     away = rng.random() < 0.5
     son.away = daughter_in_law.away = away
     members += [son, daughter_in_law]
@@ -230,7 +246,7 @@ def _parents_and_children(rng: random.Random, count: int, oldest_head: int = 75)
     members = [head, spouse, Member("子" if sex == "M" else "女", sex, eldest)]
     low, high = max(0, max(father, mother) - 38), min(father, mother) - 20
     for _ in range(count - 1):
-        age = eldest - rng.randint(1, 8)
+        age = eldest - between(rng, 1, 8)
         sex = "M" if rng.random() < 0.52 else "F"
         if low <= age <= high:
             members.append(Member("子" if sex == "M" else "女", sex, age))

@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fangkong.areas.models import Area, DutyShift, Responsible, Team, TeamMember
-from fangkong.areas.services import divisions_import, read_division_csv, user_create
+from fangkong.areas.services import divisions_import, read_division_csv, tallies_refresh, user_create
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.crypto import Sealer
 from fangkong.core.masking import mask_id_number, mask_phone
@@ -36,14 +36,16 @@ from fangkong.core.scoping import subtree_q, successor
 from fangkong.people.models import Household, Person
 
 from . import control_data
-from .bulk import IdBlock, SuspendedIndexes, TableWriter, is_postgres
+from .bulk import IdBlock, IdRange, SuspendedIndexes, TableWriter, is_postgres
 from .checkpoints import demo_checkpoints
-from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, Division
+from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, CountyCounts, Division
 from .models import DemoBuild
 
 FLUSH_PERSONS = 20_000  # rows per COPY / executemany round
-# From this size on PostgreSQL, rows are made in a second process while this one runs COPY.
+# From this size on PostgreSQL, rows are made in other processes while this one runs COPY.
 PIPELINE_MIN_PEOPLE = 50_000
+# Producer processes on PostgreSQL: two keep both cores of a small server busy with COPY running too.
+DEFAULT_WORKERS = 2
 DUTY_DAYS = 7
 DEMO_PASSWORD = "fangkong-demo-2026"
 
@@ -74,6 +76,7 @@ class DemoResult:
     seconds: float = 0.0
     users: list[dict] = field(default_factory=list)
     peak_rss_mib: dict = field(default_factory=dict)
+    phase_seconds: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -93,12 +96,17 @@ class Progress:
         self.persons = 0
         self.phase = ""
         self._last = 0.0
+        self._phase_started = time.monotonic()
+        self.seconds: dict[str, float] = {}  # wall time spent in each phase
         self._side = None
         if build is not None and is_postgres():
             self._side = connections.create_connection("default")
 
     def set_phase(self, phase: str) -> None:
-        self.phase = phase
+        now = time.monotonic()
+        if self.phase:
+            self.seconds[self.phase] = round(self.seconds.get(self.phase, 0.0) + now - self._phase_started, 2)
+        self.phase, self._phase_started = phase, now
         self._save(force=True)
 
     def add_persons(self, n: int) -> None:
@@ -175,13 +183,18 @@ def demo_build(
     replace: bool = False,
     build: DemoBuild | None = None,
     advance: Callable[[int], None] | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> DemoResult:
-    """Build the synthetic city. With `if_empty`, do nothing when persons exist already."""
+    """Build the synthetic city. With `if_empty`, do nothing when persons exist already.
+
+    `workers` producer processes make the rows on PostgreSQL (the city is the same for any number).
+    """
     started = time.monotonic()
     if build is not None:
         DemoBuild.objects.filter(pk=build.pk).update(status=DemoBuild.Status.RUNNING, started_at=timezone.now())
     try:
-        result = _build(people=people, seed=seed, if_empty=if_empty, replace=replace, build=build, advance=advance)
+        result = _build(people=people, seed=seed, if_empty=if_empty, replace=replace, build=build, advance=advance,
+                        workers=workers)
     except Exception as exc:
         if build is not None:
             DemoBuild.objects.filter(pk=build.pk).update(
@@ -201,7 +214,7 @@ def demo_build(
     return result
 
 
-def _build(*, people, seed, if_empty, replace, build, advance) -> DemoResult:
+def _build(*, people, seed, if_empty, replace, build, advance, workers) -> DemoResult:
     city_code = prefecture_city_code()
     if Person.objects.exists():
         if if_empty:
@@ -219,8 +232,9 @@ def _build(*, people, seed, if_empty, replace, build, advance) -> DemoResult:
         divisions = [Division(*row) for row in _division_areas(city_code).values_list("code", "name", "level")]
         generator = CityGenerator(divisions, people=people, seed=seed)
         with transaction.atomic():
-            counts.update(_write_city(generator, progress))
+            counts.update(_write_city(generator, progress, workers))
         # Fresh statistics after a bulk load, so the planners pick the area-code range scans.
+        progress.set_phase("analyze")
         with connection.cursor() as cur:
             if is_postgres():
                 for model in (Area, Responsible, Household, Person):
@@ -233,9 +247,12 @@ def _build(*, people, seed, if_empty, replace, build, advance) -> DemoResult:
         users = demo_users(city_code)
         counts["checkpoints"] = demo_checkpoints(city_code, next((u["area_code"] for u in users if u["role"] == Role.CHECKPOINT), ""))
         counts["control"] = control_data.build(city_code=city_code, seed=seed, people=people)
+        progress.set_phase("tallies")
+        tallies_refresh()
+        progress.set_phase("")
     finally:
         progress.close()
-    return DemoResult("done", people, seed, counts, users=users)
+    return DemoResult("done", people, seed, counts, users=users, phase_seconds=progress.seconds)
 
 
 def _division_areas(city_code: str):
@@ -243,7 +260,7 @@ def _division_areas(city_code: str):
     return Area.objects.filter(subtree_q(city_code, "code") | Q(code=city_code[:2]), level__lte=VILLAGE)
 
 
-def _write_city(gen: CityGenerator, progress: Progress) -> dict:
+def _write_city(gen: CityGenerator, progress: Progress, workers: int) -> dict:
     now = timezone.now()
     postgres = is_postgres()
     tables = [Area, Responsible, Household, Person]
@@ -294,14 +311,24 @@ def _write_city(gen: CityGenerator, progress: Progress) -> dict:
     writers = (area_writer, responsible_writer, household_writer, person_writer)
     blocks = (area_ids, responsible_ids, household_ids, person_ids)
     if postgres and gen.people >= PIPELINE_MIN_PEOPLE:
-        batches = _produced_elsewhere(gen, division_ids, blocks, now)
+        progress.set_phase("plan")
+        plan = county_plan(gen, blocks)
+        progress.set_phase("people")
+        copying = 0.0  # of the phase, the time this process spent in COPY (the rest: waiting for rows)
+        for encoded, counts in _produced_elsewhere(gen, division_ids, blocks, plan, now, writers, workers):
+            started = time.monotonic()
+            for writer, data, n in zip(writers, encoded, counts, strict=True):
+                writer.write_encoded(data, n)
+            copying += time.monotonic() - started
+            progress.add_persons(counts[3])
+            reset_queries()
+        progress.seconds["people_copy"] = round(copying, 2)
     else:
-        batches = village_batches(gen, division_ids, blocks, now)
-    for batch in batches:
-        for writer, rows in zip(writers, batch, strict=True):
-            writer.write(rows)
-        progress.add_persons(len(batch[3]))
-        reset_queries()  # with DEBUG on, Django would keep every bulk statement in memory
+        for batch in village_batches(gen, division_ids, blocks, now):
+            for writer, rows in zip(writers, batch, strict=True):
+                writer.write(rows)
+            progress.add_persons(len(batch[3]))
+            reset_queries()  # with DEBUG on, Django would keep every bulk statement in memory
 
     # Headquarters teams and the duty roster.
     progress.set_phase("headquarters")
@@ -330,6 +357,7 @@ def _write_city(gen: CityGenerator, progress: Progress) -> dict:
     if suspended is not None:
         progress.set_phase("indexes")
         suspended.restore()
+        progress.seconds["index_statements"] = suspended.seconds
     for block in (area_ids, responsible_ids, household_ids, person_ids):
         block.finish()
     return {
@@ -341,91 +369,139 @@ def _write_city(gen: CityGenerator, progress: Progress) -> dict:
 
 
 def village_batches(
-    gen: CityGenerator, division_ids: dict[str, int], blocks: tuple[IdBlock, ...], now: dt.datetime
+    gen: CityGenerator, division_ids: dict[str, int], blocks: tuple[IdRange, ...], now: dt.datetime | str,
+    counties: list[str] | None = None,
 ) -> Iterator[tuple[list, list, list, list]]:
     """Rows for the area, responsible, household and person tables, about FLUSH_PERSONS persons at a time.
 
-    ID numbers and phones are sealed, hashed and masked here with the helpers people.services uses.
+    `counties` (default: all, in code order) limits the stream to those counties; a batch never
+    spans two counties. ID numbers and phones are sealed, hashed and masked here with the helpers
+    people.services uses.
     """
     area_ids, responsible_ids, household_ids, person_ids = blocks
     sealer = Sealer()
     seal, digest = sealer.seal, sealer.lookup_hash
+    shares = gen.village_people()
     areas: list[tuple] = []
     responsibles: list[tuple] = []
     households: list[tuple] = []
     persons: list[tuple] = []
-    for chunk in gen.villages():
-        local = {chunk.village_code: division_ids[chunk.village_code]}
-        for a in chunk.areas:
-            local[a.code] = pk = area_ids.take()
-            areas.append((pk, a.code, a.name, a.level, local[a.parent_code], a.geometry, now))
-        cadre: dict[str, int] = {}
-        for r in chunk.responsibles:
-            pk = responsible_ids.take()
-            if r.tier == "village_cadre":
-                cadre[r.area_code] = pk
-            responsibles.append((pk, local[r.area_code], r.area_code, r.tier, r.name, r.phone, r.title, True))
-        household_pk: dict[str, int] = {}
-        for h in chunk.households:
-            household_pk[h.code] = pk = household_ids.take()
-            households.append((pk, h.code, local[h.area_code], h.area_code, h.address, cadre[h.responsible_area], now, now))
-        for p in chunk.persons:
-            phone = p.phone
-            persons.append((
-                person_ids.take(), household_pk[p.household_code], local[p.area_code], p.area_code, p.name,
-                "resident_id", seal(p.id_number), digest(p.id_number), mask_id_number(p.id_number), p.birth_date, p.sex,
-                seal(phone) if phone else "", digest(phone) if phone else "", mask_phone(phone), p.relation,
-                p.occupation, "", p.residence, p.tags, now, now,
-            ))
-        if len(persons) >= FLUSH_PERSONS:
+    for county in counties if counties is not None else [c.code for c in gen.counties]:
+        for chunk in gen.county_villages(county, shares):
+            local = {chunk.village_code: division_ids[chunk.village_code]}
+            for a in chunk.areas:
+                local[a.code] = pk = area_ids.take()
+                areas.append((pk, a.code, a.name, a.level, local[a.parent_code], a.geometry, now))
+            cadre: dict[str, int] = {}
+            for r in chunk.responsibles:
+                pk = responsible_ids.take()
+                if r.tier == "village_cadre":
+                    cadre[r.area_code] = pk
+                responsibles.append((pk, local[r.area_code], r.area_code, r.tier, r.name, r.phone, r.title, True))
+            household_pk: dict[str, int] = {}
+            for h in chunk.households:
+                household_pk[h.code] = pk = household_ids.take()
+                households.append((pk, h.code, local[h.area_code], h.area_code, h.address, cadre[h.responsible_area], now, now))
+            for p in chunk.persons:
+                phone = p.phone
+                persons.append((
+                    person_ids.take(), household_pk[p.household_code], local[p.area_code], p.area_code, p.name,
+                    "resident_id", seal(p.id_number), digest(p.id_number), mask_id_number(p.id_number), p.birth_date,
+                    p.sex, seal(phone) if phone else "", digest(phone) if phone else "", mask_phone(phone), p.relation,
+                    p.occupation, "", p.residence, p.tags, now, now,
+                ))
+            if len(persons) >= FLUSH_PERSONS:
+                yield areas, responsibles, households, persons
+                areas, responsibles, households, persons = [], [], [], []
+        if areas or persons:
             yield areas, responsibles, households, persons
             areas, responsibles, households, persons = [], [], [], []
-    yield areas, responsibles, households, persons
 
 
-def _produce(queue, gen: CityGenerator, division_ids: dict, blocks: tuple[IdBlock, ...], now: dt.datetime) -> None:
-    """In the producer process: generate, seal and hand over rows; never touch the database here."""
+def county_plan(gen: CityGenerator, blocks: tuple[IdRange, ...]) -> list[tuple[str, tuple[int, ...], CountyCounts]]:
+    """Each county with the first primary key of each table it starts at and the rows it makes.
+
+    The keys are those one process writing the counties in code order would hand out, so the
+    city is the same whichever process makes which county.
+    """
+    shares = gen.village_people()
+    starts = [block.next for block in blocks]
+    plan = []
+    for county in gen.counties:
+        counts = gen.county_counts(county.code, shares)
+        plan.append((county.code, tuple(starts), counts))
+        starts = [start + n for start, n in zip(starts, counts, strict=True)]
+    return plan
+
+
+def _produce(queue, worker: int, gen: CityGenerator, division_ids: dict, plan: list, now: dt.datetime,
+             writers: tuple[TableWriter, ...]) -> None:
+    """In a producer process: generate, seal and encode the rows of some counties; never touch the database."""
     try:
-        for batch in village_batches(gen, division_ids, blocks, now):
-            queue.put(("batch", batch))
-        queue.put(("done", [block.next for block in blocks]))
+        stamp = now.isoformat()  # COPY reads the text; str() of a datetime for every row costs more
+        for county, starts, counts in plan:
+            blocks = tuple(IdRange(start) for start in starts)
+            for batch in village_batches(gen, division_ids, blocks, stamp, [county]):
+                queue.put(("batch", tuple(w.encode(rows) for w, rows in zip(writers, batch, strict=True)),
+                           tuple(len(rows) for rows in batch)))
+            made = tuple(block.next - start for block, start in zip(blocks, starts, strict=True))
+            if made != tuple(counts):
+                raise DemoError(f"county {county} made {made} rows, its plan said {tuple(counts)}")
+        queue.put(("done", worker))
     except BaseException:
         queue.put(("error", traceback.format_exc()))
 
 
 def _produced_elsewhere(
-    gen: CityGenerator, division_ids: dict[str, int], blocks: tuple[IdBlock, ...], now: dt.datetime
-) -> Iterator[tuple[list, list, list, list]]:
-    """The same batches as village_batches, made by a forked process while this one runs COPY.
+    gen: CityGenerator, division_ids: dict[str, int], blocks: tuple[IdBlock, ...], plan: list, now: dt.datetime,
+    writers: tuple[TableWriter, ...], workers: int,
+) -> Iterator[tuple[tuple[bytes, ...], tuple[int, ...]]]:
+    """The rows of village_batches as COPY input, made by `workers` forked processes while this one runs COPY.
 
-    Generating and sealing rows is Python work; COPY is mostly the server's. In two processes
-    they overlap. One producer keeps the order of draws, so the city is the same as in-process.
-    The queue is bounded, so memory stays flat whichever side is faster.
+    Generating, sealing and encoding rows is Python work; COPY is mostly the server's. Each
+    producer takes whole counties (the largest first, to the least loaded producer), with the
+    primary keys `county_plan` gives them, so the city does not depend on the number of
+    producers. The queue is bounded, so memory stays flat whichever side is faster.
     """
+    shares: list[list] = [[] for _ in range(max(1, workers))]
+    loads = [0] * len(shares)
+    for item in sorted(plan, key=lambda item: -item[2].persons):
+        least = loads.index(min(loads))
+        shares[least].append(item)
+        loads[least] += item[2].persons
+    shares = [share for share in shares if share]
     ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue(maxsize=4)
-    producer = ctx.Process(target=_produce, args=(queue, gen, division_ids, blocks, now), daemon=True)
-    producer.start()
+    queue = ctx.Queue(maxsize=3 * len(shares))
+    producers = [
+        ctx.Process(target=_produce, args=(queue, i, gen, division_ids, share, now, writers), daemon=True)
+        for i, share in enumerate(shares)
+    ]
+    for producer in producers:
+        producer.start()
     try:
-        while True:
+        running = len(producers)
+        while running:
             try:
-                kind, payload = queue.get(timeout=5)
+                kind, *payload = queue.get(timeout=5)
             except Empty:
-                if not producer.is_alive():
-                    raise DemoError(f"the row producer stopped (exit code {producer.exitcode})") from None
+                stopped = [p for p in producers if not p.is_alive() and p.exitcode]
+                if stopped:
+                    raise DemoError(f"a row producer stopped (exit code {stopped[0].exitcode})") from None
                 continue
             if kind == "batch":
-                yield payload
+                yield payload[0], payload[1]
             elif kind == "done":
-                for block, next_id in zip(blocks, payload, strict=True):
-                    block.next = next_id
-                return
+                running -= 1
             else:
-                raise DemoError(f"the row producer failed:\n{payload}")
+                raise DemoError(f"the row producer failed:\n{payload[0]}")
+        if plan:
+            for block, start, n in zip(blocks, plan[-1][1], plan[-1][2], strict=True):
+                block.next = start + n
     finally:
-        if producer.is_alive():
-            producer.kill()
-        producer.join()
+        for producer in producers:
+            if producer.is_alive():
+                producer.kill()
+            producer.join()
 
 
 def demo_users(city_code: str) -> list[dict]:

@@ -315,6 +315,9 @@ def run_batch(
             sheet.close()
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.DONE, finished_at=timezone.now())
     batch.refresh_from_db()
+    from fangkong.areas.tasks import refresh_tallies
+
+    refresh_tallies.enqueue()  # the tree's counts of big nodes (areas.selectors._tallies)
     with contextlib.suppress(OSError):
         os.remove(batch.stored_path)  # personal data: keep the upload only until it is imported
     return batch

@@ -3,12 +3,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fangkong.areas.services import area_describe, divisions_import, read_division_csv
+from fangkong.areas.services import area_describe, divisions_import, read_division_csv, tallies_refresh
 from fangkong.core.management.base import print_json, progress_bar
 
 
 class Command(BaseCommand):
-    help = "Administrative divisions: `import FILE.csv` (code,name,parent_code) and `show CODE`."
+    help = "Administrative divisions: `import FILE.csv` (code,name,parent_code), `show CODE`, `tally` (recount the tree)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -19,10 +19,19 @@ class Command(BaseCommand):
         show = sub.add_parser("show", help="show one division and its counts")
         show.add_argument("code")
         show.add_argument("--json", action="store_true")
+        tally = sub.add_parser("tally", help="recount households and persons under the big nodes (tree counts)")
+        tally.add_argument("--json", action="store_true")
 
     def handle(self, *args, action, **opts):
         if action == "import":
             return self._import(opts)
+        if action == "tally":
+            result = tallies_refresh()
+            if opts["json"]:
+                print_json(result)
+            else:
+                self.stdout.write(f"counted {result['nodes']} nodes")
+            return None
         return self._show(opts)
 
     def _import(self, opts):

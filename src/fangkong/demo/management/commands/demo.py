@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.core.management.base import print_json, progress_bar
-from fangkong.demo.services import DemoError, demo_build, demo_enqueue
+from fangkong.demo.services import DEFAULT_WORKERS, DemoError, demo_build, demo_enqueue
 
 
 class Command(BaseCommand):
@@ -19,12 +19,18 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing when persons exist already")
         parser.add_argument("--replace", action="store_true", help="remove a previous synthetic city first")
         parser.add_argument("--background", action="store_true", help="queue the build for `fangkong worker`")
+        parser.add_argument(
+            "--workers", type=int, default=DEFAULT_WORKERS,
+            help=f"processes that make the rows on PostgreSQL (default {DEFAULT_WORKERS}); the city is the same for any number",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
         people, seed = opts["people"], opts["seed"]
         if people < 0:
             raise CommandError("--people must be zero or more")
+        if opts["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
         if opts["background"]:
             build = demo_enqueue(people=people, seed=seed, if_empty=opts["if_empty"], replace=opts["replace"])
             out = {"status": "queued", "build": build.pk, "task_id": build.task_id}
@@ -36,7 +42,8 @@ class Command(BaseCommand):
         try:
             with progress_bar("building the city", total=people, enabled=sys.stderr.isatty() and not opts["json"]) as advance:
                 result = demo_build(
-                    people=people, seed=seed, if_empty=opts["if_empty"], replace=opts["replace"], advance=advance
+                    people=people, seed=seed, if_empty=opts["if_empty"], replace=opts["replace"], advance=advance,
+                    workers=opts["workers"],
                 )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc

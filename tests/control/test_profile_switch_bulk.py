@@ -1,0 +1,117 @@
+"""The profile switch over many orders (set-based): what each order ends up with, history, health codes."""
+
+import datetime as dt
+
+import pytest
+
+from fangkong.control import services
+from fangkong.control.models import ActiveProfile, ControlOrder, HealthCode, ScheduledTest
+from fangkong.people.services import household_create, person_register
+from fangkong.policy.engine import Facts, evaluate
+from fangkong.policy.profile import load_profile
+from tests.conftest import make_id_number, make_user
+
+TODAY = dt.date(2026, 11, 20)
+
+# (category, origin risk, days since arrival or exposure): a spread of plans under both shipped profiles.
+CASES = [
+    ("risk_area_arrival", "high", 0), ("risk_area_arrival", "medium", 2), ("returnee", "low", 1),
+    ("inbound", None, 3), ("close_contact", None, 1), ("secondary_contact", None, 0), ("risk_area_arrival", "high", 0),
+]
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    monkeypatch.setattr(services, "local_today", lambda: TODAY)
+
+
+@pytest.fixture
+def orders(tree, user_a):
+    grid = tree["grid_a"]
+    household = household_create(user=user_a, area=grid, address="一号楼101")
+    out = []
+    for i, (category, risk, days) in enumerate(CASES):
+        person = person_register(area=grid, household=household, name=f"张{i}",
+                                 id_number=make_id_number(born="19850101", seq=f"{100 + i}"))
+        day = TODAY - dt.timedelta(days=days)
+        facts = Facts(id=str(person.pk), category=category, origin_risk=risk,
+                      arrival_date=day if category not in ("close_contact", "secondary_contact") else None,
+                      last_exposure_date=day if category in ("close_contact", "secondary_contact") else None)
+        out.append(services.order_from_facts(person=person, facts=facts))
+    # A result is on record for the first test of the first order: a switch must never lose it.
+    first_test = out[0].tests.order_by("due_on").first()
+    services.test_result_record(by=user_a, test=first_test, positive=False)
+    return out
+
+
+def schedule(order: ControlOrder) -> tuple[list, set]:
+    measures = [(m.measure, m.starts_on, m.ends_on) for m in order.measures.all()]
+    live = {t.due_on for t in order.tests.exclude(status=ScheduledTest.Status.CANCELLED)}
+    return measures, live
+
+
+def test_applying_a_switch_gives_every_order_the_new_plan_and_keeps_results(orders, tree):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    profile = load_profile("seed-2021")
+    result_day = orders[0].tests.get(status=ScheduledTest.Status.NEGATIVE).due_on
+    changes, record = services.profile_switch(by=chief, name="seed-2021", apply=True)
+    assert record.changed_orders == changes.total == len(changes) > 0
+    for order in orders:
+        order.refresh_from_db()
+        plan = evaluate(profile, Facts.model_validate(order.facts))
+        measures, live = schedule(order)
+        assert measures == [(m.measure, m.start, m.end) for m in plan.measures]
+        expected_days = {d for m in plan.measures for d in m.test_days}
+        assert live - {result_day} == expected_days - {result_day}
+        assert (order.profile_name, order.rule_id) == ("seed-2021", plan.rule_id)
+        assert (order.starts_on, order.ends_on) == (plan.measures[0].start, plan.measures[-1].end)
+    assert orders[0].tests.get(due_on=result_day).status == ScheduledTest.Status.NEGATIVE
+    assert services.profile_switch(by=chief, name="seed-2021", apply=False)[0].total == 0
+
+
+def test_each_changed_order_gets_a_history_row_saying_why(orders, tree):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    changes, _ = services.profile_switch(by=chief, name="seed-2021", apply=True)
+    for change in changes:
+        latest = ControlOrder.history.filter(id=change.order_id).order_by("-history_id").first()
+        assert latest.history_type == "~"
+        assert latest.history_change_reason.startswith("profile switch to seed-2021")
+        assert latest.history_user_id == chief.pk
+        assert (latest.profile_name, latest.rule_id) == ("seed-2021", change.rule_after)
+
+
+def test_switching_back_revives_cancelled_test_days_instead_of_adding_twice(orders, tree):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    before = {o.pk: schedule(o) for o in orders}
+    services.profile_switch(by=chief, name="seed-2021", apply=True)
+    services.profile_switch(by=chief, name="national-9th-2022", apply=True)
+    for order in orders:
+        assert schedule(order) == before[order.pk]
+        days = list(order.tests.values_list("due_on", flat=True))
+        assert len(days) == len(set(days))
+
+
+def test_a_dry_run_keeps_details_for_the_first_ones_and_counts_all(orders, tree):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    everything, _ = services.profile_switch(by=chief, name="seed-2021", apply=False)
+    some, record = services.profile_switch(by=chief, name="seed-2021", apply=False, details=2)
+    assert record is None and not ActiveProfile.objects.exists()
+    assert len(some) == 2 and some.total == everything.total == len(everything) > 2
+    assert ControlOrder.objects.filter(profile_name="seed-2021").count() == 0
+
+
+def test_the_bulk_health_code_refresh_agrees_with_the_one_person_refresh(orders, tree, user_a):
+    grid = tree["grid_a"]
+    nobody = person_register(area=grid, name="无码", id_number=make_id_number(born="19700101", seq="300"))
+    positive = orders[1].tests.order_by("due_on").first()
+    positive.status, positive.result_at = ScheduledTest.Status.POSITIVE, dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    positive.save()
+    people = [o.person for o in orders] + [nobody]
+    HealthCode.objects.all().delete()
+    one_by_one = {p.pk: (c.colour, c.reasons) for p in people for c in [services.health_code_refresh(person=p)]}
+    HealthCode.objects.all().delete()
+    assert services.health_codes_refresh(person_ids={p.pk for p in people}) == len(people)
+    bulk = {c.person_id: (c.colour, c.reasons) for c in HealthCode.objects.all()}
+    assert bulk == one_by_one
+    assert {c for c, _ in bulk.values()} >= {"red", "yellow", "green"}
+    assert services.health_codes_refresh(person_ids={p.pk for p in people}) == 0
