@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -25,7 +24,7 @@ from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
 from fangkong.policy.profile import shipped_profiles
 
-from . import selectors, services
+from . import ratelimit, selectors, services
 from .risk_rows import RiskRow, RowError, short_code
 
 router = Router(tags=["risk areas"])
@@ -339,9 +338,8 @@ VERIFY_PER_MINUTE = 120
 @control_router.post("/verify", response=responses({200: VerifyOut, 429: ErrorOut}))
 def verify(request, body: VerifyIn):
     """Health-code verification (验码): only the colour, a masked name and the time. Every call is logged."""
-    key = f"verify:{body.device}:{int(dt.datetime.now(dt.UTC).timestamp() // 60)}"
-    cache.add(key, 0, timeout=120)
-    if cache.incr(key) > VERIFY_PER_MINUTE:
+    # Counted in the database, so the limit holds across all server worker processes.
+    if not ratelimit.hit("verify", body.device, limit=VERIFY_PER_MINUTE, window=60).allowed:
         return Status(429, {"detail": _("too many verifications from this device; wait a minute")})
     code = None
     if body.token:
