@@ -139,3 +139,17 @@ def test_another_areas_user_cannot_see_or_decide_a_pair(media, tmp_path, client,
     assert not dedup.candidate_list(user=user_b).exists()
     candidate.refresh_from_db()
     assert candidate.status == "open"
+
+
+def test_reimporting_the_document_of_a_merged_record_updates_the_record_it_was_merged_into(
+        media, tmp_path, user_a, twins_in_one_household):
+    run(user_a, write_csv(tmp_path / "a.csv", twins_in_one_household))
+    keep, drop = Person.objects.order_by("pk")
+    services.person_merge(user=user_a, keep=keep, drop=drop, reason="one person")
+
+    again = [dict(twins_in_one_household[1], 职业="木工")]  # the dropped record's ID number
+    batch = run(user_a, write_csv(tmp_path / "b.csv", again))
+    assert (batch.created, batch.updated) == (0, 1)
+    keep.refresh_from_db()
+    assert keep.occupation == "木工"
+    assert Person.objects.filter(merged_into__isnull=True).count() == 1

@@ -43,6 +43,7 @@ from fangkong.core.scoping import in_scope, subtree_q
 from fangkong.people import importing
 from fangkong.people import normalize as nz
 from fangkong.people.models import Household, ImportBatch, Person
+from fangkong.people.selectors import follow_merges
 from fangkong.people.validation import PersonInvalid, clean_person
 
 from . import arrival_rows as ar
@@ -380,18 +381,7 @@ class ArrivalChunkImporter(importing.ChunkImporter):
                 found[key] = person
             else:
                 merged[key] = person.merged_into_id
-        for _depth in range(5):
-            pending = {k: target for k, target in merged.items() if k not in found}
-            if not pending:
-                break
-            targets = Person.objects.in_bulk(set(pending.values()))
-            merged = {}
-            for key, target in pending.items():
-                person = targets.get(target)
-                if person is not None and person.merged_into_id is None:
-                    found[key] = person
-                elif person is not None:
-                    merged[key] = person.merged_into_id
+        follow_merges(found, merged)
         for row in rows:
             row.person = found.get(row.doc_key)
 

@@ -48,6 +48,7 @@ from . import normalize as nz
 from .bulkwrite import insert_with_history
 from .dedup import NewPerson, likely_duplicates
 from .models import DuplicateCandidate, Household, ImportBatch, ImportReject, Person
+from .selectors import follow_merges
 from .validation import PersonInvalid, clean_person
 
 CHUNK_SIZE = 2000
@@ -673,19 +674,7 @@ class ChunkImporter:
                     existing[(p.id_type, p.id_number_hash)] = p
                 else:
                     merged[(p.id_type, p.id_number_hash)] = p.merged_into_id
-            # A document of a merged record belongs to the record it was merged into.
-            for _depth in range(5):
-                pending = {key: target for key, target in merged.items() if key not in existing}
-                if not pending:
-                    break
-                targets = Person.objects.in_bulk(set(pending.values()))
-                merged = {}
-                for key, target in pending.items():
-                    person = targets.get(target)
-                    if person is not None and person.merged_into_id is None:
-                        existing[key] = person
-                    elif person is not None:
-                        merged[key] = person.merged_into_id
+            follow_merges(existing, merged)  # a merged record's document belongs to its target
         # Persons with the same name and birth date: matches rows without a document, and feeds
         # the duplicate queue. One query for the chunk, on the (name, birth_date) index.
         # Only rows that may create a person need their namesakes (a re-import skips the query).

@@ -94,3 +94,23 @@ def counts_under(*, user, parent_code: str, child_codes: list[str]) -> dict[str,
                 if child in out:
                     out[child][slot] = n
     return {code: (h, p) for code, (h, p) in out.items()}
+
+
+def follow_merges(found: dict, merged: dict, *, max_depth: int = 5) -> None:
+    """Complete `found` (key -> live Person) from `merged` (key -> pk a merged record points to).
+
+    A document of a merged record belongs to the record it was merged into; chains of merges are
+    followed a level per query. For bulk matching by the importers, which check scope themselves.
+    """
+    for _depth in range(max_depth):
+        pending = {key: target for key, target in merged.items() if key not in found}
+        if not pending:
+            return
+        targets = Person.objects.in_bulk(set(pending.values()))
+        merged = {}
+        for key, target in pending.items():
+            person = targets.get(target)
+            if person is not None and person.merged_into_id is None:
+                found[key] = person
+            elif person is not None:
+                merged[key] = person.merged_into_id
