@@ -55,9 +55,13 @@ from .dedup import NewPerson, likely_duplicates
 from .models import DuplicateCandidate, Household, ImportBatch, ImportReject, Person
 from .validation import PersonInvalid, clean_person
 
-CHUNK_SIZE = 2000
-# Files with fewer rows are parsed in the importing process (starting a parser costs more).
-PARSER_PROCESS_MIN_ROWS = 20_000
+# Rows per transaction. Larger chunks mean fewer lookups, statements and commits per row
+# (10,000 against 2,000: about 8 % less CPU for the database server, measured at 100,000
+# rows); a crash redoes at most one chunk.
+CHUNK_SIZE = 10_000
+# Files with fewer rows are parsed in the importing process: with fewer than three chunks
+# a parser process has little to overlap with, and starting one costs more.
+PARSER_PROCESS_MIN_ROWS = 3 * CHUNK_SIZE
 PARSER_QUEUE_CHUNKS = 2
 PERSON_FIELDS_UPDATED = [
     "name", "birth_date", "sex", "area", "area_code", "household", "relation", "occupation", "residence", "tags",
