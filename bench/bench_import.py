@@ -200,6 +200,37 @@ def backend_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def wal_counters() -> tuple[int, int] | None:
+    """WAL bytes and full-page images written so far by the whole PostgreSQL cluster (pg_stat_wal)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_force_next_flush()")  # this session's WAL counts reach pg_stat_wal now
+        cur.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0'), wal_fpi FROM pg_stat_wal")
+        wal_bytes, fpi = cur.fetchone()
+    return int(wal_bytes), int(fpi)
+
+
+def wal_since(before: tuple[int, int] | None) -> dict | None:
+    after = wal_counters()
+    if before is None or after is None:
+        return None
+    return {"wal_mb": round((after[0] - before[0]) / 1e6), "full_page_images": after[1] - before[1]}
+
+
+def peak_rss_mib() -> int | None:
+    """This process's resident memory high-water mark so far (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
+
+
 def children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -256,7 +287,7 @@ def write_floor() -> dict:
         truncate_people()
         cur.execute("CHECKPOINT")
     rows = {table: data.count(b"\n") for table, data in dumps.items()}
-    server, start = backend_cpu_seconds(), time.perf_counter()
+    server, start, wal = backend_cpu_seconds(), time.perf_counter(), wal_counters()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
         for table in FLOOR_TABLES:
@@ -265,7 +296,7 @@ def write_floor() -> dict:
                 for at in range(0, len(data), 1 << 20):
                     copy.write(data[at:at + (1 << 20)])
     return {"rows": rows, "seconds": round(time.perf_counter() - start, 1),
-            "cpu_seconds_server": round(backend_cpu_seconds() - server, 1)}
+            "cpu_seconds_server": round(backend_cpu_seconds() - server, 1), "wal_cluster_wide": wal_since(wal)}
 
 
 def main() -> None:
@@ -310,7 +341,10 @@ def main() -> None:
         result["generate_seconds"] = round(time.perf_counter() - t, 1)
         result["csv_mb"] = round(path.stat().st_size / 1e6, 1)
 
+        wal = wal_counters()
         seconds, batch, report = timed_import(path, profile=args.profile, workers=args.workers, chunk_size=args.chunk_size)
+        result["import_wal_cluster_wide"] = wal_since(wal)
+        result["import_peak_rss_mib_this_process"] = peak_rss_mib()
         assert batch.status == "done" and batch.created == args.rows, (batch.status, batch.created, batch.error)
         result["import_seconds"] = round(seconds, 1)
         result["import_rows_per_s"] = round(args.rows / seconds)
@@ -322,8 +356,9 @@ def main() -> None:
         result["load_average_after_import"] = os.getloadavg()
 
         create_bare_table(connection.vendor)
-        bare_cpu, bare_server = time.process_time(), backend_cpu_seconds()
+        bare_cpu, bare_server, wal = time.process_time(), backend_cpu_seconds(), wal_counters()
         bare = bare_load(path, connection.vendor, area_ids)
+        result["bare_wal_cluster_wide"] = wal_since(wal)
         result["bare_cpu_seconds_this_process"] = round(time.process_time() - bare_cpu, 1)
         if bare_server is not None:
             result["bare_cpu_seconds_server"] = round(backend_cpu_seconds() - bare_server, 1)
@@ -349,14 +384,13 @@ def main() -> None:
                 result[f"{key}_rows_per_s"] = round(args.dedup_rows / secs)
                 result[f"{key}_candidates"] = b.duplicates
         if args.floor and connection.vendor == "postgresql":
-            result["write_floor"] = write_floor()
-            result["write_floor"]["ratio_bare_to_floor"] = round(bare / result["write_floor"]["seconds"], 3)
+            floor = result["write_floor"] = write_floor()
+            # as the import's ratio: persons per second over the bare load's rows per second
+            floor["persons_per_s"] = round(floor["rows"]["people_person"] / floor["seconds"])
+            floor["ratio"] = round(floor["persons_per_s"] / (args.rows / bare), 3)
         result["nproc"] = os.cpu_count()
         result["memory_gib"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-        result["peak_rss_mib"] = {  # Linux reports kilobytes
-            "this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-            "parser_processes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
-        }
+        result["peak_rss_mib_parser_processes"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         result["load_average_end"] = os.getloadavg()
         print(json.dumps(result, ensure_ascii=False))
         if report:
