@@ -28,6 +28,7 @@ import io
 import json
 import os
 import pstats
+import resource
 import sys
 import tempfile
 import time
@@ -183,25 +184,119 @@ def truncate_people() -> None:
                 cur.execute(f"DELETE FROM {table}")
 
 
-def timed_import(path: Path, *, dedup: bool = True, profile: bool = False) -> tuple[float, object, str]:
+def backend_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL server process (None when it cannot be read)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def wal_counters() -> tuple[int, int] | None:
+    """WAL bytes and full-page images written so far by the whole PostgreSQL cluster (pg_stat_wal)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_force_next_flush()")  # this session's WAL counts reach pg_stat_wal now
+        cur.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0'), wal_fpi FROM pg_stat_wal")
+        wal_bytes, fpi = cur.fetchone()
+    return int(wal_bytes), int(fpi)
+
+
+def wal_since(before: tuple[int, int] | None) -> dict | None:
+    after = wal_counters()
+    if before is None or after is None:
+        return None
+    return {"wal_mb": round((after[0] - before[0]) / 1e6), "full_page_images": after[1] - before[1]}
+
+
+def peak_rss_mib() -> int | None:
+    """This process's resident memory high-water mark so far (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_import(path: Path, *, dedup: bool = True, profile: bool = False, workers: int | None = None,
+                 chunk_size: int | None = None) -> tuple[float, object, str]:
     from fangkong.people import importing
 
     profiler = cProfile.Profile() if profile else None
     cpu = time.process_time()
+    children = children_cpu_seconds()
+    server = backend_cpu_seconds()
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    batch = importing.import_file(user=importing.SystemUser(), path=path, dedup=dedup, language="en")
+    kwargs = {} if workers is None else {"workers": workers}
+    if chunk_size:
+        kwargs["chunk_size"] = chunk_size
+    batch = importing.import_file(user=importing.SystemUser(), path=path, dedup=dedup, language="en", **kwargs)
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - start
     batch.cpu_seconds = time.process_time() - cpu
+    batch.children_cpu_seconds = children_cpu_seconds() - children
+    after = backend_cpu_seconds()
+    batch.server_cpu_seconds = after - server if server is not None and after is not None else None
     report = ""
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(35)
         report = out.getvalue()
     return seconds, batch, report
+
+
+FLOOR_TABLES = ["people_household", "people_historicalhousehold", "people_person", "people_historicalperson"]
+
+
+def write_floor() -> dict:
+    """The import's rows without the import: the households, persons and history rows it wrote, read back
+    and COPYed into the emptied tables in one transaction (same indexes, foreign keys checked at commit,
+    the import's session settings). No parsing, validation, sealing or lookups: what the writes alone cost."""
+    from django.db import connection, transaction
+
+    dumps = {}
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        for table in FLOOR_TABLES:
+            buf = io.BytesIO()
+            with raw.copy(f"COPY {table} TO STDOUT") as copy:
+                for data in copy:
+                    buf.write(data)
+            dumps[table] = buf.getvalue()
+        truncate_people()
+        cur.execute("CHECKPOINT")
+    rows = {table: data.count(b"\n") for table, data in dumps.items()}
+    server, start, wal = backend_cpu_seconds(), time.perf_counter(), wal_counters()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
+        for table in FLOOR_TABLES:
+            with cur.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                data = dumps[table]
+                for at in range(0, len(data), 1 << 20):
+                    copy.write(data[at:at + (1 << 20)])
+    return {"rows": rows, "seconds": round(time.perf_counter() - start, 1),
+            "cpu_seconds_server": round(backend_cpu_seconds() - server, 1), "wal_cluster_wide": wal_since(wal)}
 
 
 def main() -> None:
@@ -212,6 +307,12 @@ def main() -> None:
     parser.add_argument("--dedup-rows", type=int, default=0, help="also time an import of this many rows with and "
                                                                  "without duplicate detection, on top of the first")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--skip-reimport", action="store_true", help="do not time the re-import of the same file")
+    parser.add_argument("--chunk-size", type=int, default=None, help="rows per transaction (default: the importer's)")
+    parser.add_argument("--floor", action="store_true", help="PostgreSQL: at the end, time COPYing the rows the "
+                                                             "import wrote back into the emptied tables")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="parser processes for the import (default: the importer's own choice)")
     args = parser.parse_args()
 
     url = args.database_url
@@ -240,36 +341,57 @@ def main() -> None:
         result["generate_seconds"] = round(time.perf_counter() - t, 1)
         result["csv_mb"] = round(path.stat().st_size / 1e6, 1)
 
-        seconds, batch, report = timed_import(path, profile=args.profile)
+        wal = wal_counters()
+        seconds, batch, report = timed_import(path, profile=args.profile, workers=args.workers, chunk_size=args.chunk_size)
+        result["import_wal_cluster_wide"] = wal_since(wal)
+        result["import_peak_rss_mib_this_process"] = peak_rss_mib()
         assert batch.status == "done" and batch.created == args.rows, (batch.status, batch.created, batch.error)
         result["import_seconds"] = round(seconds, 1)
         result["import_rows_per_s"] = round(args.rows / seconds)
         result["import_cpu_seconds_this_process"] = round(batch.cpu_seconds, 1)
+        result["import_cpu_seconds_parser_processes"] = round(batch.children_cpu_seconds, 1)
+        if batch.server_cpu_seconds is not None:
+            result["import_cpu_seconds_server"] = round(batch.server_cpu_seconds, 1)
         result["import_phases_seconds"] = {k: round(v, 1) for k, v in getattr(batch, "timings", {}).items()}
         result["load_average_after_import"] = os.getloadavg()
 
         create_bare_table(connection.vendor)
+        bare_cpu, bare_server, wal = time.process_time(), backend_cpu_seconds(), wal_counters()
         bare = bare_load(path, connection.vendor, area_ids)
+        result["bare_wal_cluster_wide"] = wal_since(wal)
+        result["bare_cpu_seconds_this_process"] = round(time.process_time() - bare_cpu, 1)
+        if bare_server is not None:
+            result["bare_cpu_seconds_server"] = round(backend_cpu_seconds() - bare_server, 1)
         result["bare_seconds"] = round(bare, 1)
         result["bare_rows_per_s"] = round(args.rows / bare)
         result["ratio"] = round(bare / seconds, 3)
 
         result["load_average_after_bare"] = os.getloadavg()
-        reimport, batch2, _ = timed_import(path)
-        assert batch2.unchanged == args.rows, (batch2.unchanged, batch2.error)
-        result["reimport_unchanged_seconds"] = round(reimport, 1)
+        if not args.skip_reimport:
+            reimport, batch2, _ = timed_import(path, workers=args.workers, chunk_size=args.chunk_size)
+            assert batch2.unchanged == args.rows, (batch2.unchanged, batch2.error)
+            result["reimport_unchanged_seconds"] = round(reimport, 1)
 
         if args.dedup_rows:
             for dedup, offset in ((True, 10_000_000), (False, 20_000_000)):
                 extra = work / f"extra-{dedup}.csv"
                 write_csv(extra, person_rows(args.dedup_rows, grids, offset=offset))
-                secs, b, _ = timed_import(extra, dedup=dedup)
+                secs, b, _ = timed_import(extra, dedup=dedup, workers=args.workers, chunk_size=args.chunk_size)
                 assert b.created == args.dedup_rows, (b.created, b.rejected, b.error)
                 key = "with_dedup" if dedup else "without_dedup"
                 result[f"{key}_rows"] = args.dedup_rows
                 result[f"{key}_seconds"] = round(secs, 1)
                 result[f"{key}_rows_per_s"] = round(args.dedup_rows / secs)
                 result[f"{key}_candidates"] = b.duplicates
+        if args.floor and connection.vendor == "postgresql":
+            floor = result["write_floor"] = write_floor()
+            # as the import's ratio: persons per second over the bare load's rows per second
+            floor["persons_per_s"] = round(floor["rows"]["people_person"] / floor["seconds"])
+            floor["ratio"] = round(floor["persons_per_s"] / (args.rows / bare), 3)
+        result["nproc"] = os.cpu_count()
+        result["memory_gib"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+        result["peak_rss_mib_parser_processes"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        result["load_average_end"] = os.getloadavg()
         print(json.dumps(result, ensure_ascii=False))
         if report:
             print(report, file=sys.stderr)

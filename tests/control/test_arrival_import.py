@@ -600,3 +600,19 @@ def test_the_example_list_in_the_docs_imports(media, tmp_path, user_a, place):
     batch = run(user_a, path)
     assert counts(batch) == (1, 1, 0, 0), reasons(batch)
     assert Arrival.objects.get(person=place["person"]).area_code == place["grid"].code[:12]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "two-parser-processes"])
+def test_a_list_parsed_in_parser_processes_gives_the_same_outcomes_and_reasons(media, tmp_path, user_a, place, workers):
+    rows = [xiecha_row(f"XC-{i}", f"张{i}", make_id_number("310115", "19900307", f"{100 + i}")) for i in range(9)]
+    rows[4]["手机号"] = "12345"
+    rows[7]["到达时间"] = "2099-01-01 10:00"  # in the future
+    rows.append(xiecha_row("XC-1", "李四", ID_KNOWN))  # a reference already in the file
+    batch = run(user_a, write_csv(tmp_path / "x.csv", rows), chunk_size=3, workers=workers)
+    assert batch.status == ImportBatch.Status.DONE, batch.error
+    assert counts(batch) == (7, 0, 0, 3), reasons(batch)
+    assert sorted(r[:2] for r in reasons(batch)) == [(6, "手机号"), (9, "到达时间"), (11, "协查编号")]
+    outcomes = dict(ArrivalImportRow.objects.filter(batch=batch).values_list("row_number", "outcome"))
+    assert [outcomes[n] for n in range(2, 12)] == ["created"] * 4 + ["rejected"] + ["created"] * 2 + ["rejected"] + [
+        "created", "rejected"]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -104,9 +103,10 @@ class Row:
     person_created: bool = False
     arrival_id: int | None = None
 
-    @property
-    def raw(self) -> dict[str, str]:
-        """The row as uploaded, as text (sealed in its ImportReject when it is rejected)."""
+    def raw(self, columns: dict[int, str] | None = None) -> dict[str, str]:
+        """The row as uploaded, as text (sealed in its ImportReject when it is rejected).
+
+        The same call as the people importer's rows; these keep their values by field already."""
         return {k: importing._raw_text(v) for k, v in self.values.items()
                 if k in ar.TEMPLATE_COLUMNS or k == nz.SOURCE_ROW}
 
@@ -232,10 +232,11 @@ class ArrivalChunkImporter(importing.ChunkImporter):
         self.seen_references: dict[tuple[str, str], int] = {}
         self.by = self.user if getattr(self.user, "pk", None) else None
 
-    def import_chunk(self, chunk: list[tuple[int, list]]) -> None:
-        self._last = time.perf_counter()
-        rows = [parse_row(number, cells, self.sheet.columns, today=self.today) for number, cells in chunk]
-        self._tick("parse_and_validate")
+    @staticmethod
+    def parse_chunk(chunk: list[tuple[int, list]], columns: dict[int, str], *, today: dt.date, sealer=None) -> list[Row]:
+        return [parse_row(number, cells, columns, today=today) for number, cells in chunk]
+
+    def import_chunk(self, rows: list[Row]) -> None:
         self._check_references(rows)
         self._resolve_destinations([r for r in rows if not r.errors])
         self._tick("destinations")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 
 from django.db import connection
 
@@ -35,7 +36,7 @@ def reserve_ids(table: str, count: int) -> list[int]:
 
 
 def _to_json(value):
-    return json.dumps(value, ensure_ascii=False)
+    return "[]" if value == [] else json.dumps(value, ensure_ascii=False)
 
 
 def _to_sqlite_datetime(value):
@@ -44,8 +45,26 @@ def _to_sqlite_datetime(value):
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
+def _to_text_datetime(value):
+    # COPY reads ISO 8601 with its offset; a string costs psycopg less than an aware datetime.
+    return value.isoformat() if value is not None else None
+
+
 def _to_sqlite_date(value):
     return value.isoformat() if value is not None else None
+
+
+def _same_as_last(convert):
+    """A converter that remembers its last value: an import stamps every row of a chunk with one `now`."""
+    last, result = object(), None
+
+    def cached(value):
+        nonlocal last, result
+        if value is not last:
+            last, result = value, convert(value)
+        return result
+
+    return cached
 
 
 def converters(model, columns: Sequence[str]) -> list:
@@ -59,10 +78,10 @@ def converters(model, columns: Sequence[str]) -> list:
         field = fields.get(column)
         if isinstance(field, models.JSONField):
             out.append(_to_json)
+        elif isinstance(field, models.DateTimeField):
+            out.append(_same_as_last(_to_text_datetime if postgres else _to_sqlite_datetime))
         elif postgres or field is None:
             out.append(None)
-        elif isinstance(field, models.DateTimeField):
-            out.append(_to_sqlite_datetime)
         elif isinstance(field, models.DateField):
             out.append(_to_sqlite_date)
         else:
@@ -116,7 +135,58 @@ def insert_with_history(model, columns: Sequence[str], rows: Sequence[Sequence],
     history_columns = ["history_date", "history_change_reason", "history_type", "history_user_id"]
     (stamp,) = prepare([(when,)], converters(history, ["history_date"]))[0]
     extra = (stamp, reason, "+", history_user_id)
-    picks = [position[c] for c in tracked_columns]
-    history_rows = [tuple(row[i] for i in picks) + extra for row in prepared]
+    pick = itemgetter(*[position[c] for c in tracked_columns])
+    history_rows = [pick(row) + extra for row in prepared]
     insert_rows(history._meta.db_table, [*tracked_columns, *history_columns], history_rows)
     return ids
+
+
+SQLITE_IN_BATCH = 10_000  # under SQLite's 32,766 bound parameters
+
+
+def select_in(table: str, columns: Sequence[str], key: str, values) -> list[tuple]:
+    """Rows of `table` (the named columns, raw database values) whose `key` is one of `values`: one index
+    probe per value, in one query.
+
+    PostgreSQL gets the values as one array parameter, so the client does not quote thousands of
+    literals one by one (which cost more than the query). The LATERAL subquery with OFFSET 0 is
+    not flattened into a join, so the server probes the key's index once per value instead of
+    choosing a hash join over the whole table: with thousands of keys per chunk, and a table
+    that grows as the import runs, the planner otherwise picks a full scan per chunk while the
+    table is still small enough to look cheap, and that scan grows with every chunk.
+    SQLite binds each value natively and probes the index for an IN list by itself.
+    """
+    values = list(values)
+    if not values:
+        return []
+    names = ", ".join(f't."{c}"' for c in columns)
+    if connection.vendor == "postgresql":
+        kind = "bigint" if isinstance(values[0], int) else "text"
+        return fetch_with_arrays(
+            f"SELECT {names} FROM unnest(%b::{kind}[]) AS k(v) CROSS JOIN LATERAL "  # noqa: S608 - model names
+            f'(SELECT * FROM "{table}" t WHERE t."{key}" = k.v OFFSET 0) AS t',
+            [values],
+        )
+    with connection.cursor() as cur:
+        out: list[tuple] = []
+        for start in range(0, len(values), SQLITE_IN_BATCH):
+            part = values[start:start + SQLITE_IN_BATCH]
+            marks = ", ".join(["%s"] * len(part))
+            cur.execute(f'SELECT {names} FROM "{table}" t WHERE t."{key}" IN ({marks})', part)  # noqa: S608
+            out.extend(cur.fetchall())
+        return out
+
+
+def fetch_with_arrays(sql: str, params: list) -> list[tuple]:
+    """Run a query whose parameters are lists (PostgreSQL arrays, placeholders `%b`) on Django's connection.
+
+    Django's cursor binds on the client, quoting every element of a list as text in Python
+    (about 1.5 µs an element, several per imported row); this cursor sends the arrays to the
+    server in binary, in the same transaction.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()

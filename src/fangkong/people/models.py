@@ -13,7 +13,8 @@ class Household(models.Model):
     """A household (户) under a grid or building; its code extends its node's code."""
 
     code = models.CharField(_("household code"), max_length=32, unique=True)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households")
+    # Indexed by household_area_address, which begins with it.
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households", db_index=False)
     area_code = models.CharField(max_length=24, db_index=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     # The village cadre answerable for this household (包户).
@@ -22,10 +23,16 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # History is read per household (by id, which keeps its index); its copies of the
+    # household's other indexes would only slow every insert.
+    history = HistoricalRecords(no_db_index=["code", "area_code", "area", "responsible"])
 
     class Meta:
         ordering = ["code"]
+        indexes = [
+            # Imports match a household without a code by its address within its area.
+            models.Index(fields=["area", "address"], name="household_area_address"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.address}"
@@ -53,7 +60,8 @@ class Person(models.Model):
 
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="persons")
-    area_code = models.CharField(max_length=24, db_index=True)
+    # No index of its own: person_area_page (area_code, id) serves equality and subtree ranges.
+    area_code = models.CharField(max_length=24)
     name = models.CharField(_("name"), max_length=100)
     id_type = models.CharField(_("document type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
     # The document number is sealed (encrypted); the keyed hash finds it by exact value;
@@ -64,7 +72,7 @@ class Person(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     phone_sealed = models.TextField(blank=True, default="")
-    phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, default="")  # indexed in Meta (exact lookups only)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, default="")
     relation = models.CharField(_("relation to head"), max_length=20, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
@@ -72,10 +80,14 @@ class Person(models.Model):
     residence = models.CharField(_("residence"), max_length=12, choices=Residence.choices, default=Residence.RESIDENT)
     # Key-population tags (student, cold_chain, medical, migrant_worker…), set by imports and services.
     tags = models.JSONField(default=list, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from", db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History is read per person (by id, which keeps its index); copies of the person's other
+    # indexes (area, household, phone hash…) would double the index writes of every import.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], no_db_index=["area_code", "phone_hash", "household", "area", "merged_into"])
 
     class Meta:
         ordering = ["area_code", "household_id", "id"]
@@ -84,6 +96,10 @@ class Person(models.Model):
             models.Index(fields=["name", "birth_date"], name="person_name_birth"),
             # Imports look documents up in bulk, merged records included (they lead to the kept one).
             models.Index(fields=["id_number_hash"], name="person_doc_hash"),
+            # Exact lookups by phone: one plain B-tree (db_index would add a second, LIKE-pattern one on PostgreSQL).
+            models.Index(fields=["phone_hash"], name="person_phone_hash"),
+            # Few records are merged: only they are indexed (merged_from, and the foreign key check on delete).
+            models.Index(fields=["merged_into"], name="person_merged_into", condition=models.Q(merged_into__isnull=False)),
         ]
         constraints = [
             # One live record per document: the exact-ID lookup and idempotent imports rely on it.

@@ -96,17 +96,20 @@ def counts_under(*, user, parent_code: str, child_codes: list[str]) -> dict[str,
     return {code: (h, p) for code, (h, p) in out.items()}
 
 
-def follow_merges(found: dict, merged: dict, *, max_depth: int = 5) -> None:
+def follow_merges(found: dict, merged: dict, *, max_depth: int = 5, fetch=None) -> None:
     """Complete `found` (key -> live Person) from `merged` (key -> pk a merged record points to).
 
     A document of a merged record belongs to the record it was merged into; chains of merges are
     followed a level per query. For bulk matching by the importers, which check scope themselves.
+    `fetch(pks) -> {pk: record}` reads the targets (default: Person instances); any record with
+    `merged_into_id` will do, e.g. the people importer's lighter tuples.
     """
+    fetch = fetch or Person.objects.in_bulk
     for _depth in range(max_depth):
         pending = {key: target for key, target in merged.items() if key not in found}
         if not pending:
             return
-        targets = Person.objects.in_bulk(set(pending.values()))
+        targets = fetch(set(pending.values()))
         merged = {}
         for key, target in pending.items():
             person = targets.get(target)
