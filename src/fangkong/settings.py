@@ -109,9 +109,11 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'fangkong.sqlite3'}",
         # Keep each worker thread's connection (a new PostgreSQL connection per request cost more
-        # than the request's queries: bench/results/lookup_*); checked before reuse.
+        # than the request's queries: bench/results/lookup_*). Not checked before reuse by default:
+        # the check is one more round trip on every request, to spare the one request per kept
+        # connection that fails after the database restarts (Django then drops that connection).
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_health_checks=bool(env_int("DB_CONN_HEALTH_CHECKS", 0)),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

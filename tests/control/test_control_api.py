@@ -78,8 +78,11 @@ def test_verification_answers_only_colour_masked_name_and_time_and_is_logged(
     by_id = post(client, "/api/v1/control/verify", {"id_number": make_id_number(born="19920202", seq="332"), "device": "gate-1"},
                  token_for(checkpoint))
     assert by_id.json()["colour"] == "yellow"
-    assert Verification.objects.filter(device="gate-1", person=person).count() == 2
+    scans = Verification.objects.filter(device="gate-1", person=person)
+    assert scans.count() == 2 and {(s.colour, s.verified_by_id) for s in scans} == {("yellow", checkpoint.pk)}
     assert post(client, "/api/v1/control/verify", {"token": "nope", "device": "gate-1"}, token_for(checkpoint)).status_code == 404
+    miss = Verification.objects.get(device="gate-1", person=None)  # an unknown code is logged too, without a person
+    assert miss.colour == "" and miss.verified_by_id == checkpoint.pk
 
 
 def test_verification_is_rate_limited_per_device(client, person, tree, token_for, monkeypatch):
@@ -92,5 +95,10 @@ def test_verification_is_rate_limited_per_device(client, person, tree, token_for
     monkeypatch.setattr(ratelimit, "now", lambda: dt.datetime(2022, 6, 1, 8, 0, 30, tzinfo=dt.UTC))
     statuses = [post(client, "/api/v1/control/verify", {"token": "x", "device": "burst"}, headers).status_code
                 for _ in range(control_api.VERIFY_PER_MINUTE + 3)]
-    assert statuses.count(429) >= 2
+    limit = control_api.VERIFY_PER_MINUTE
+    assert statuses == [404] * limit + [429] * 3
+    assert Verification.objects.filter(device="burst").count() == limit  # refused scans are neither answered nor logged
     assert post(client, "/api/v1/control/verify", {"token": "x", "device": "other-gate"}, headers).status_code == 404
+    typed = post(client, "/api/v1/control/verify", {"id_number": make_id_number(born="19920202", seq="332"), "device": "burst"},
+                 headers)
+    assert typed.status_code == 429  # the typed-number path counts against the same device

@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 # ---------------------------------------------------------------------------
 # Capability 7: checkpoints (卡口)
 # ---------------------------------------------------------------------------
-from .models import Checkpoint
+from .models import Checkpoint, Gathering, GatheringStep
 
 
 @admin.register(Checkpoint)
@@ -24,7 +24,6 @@ class CheckpointAdmin(SimpleHistoryAdmin):
 # ---------------------------------------------------------------------------
 # Capability 8: gatherings (聚集性活动报批)
 # ---------------------------------------------------------------------------
-from .models import Gathering, GatheringStep  # noqa: E402
 
 
 class GatheringStepInline(admin.TabularInline):

@@ -1,21 +1,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
+from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import StrictBool, StrictFloat, StrictInt
+from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt
 
+from fangkong.areas.api import area_by_any_code
 from fangkong.core.api_support import (
     Body,
     ErrorOut,
     IsoDate,
+    Page,
     RecordId,
     Text,
     forbidden,
     invalid,
+    not_found,
+    page_of,
     reject_unknown_query,
     responses,
 )
@@ -25,6 +32,7 @@ from fangkong.people.services import person_find_by_document
 from fangkong.policy.profile import shipped_profiles
 
 from . import ratelimit, selectors, services
+from .models import Gathering, GatheringKind, GatheringMeasure
 from .risk_rows import RiskRow, RowError, short_code
 
 router = Router(tags=["risk areas"])
@@ -120,7 +128,6 @@ def risk_area_import(request, file: UploadedFile = File(...)):  # noqa: B008 - n
         raise invalid(exc.column, exc.reason) from exc
     except services.NotAllowed as exc:
         raise forbidden(None, str(exc)) from exc
-
 
 
 def _invalid(exc: services.InvalidInput):
@@ -339,15 +346,21 @@ VERIFY_PER_MINUTE = 120
 def verify(request, body: VerifyIn):
     """Health-code verification (验码): only the colour, a masked name and the time. Every call is logged."""
     # Counted in the database, so the limit holds across all server worker processes.
-    if not ratelimit.hit("verify", body.device, limit=VERIFY_PER_MINUTE, window=60).allowed:
-        return Status(429, {"detail": _("too many verifications from this device; wait a minute")})
-    code = None
     if body.token:
-        code = selectors.health_code_by_token(body.token)
-    elif body.id_number:
-        person = person_find_by_document(id_type="resident_id", id_number=body.id_number)
-        code = services.health_code_refresh(person=person) if person is not None else None
-    result = services.verification_record(by=request.user, device=body.device, code=code)
+        verified = services.verification_by_token(by=request.user, device=body.device, token=body.token,
+                                                  limit=VERIFY_PER_MINUTE)
+        verdict, result = verified.verdict, verified.answer
+    else:
+        verdict = ratelimit.hit(services.VERIFY_RULE, body.device, limit=VERIFY_PER_MINUTE, window=60)
+        result = None
+        if verdict.allowed:
+            code = None
+            if body.id_number:
+                person = person_find_by_document(id_type="resident_id", id_number=body.id_number)
+                code = services.health_code_refresh(person=person) if person is not None else None
+            result = services.verification_record(by=request.user, device=body.device, code=code)
+    if not verdict.allowed:
+        return Status(429, {"detail": _("too many verifications from this device; wait a minute")})
     if result is None:
         return Status(404, {"detail": _("no such health code")})
     return result
@@ -644,17 +657,6 @@ def checkin_link_revoke(request, pk: RecordId):
 # Capability 8: gatherings (聚集性活动报批) under /api/v1/control/gatherings
 # ---------------------------------------------------------------------------
 
-import re  # noqa: E402 - kept with the capability's block so parallel branches merge cleanly
-from typing import Annotated  # noqa: E402
-
-from django.http import FileResponse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from pydantic import BeforeValidator  # noqa: E402
-
-from fangkong.areas.api import area_by_any_code  # noqa: E402
-from fangkong.core.api_support import Page, not_found, page_of  # noqa: E402
-
-from .models import Gathering, GatheringKind, GatheringMeasure  # noqa: E402
 
 _ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?")
 

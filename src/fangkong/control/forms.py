@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Transport
+from .models import GATHERING_MIN_ATTENDANCE, GatheringKind, GatheringMeasure, Transport
 from .services import ARRIVAL_CATEGORIES, KNOWN_SYMPTOMS
 
 CATEGORY_LABELS = {"inbound": _("Inbound from abroad"), "risk_area_arrival": _("From a risk area"), "returnee": _("Returnee")}
@@ -105,7 +105,6 @@ PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_
 # Capability 8: gatherings (聚集性活动报批)
 # ---------------------------------------------------------------------------
 
-from .models import GATHERING_MIN_ATTENDANCE, GatheringKind, GatheringMeasure  # noqa: E402
 
 AREA_CHOICES_MAX = 400  # beyond this many nodes the area is typed as a code
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -599,7 +600,6 @@ class ArrivalImportRow(models.Model):
 # Capability 8: gatherings (聚集性活动报批): events of more than 50 people need an approved prevention plan
 # ---------------------------------------------------------------------------
 
-from django.utils.translation import pgettext_lazy  # noqa: E402 - kept with the capability's block
 
 GATHERING_MIN_ATTENDANCE = 51  # "more than 50 people" need an application; 50 or fewer need none
 

@@ -34,20 +34,49 @@ def rate_key(rule: str, subject: str) -> str:
     return f"{rule}:{lookup_hash(f'rate:{rule}:{subject}')[:40]}"
 
 
-def hit(rule: str, subject: str, *, limit: int, window: int) -> Verdict:
-    """Count one hit of `subject` under `rule`; allowed while the window's count is at most `limit`."""
+@dataclass(frozen=True)
+class Window:
+    """The counter one hit goes to: its row's key, and the window's number and end (epoch seconds)."""
+
+    key: str
+    bucket: int
+    expires: int
+    epoch: int
+
+    def verdict(self, hits: int, limit: int) -> Verdict:
+        return Verdict(hits <= limit, hits, limit, max(1, self.expires - self.epoch))
+
+
+def window_of(rule: str, subject: str, window: int) -> Window:
     epoch = int(now().timestamp())
     bucket = epoch // window
-    expires = (bucket + 1) * window
+    return Window(rate_key(rule, subject), bucket, (bucket + 1) * window, epoch)
+
+
+def upsert_sql() -> str:
+    """The counting statement (parameters: key, bucket, expires), returning the window's hits.
+
+    Also a data-modifying CTE in statements that count a hit and do their work in one round trip.
+    """
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     # The table name comes from the model, every value is a parameter.
-    sql = f"INSERT INTO {table} (name, bucket, hits, expires) VALUES (%s, %s, 1, %s) ON CONFLICT (name, bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [rate_key(rule, subject), bucket, expires])
-        hits = cursor.fetchone()[0]
+    return f"INSERT INTO {table} (name, bucket, hits, expires) VALUES (%s, %s, 1, %s) ON CONFLICT (name, bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"  # noqa: S608
+
+
+def counted(win: Window) -> None:
+    """After a hit: now and then delete the counters of ended windows, so the table stays small without a job."""
     if secrets.randbelow(SWEEP_ONE_IN) == 0:
-        sweep(epoch)
-    return Verdict(hits <= limit, hits, limit, max(1, expires - epoch))
+        sweep(win.epoch)
+
+
+def hit(rule: str, subject: str, *, limit: int, window: int) -> Verdict:
+    """Count one hit of `subject` under `rule`; allowed while the window's count is at most `limit`."""
+    win = window_of(rule, subject, window)
+    with connection.cursor() as cursor:
+        cursor.execute(upsert_sql(), [win.key, win.bucket, win.expires])
+        hits = cursor.fetchone()[0]
+    counted(win)
+    return win.verdict(hits, limit)
 
 
 def sweep(epoch: int | None = None) -> int:

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from fangkong.core.scoping import get_scoped_or_404, scope
+from fangkong.areas.codes import Level
+from fangkong.areas.models import Area
+from fangkong.core.access import log_access
+from fangkong.core.crypto import unseal
+from fangkong.core.roles import Role
+from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 
+from . import gathering_rules
 from .models import (
     RISK_ORDER,
     ActiveProfile,
     Arrival,
     CheckIn,
+    CheckinLink,
     ControlOrder,
+    DeclarationPoster,
     Escalation,
+    Gathering,
+    GatheringStep,
     HealthCode,
     OrderMeasure,
     RiskArea,
+    RiskLevel,
     ScheduledTest,
+    SelfDeclaration,
+    Zone,
 )
+from .public_tokens import community_token, parse_checkin_token, parse_community_token
 from .risk_rows import covering_codes
 
 
@@ -250,13 +265,6 @@ def destinations_in_city(*, checkpoint, query: str, limit: int = 20) -> list:
 # Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
 # ---------------------------------------------------------------------------
 
-from fangkong.areas.codes import Level  # noqa: E402
-from fangkong.areas.models import Area  # noqa: E402
-from fangkong.core.roles import Role  # noqa: E402
-from fangkong.core.scoping import subtree_q  # noqa: E402
-
-from .models import CheckinLink, DeclarationPoster, SelfDeclaration  # noqa: E402
-from .public_tokens import community_token, parse_checkin_token, parse_community_token  # noqa: E402
 
 # Who prints a community's declaration poster: the chain from the grid worker to the district (and the city).
 POSTER_ROLES = frozenset({Role.GRID_WORKER, Role.TOWNSHIP, Role.DISTRICT, Role.CITY_COMMAND})
@@ -406,15 +414,6 @@ def arrival_batch_get(*, user, pk: int):
 # Capability 8: gatherings (聚集性活动报批). Applications are scoped by the event's area.
 # ---------------------------------------------------------------------------
 
-import calendar  # noqa: E402 - kept with the capability's block so parallel branches merge cleanly
-
-from django.db.models import Prefetch  # noqa: E402
-
-from fangkong.core.access import log_access  # noqa: E402
-from fangkong.core.crypto import unseal  # noqa: E402
-
-from . import gathering_rules  # noqa: E402
-from .models import Gathering, GatheringStep, RiskLevel, Zone  # noqa: E402
 
 GATHERING_BLOCKING_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)
 GATHERING_BLOCKING_ZONES = (Zone.SEALED, Zone.CONTROLLED)

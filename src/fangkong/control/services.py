@@ -4,41 +4,54 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import File
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.areas.models import Responsible
+from fangkong.areas.models import Area, Responsible
 from fangkong.core.clock import today as local_today
-from fangkong.core.masking import mask_name
+from fangkong.core.crypto import lookup_hash, seal
+from fangkong.core.ids import normalize_mobile
+from fangkong.core.masking import mask_name, mask_phone
 from fangkong.core.roles import Role
-from fangkong.core.scoping import in_scope, require_in_scope
+from fangkong.core.scoping import in_scope, require_in_scope, subtree_q
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
 from fangkong.policy.health import colour_for
 from fangkong.policy.profile import Profile, load_profile
 
+from . import gathering_rules, ratelimit
 from .models import (
+    GATHERING_MIN_ATTENDANCE,
     RISK_ORDER,
     ActiveProfile,
     Arrival,
     CheckIn,
+    CheckinLink,
     ControlOrder,
+    DeclarationPoster,
     Escalation,
+    Gathering,
+    GatheringKind,
+    GatheringMeasure,
+    GatheringStep,
     HealthCode,
     OrderMeasure,
     RiskArea,
     ScheduledTest,
+    SelfDeclaration,
     Verification,
 )
 from .risk_rows import RiskRow, RowError, parse_row
-from .selectors import risk_level_on
+from .selectors import gathering_risk_blocks, risk_level_on
 
 # Risk areas are announced by the command headquarters and the CDC, not by grid workers.
 RISK_AREA_EDITORS = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.CDC})
@@ -122,9 +135,6 @@ def risk_area_lift(*, user, risk_area: RiskArea, lifted_on) -> RiskArea:
 # ---------------------------------------------------------------------------
 # Policy in force, arrivals, control orders, check-ins, test results, health codes
 # ---------------------------------------------------------------------------
-
-
-
 
 
 ARRIVAL_CATEGORIES = ("inbound", "risk_area_arrival", "returnee")
@@ -716,6 +726,58 @@ def _history_of_orders(pks: list[int], *, by, at: dt.datetime, reason: str) -> N
         cur.execute(sql, [*params, *pks])
 
 
+@dataclass(frozen=True)
+class Verified:
+    """A scan's outcome: refused by the device's rate limit, or the answer (None: no such code)."""
+
+    verdict: ratelimit.Verdict
+    answer: dict | None
+
+
+VERIFY_RULE = "verify"
+
+
+def verification_by_token(*, by, device: str, token: str, limit: int, window: int = 60) -> Verified:
+    """Scan a QR token (验码): count the device's hit, find the code, log the scan, in one statement.
+
+    Venues scan all day, so this is the busiest call of the platform. On PostgreSQL the rate
+    counter's upsert, the lookup and the log's insert are one statement (data-modifying CTEs: one
+    round trip instead of three, and one commit); elsewhere the same three steps one by one. Either
+    way a scan over the limit is neither answered nor logged, and a scan of an unknown token is
+    logged without a person.
+    """
+    if connection.vendor != "postgresql":
+        verdict = ratelimit.hit(VERIFY_RULE, device, limit=limit, window=window)
+        if not verdict.allowed:
+            return Verified(verdict, None)
+        code = HealthCode.objects.select_related("person").filter(token=token).first()
+        return Verified(verdict, verification_record(by=by, device=device, code=code))
+    win = ratelimit.window_of(VERIFY_RULE, device, window)
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    codes, persons = quote(HealthCode._meta.db_table), quote(Person._meta.db_table)
+    log = quote(Verification._meta.db_table)
+    # Tables from the models, every value a parameter. The CTEs share one snapshot and all run.
+    sql = (
+        f"WITH hit AS ({ratelimit.upsert_sql()}), "  # noqa: S608
+        f"code AS (SELECT c.person_id, c.colour, p.name FROM {codes} c JOIN {persons} p ON p.id = c.person_id "
+        f"WHERE c.token = %s), "
+        f"logged AS (INSERT INTO {log} (at, person_id, device, colour, verified_by_id) "
+        f"SELECT %s, code.person_id, %s, COALESCE(code.colour, ''), %s FROM hit LEFT JOIN code ON true "
+        f"WHERE hit.hits <= %s) "
+        f"SELECT hit.hits, code.colour, code.name FROM hit LEFT JOIN code ON true"
+    )
+    by_id = by.pk if getattr(by, "pk", None) else None
+    with connection.cursor() as cur:
+        cur.execute(sql, [win.key, win.bucket, win.expires, token, now, device[:64], by_id, limit])
+        hits, colour, name = cur.fetchone()
+    ratelimit.counted(win)
+    verdict = win.verdict(hits, limit)
+    if not verdict.allowed or colour is None:
+        return Verified(verdict, None)
+    return Verified(verdict, {"colour": colour, "name": mask_name(name), "at": now})
+
+
 def verification_record(*, by, device: str, code: HealthCode | None) -> dict | None:
     """Log a scan and answer what a scanner may know: colour, masked name, time."""
     now = timezone.now()
@@ -1089,10 +1151,6 @@ def _arrival_from_checkpoint(by, checkpoint, row: _Row, arrived_on: dt.date, tra
 # Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
 # ---------------------------------------------------------------------------
 
-from fangkong.areas.models import Area  # noqa: E402
-from fangkong.core.scoping import subtree_q  # noqa: E402
-
-from .models import CheckinLink, DeclarationPoster, SelfDeclaration  # noqa: E402
 
 # Roles that may rotate a community's declaration QR code (voids every printed poster of it).
 POSTER_ROTATE_ROLES = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP})
@@ -1390,17 +1448,6 @@ def checkin_self_record(*, link: CheckinLink, temperature, symptoms: list[str] |
 # Capability 8: gatherings (聚集性活动报批): submit, approve, reject, withdraw, cancel
 # ---------------------------------------------------------------------------
 
-import hashlib  # noqa: E402 - kept with the capability's block so parallel branches merge cleanly
-
-from django.core.files.base import File  # noqa: E402
-
-from fangkong.core.crypto import lookup_hash, seal  # noqa: E402
-from fangkong.core.ids import normalize_mobile  # noqa: E402
-from fangkong.core.masking import mask_phone  # noqa: E402
-
-from . import gathering_rules  # noqa: E402
-from .models import GATHERING_MIN_ATTENDANCE, Gathering, GatheringKind, GatheringMeasure, GatheringStep  # noqa: E402
-from .selectors import gathering_risk_blocks  # noqa: E402
 
 PLAN_TEXT_MAX = 5000
 PLAN_FILE_SNIFF_BYTES = 8 * 1024 * 1024  # a .docx is read whole to look inside the zip; others need a few bytes

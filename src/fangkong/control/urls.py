@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import public_staff_views, views, views_arrival_import
 
 app_name = "control"
 urlpatterns = [
@@ -32,7 +32,6 @@ urlpatterns += [
 ]
 
 # --- capability 2 and 4, public pages: declaration posters, households to confirm, personal check-in links ---
-from . import public_staff_views  # noqa: E402
 
 urlpatterns += [
     path("declare/posters/", public_staff_views.posters, name="declare_posters"),
@@ -44,7 +43,6 @@ urlpatterns += [
 ]
 
 # --- arrivals import: 协查 lists and sheets (issue 4 capability 2) ---
-from . import views_arrival_import  # noqa: E402
 
 urlpatterns += [
     path("arrivals/import/", views_arrival_import.arrival_import_upload, name="arrival_import"),

@@ -2,17 +2,32 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.areas import selectors as area_selectors
+from fangkong.areas.api import area_by_any_code
+from fangkong.areas.codes import LEVEL_OF_LENGTH
+from fangkong.areas.models import Area
 from fangkong.core.clock import today
 from fangkong.people.selectors import person_get
 from fangkong.policy.profile import ProfileError, shipped_profiles
 
-from . import selectors, services
-from .forms import ArrivalForm, CheckInForm, apply_errors
+from . import gathering_rules, selectors, services
+from .api import plan_file_response
+from .forms import (
+    AREA_CHOICES_MAX,
+    ArrivalForm,
+    CheckInForm,
+    GatheringDecisionForm,
+    GatheringForm,
+    apply_errors,
+)
+from .models import Gathering
 from .risk_rows import RowError
 
 
@@ -292,18 +307,6 @@ def checkpoint_day(request, pk: int):
 # Capability 8: gatherings (聚集性活动报批): list, apply, decide, calendar, pending list
 # ---------------------------------------------------------------------------
 
-from django.core.paginator import Paginator  # noqa: E402 - kept with the capability's block so parallel branches merge cleanly
-from django.utils import timezone  # noqa: E402
-
-from fangkong.areas import selectors as area_selectors  # noqa: E402
-from fangkong.areas.api import area_by_any_code  # noqa: E402
-from fangkong.areas.codes import LEVEL_OF_LENGTH  # noqa: E402
-from fangkong.areas.models import Area  # noqa: E402
-
-from . import gathering_rules  # noqa: E402
-from .api import plan_file_response  # noqa: E402
-from .forms import AREA_CHOICES_MAX, GatheringDecisionForm, GatheringForm  # noqa: E402
-from .models import Gathering  # noqa: E402
 
 GATHERING_PAGE = 50
 

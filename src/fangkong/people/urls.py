@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "people"
 urlpatterns = [
@@ -10,7 +10,6 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household"),
 ]
 
-from . import views_import  # noqa: E402
 
 urlpatterns += [
     path("import/", views_import.import_upload, name="import"),
