@@ -1,6 +1,7 @@
 """Benchmark: re-deriving 1,000,000 open control orders after a policy-profile switch.
 
     .venv/bin/python bench/bench_profile_switch.py --database fk_city10m [--orders 1000000] [--keep]
+        [--replace-orders] [--profile]
 
 Needs a database with a demo city of at least `--orders` persons (e.g. the one
 `bench/bench_demo.py --people 10000000 --database fk_city10m --keep` leaves) and no control
@@ -51,7 +52,8 @@ def set_up(orders: int) -> dict:
     from fangkong.policy.profile import load_profile
 
     if ControlOrder.objects.exists():
-        raise SystemExit("the database has control orders already: this benchmark makes its own")
+        raise SystemExit("the database has control orders already: this benchmark makes its own "
+                         "(--replace-orders removes them first, e.g. the few hundred a demo city has)")
     profile = load_profile("national-9th-2022")
     persons = Person.objects.count()
     step = max(1, persons // orders)
@@ -135,6 +137,10 @@ def main() -> None:
     parser.add_argument("--database", default="fk_city10m")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the orders made for the benchmark")
+    parser.add_argument("--replace-orders", action="store_true",
+                        help="remove the database's control orders first (a demo city's own few hundred)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the apply under cProfile and print where its time goes (slower; not a result)")
     args = parser.parse_args()
 
     info = machine()
@@ -147,6 +153,8 @@ def main() -> None:
     from fangkong.control.models import ActiveProfile, ControlOrder
     from fangkong.core.models import User
 
+    if args.replace_orders:
+        clean_up()
     made = set_up(args.orders)
     chief = User.objects.filter(role="city_command", area_code__startswith="4114").order_by("pk").first()
     try:
@@ -156,8 +164,18 @@ def main() -> None:
         dry = time.monotonic() - started
         load_apply = load_average()
         started = time.monotonic()
-        applied, record = services.profile_switch(by=chief, name="seed-2021", apply=True, details=500)
-        wet = time.monotonic() - started
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            applied, record = profiler.runcall(services.profile_switch, by=chief, name="seed-2021", apply=True,
+                                               details=500)
+            wet = time.monotonic() - started
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(r"fangkong|psycopg.*(copy|execute)", 40)
+        else:
+            applied, record = services.profile_switch(by=chief, name="seed-2021", apply=True, details=500)
+            wet = time.monotonic() - started
         after = {
             "orders_under_seed_2021": ControlOrder.objects.filter(profile_name="seed-2021").count(),
             "switch_records": ActiveProfile.objects.count(),
@@ -183,6 +201,9 @@ def main() -> None:
         "goal": "under 2 minutes",
         "goal_met": dry < 120 and wet < 120,
     }
+    if args.profile:  # a diagnosis, not a result
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"profile_switch_{made['orders']}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -70,8 +70,12 @@ INSTALLED_APPS = [
     "fangkong.web",
 ]
 
+# The health-code scan's fast path (control/fastpath.py); off, every scan goes through the whole stack.
+VERIFY_FAST_PATH = env_bool("VERIFY_FAST_PATH", True)
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fangkong.control.fastpath.VerificationFastPath",  # answers well-formed health-code scans; see its docstring
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -23,6 +23,7 @@ from fangkong.core.ids import normalize_mobile
 from fangkong.core.masking import mask_name, mask_phone
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope, require_in_scope, subtree_q
+from fangkong.people.bulkwrite import converters, insert_rows, prepare
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
 from fangkong.policy.health import colour_for
@@ -517,10 +518,12 @@ class OrderChanges(list):
 
 
 SWITCH_CHUNK = 5000  # open orders read (and re-derived) per round
-_SQL_BATCH = 900  # ids per statement: under SQLite's limit of bound parameters with room to spare
+_SQL_BATCH = 900  # ids per statement on SQLite: under its limit of bound parameters with room to spare
+_SQL_BATCH_POSTGRES = 20_000  # PostgreSQL has no such limit; fewer, larger statements cost less
 
 
-def _batches(items: list, size: int = _SQL_BATCH):
+def _batches(items: list, size: int | None = None):
+    size = size or (_SQL_BATCH_POSTGRES if connection.vendor == "postgresql" else _SQL_BATCH)
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -638,7 +641,6 @@ def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime)
     for status, pks in ((cancelled, cancel), (due, revive)):
         for batch in _batches(pks):
             ScheduledTest.objects.filter(pk__in=batch).update(status=status)
-    # Plain rows, one prepared INSERT each (psycopg pipelines them): no model instance per row.
     _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
     _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
     for values, pks in groups.items():
@@ -667,20 +669,11 @@ def order_rederive(*, order: ControlOrder, profile: Profile, plan: Plan, by) -> 
 
 
 def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Plain rows of field values (no model instances): COPY on PostgreSQL, executemany elsewhere."""
     if not rows:
         return
-    quote = connection.ops.quote_name
-    fields = [model._meta.get_field(c) for c in columns]
-    names = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - model table, columns
-    # Dates through the backend's adapter (SQLite stores text), like the ORM would.
-    adapt = [connection.ops.adapt_datefield_value if isinstance(f, models.DateField) else None for f in fields]
-    if any(adapt):
-        rows = [tuple(fn(v) if fn else v for fn, v in zip(adapt, row, strict=True)) for row in rows]
-    with connection.cursor() as cur:
-        for batch in _batches(rows, 5000):
-            cur.executemany(sql, batch)
+    db_columns = [model._meta.get_field(c).column for c in columns]
+    insert_rows(model._meta.db_table, db_columns, prepare(rows, converters(model, db_columns)))
 
 
 def _order_values(plan: Plan, profile: Profile) -> tuple:
@@ -735,9 +728,10 @@ class Verified:
 
 
 VERIFY_RULE = "verify"
+VERIFY_PER_MINUTE = 120  # scans per device and minute
 
 
-def verification_by_token(*, by, device: str, token: str, limit: int, window: int = 60) -> Verified:
+def verification_by_token(*, by_id: int | None, device: str, token: str, limit: int, window: int = 60) -> Verified:
     """Scan a QR token (验码): count the device's hit, find the code, log the scan, in one statement.
 
     Venues scan all day, so this is the busiest call of the platform. On PostgreSQL the rate
@@ -751,7 +745,7 @@ def verification_by_token(*, by, device: str, token: str, limit: int, window: in
         if not verdict.allowed:
             return Verified(verdict, None)
         code = HealthCode.objects.select_related("person").filter(token=token).first()
-        return Verified(verdict, verification_record(by=by, device=device, code=code))
+        return Verified(verdict, verification_record(by_id=by_id, device=device, code=code))
     win = ratelimit.window_of(VERIFY_RULE, device, window)
     now = timezone.now()
     quote = connection.ops.quote_name
@@ -767,7 +761,6 @@ def verification_by_token(*, by, device: str, token: str, limit: int, window: in
         f"WHERE hit.hits <= %s) "
         f"SELECT hit.hits, code.colour, code.name FROM hit LEFT JOIN code ON true"
     )
-    by_id = by.pk if getattr(by, "pk", None) else None
     with connection.cursor() as cur:
         cur.execute(sql, [win.key, win.bucket, win.expires, token, now, device[:64], by_id, limit])
         hits, colour, name = cur.fetchone()
@@ -778,11 +771,11 @@ def verification_by_token(*, by, device: str, token: str, limit: int, window: in
     return Verified(verdict, {"colour": colour, "name": mask_name(name), "at": now})
 
 
-def verification_record(*, by, device: str, code: HealthCode | None) -> dict | None:
+def verification_record(*, by_id: int | None, device: str, code: HealthCode | None) -> dict | None:
     """Log a scan and answer what a scanner may know: colour, masked name, time."""
     now = timezone.now()
     Verification.objects.create(person=code.person if code else None, device=device[:64], colour=code.colour if code else "",
-                                verified_by=by if getattr(by, "pk", None) else None, at=now)
+                                verified_by_id=by_id, at=now)
     if code is None:
         return None
     return {"colour": code.colour, "name": mask_name(code.person.name), "at": now}
@@ -1099,7 +1092,8 @@ def passage_record(
                     except PersonInvalid as exc:  # registered by someone else since the check above
                         raise InvalidInput({f"passengers.{seq - 1}.{k}": str(v) for k, v in exc.errors.items()}) from exc
                 if row.code is not None:
-                    verification_record(by=by, device=f"checkpoint:{checkpoint.pk}", code=row.code)
+                    verification_record(by_id=by.pk if getattr(by, "pk", None) else None,
+                                        device=f"checkpoint:{checkpoint.pk}", code=row.code)
                 passenger = Passenger(
                     passage=passage, checkpoint=checkpoint, area_code=checkpoint.area_code, at=at, seq=seq,
                     name=row.clean.name, origin_code=row.origin_code, origin_name=row.origin_name,
