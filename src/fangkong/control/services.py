@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -512,9 +513,20 @@ class OrderChange:
 
 
 class OrderChanges(list):
-    """The open orders a profile switch changes: `total` of them, with details for the first ones kept."""
+    """The open orders a profile switch changes: `total` of them, with details for the first ones kept,
+    and the seconds spent in each phase of the switch (the benchmark prints them)."""
 
     total: int = 0
+
+    def __init__(self):
+        super().__init__()
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def tick(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 SWITCH_CHUNK = 5000  # open orders read (and re-derived) per round
@@ -579,6 +591,7 @@ def profile_switch(
             if not orders:
                 break
             first_pk, last_pk = orders[0][0], orders[-1][0]
+            changes.tick("read_orders")
             measures: dict[int, list[tuple]] = {}
             for order_id, measure, start, end in (
                 OrderMeasure.objects.filter(order_id__gte=first_pk, order_id__lte=last_pk).order_by("order_id", "seq")
@@ -591,6 +604,7 @@ def profile_switch(
                 .values_list("pk", "order_id", "due_on", "status")
             ):
                 tests.setdefault(order_id, []).append((pk, due, status))
+            changes.tick("read_measures_and_tests")
             work = []
             for pk, person_id, area_code, facts, rule_id in orders:
                 key = tuple(sorted((k, v) for k, v in facts.items() if k != "id"))
@@ -610,21 +624,24 @@ def profile_switch(
                 if apply:
                     work.append((pk, person_id, area_code, d, tests.get(pk, [])))
                     persons.add(person_id)
+            changes.tick("derive_and_compare")
             if work:
-                _rederive_many(work, profile, by=by, now=now)
+                _rederive_many(work, profile, by=by, now=now, tick=changes.tick)
         record = None
         if apply:
             record = ActiveProfile.objects.create(name=profile.name, version=profile.version, activated_by=by,
                                                   changed_orders=changes.total)
             health_codes_refresh(person_ids=persons, now=now)
+            changes.tick("health_codes")
     return changes, record
 
 
-def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime) -> None:
+def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime, tick=lambda phase: None) -> None:
     """Re-derive orders in bulk: (order pk, person id, area code, derived plan, its tests as (pk, day, status))."""
     ids = [w[0] for w in work]
     for batch in _batches(ids):
         OrderMeasure.objects.filter(order_id__in=batch).delete()
+    tick("delete_measures")
     cancel, revive, create, measures = [], [], [], []
     groups: dict[tuple, list[int]] = {}
     due, cancelled = ScheduledTest.Status.DUE, ScheduledTest.Status.CANCELLED
@@ -638,20 +655,25 @@ def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime)
         create += [(pk, person_id, area_code, day, due) for day in sorted(d.test_days - existing)]
         measures += [(pk, i, m.measure, m.start, m.end) for i, m in enumerate(d.plan.measures, start=1)]
         groups.setdefault(_order_values(d.plan, profile), []).append(pk)
+    tick("plan_writes")
     for status, pks in ((cancelled, cancel), (due, revive)):
         for batch in _batches(pks):
             ScheduledTest.objects.filter(pk__in=batch).update(status=status)
+    tick("cancel_and_revive_tests")
     _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
     _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
+    tick("insert_tests_and_measures")
     for values, pks in groups.items():
         fields = dict(values)
         if fields.get("status") == ControlOrder.Status.CANCELLED:
             fields["closed_at"] = now
         for batch in _batches(pks):
             ControlOrder.objects.filter(pk__in=batch).update(**fields)
+    tick("update_orders")
     reason = f"profile switch to {profile.name} v{profile.version}"
     for batch in _batches(ids):
         _history_of_orders(batch, by=by, at=now, reason=reason)
+    tick("history_rows")
 
 
 def order_rederive(*, order: ControlOrder, profile: Profile, plan: Plan, by) -> bool:
