@@ -100,7 +100,14 @@ def test_a_dry_run_keeps_details_for_the_first_ones_and_counts_all(orders, tree)
     assert ControlOrder.objects.filter(profile_name="seed-2021").count() == 0
 
 
-def test_the_bulk_health_code_refresh_agrees_with_the_one_person_refresh(orders, tree, user_a):
+# 0: PostgreSQL takes its set-based path (temporary tables, one UPDATE) even for these few persons.
+@pytest.fixture(params=[None, 0], ids=["grouped", "set-based"])
+def refresh_path(request, monkeypatch):
+    if request.param is not None:
+        monkeypatch.setattr(services, "_SET_BASED_REFRESH_FROM", request.param)
+
+
+def test_the_bulk_health_code_refresh_agrees_with_the_one_person_refresh(orders, tree, user_a, refresh_path):
     grid = tree["grid_a"]
     nobody = person_register(area=grid, name="无码", id_number=make_id_number(born="19700101", seq="300"))
     positive = orders[1].tests.order_by("due_on").first()
@@ -115,3 +122,15 @@ def test_the_bulk_health_code_refresh_agrees_with_the_one_person_refresh(orders,
     assert bulk == one_by_one
     assert {c for c, _ in bulk.values()} >= {"red", "yellow", "green"}
     assert services.health_codes_refresh(person_ids={p.pk for p in people}) == 0
+
+
+def test_the_bulk_refresh_rewrites_only_the_codes_that_are_wrong(orders, tree, refresh_path):
+    people = [o.person for o in orders]
+    right = {p.pk: (c.colour, c.reasons) for p in people for c in [services.health_code_refresh(person=p)]}
+    wrong = [p.pk for p in people if right[p.pk][0] != "green"][:3]
+    HealthCode.objects.filter(person_id__in=wrong).update(colour="green", reasons=[])
+    untouched = HealthCode.objects.exclude(person_id__in=wrong).values_list("person_id", "updated_at")
+    stamps = dict(untouched)
+    assert services.health_codes_refresh(person_ids={p.pk for p in people}) == len(wrong) > 0
+    assert {c.person_id: (c.colour, c.reasons) for c in HealthCode.objects.all()} == right
+    assert dict(untouched) == stamps

@@ -134,3 +134,21 @@ def test_anything_but_a_plain_token_scan_is_left_to_the_api_route(rf, body):
     good = rf.post(URL, json.dumps({"token": "abc", "device": "g"}), content_type="application/json",
                    HTTP_AUTHORIZATION="Bearer fk_x")
     assert plain_token_scan(good) == ("fk_x", "abc", "g")
+
+
+def test_a_revoked_token_or_a_deactivated_user_scans_nothing_and_a_good_one_is_marked_used(client, scanner):
+    from fangkong.control.models import RateCounter
+    from fangkong.core.models import ApiToken
+
+    token, headers, user = scanner["code"].token, scanner["headers"], scanner["user"]
+    api_token = ApiToken.objects.get(user=user)
+    ApiToken.objects.filter(pk=api_token.pk).update(revoked=True)
+    assert scan(client, {"token": token, "device": "d1"}, headers)[0] == 401
+    ApiToken.objects.filter(pk=api_token.pk).update(revoked=False, last_used_at=None)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert scan(client, {"token": token, "device": "d1"}, headers)[0] == 401
+    assert not Verification.objects.exists() and not RateCounter.objects.exists()
+    type(user).objects.filter(pk=user.pk).update(is_active=True)
+    assert scan(client, {"token": token, "device": "d1"}, headers)[0] == 200
+    assert Verification.objects.get().verified_by_id == user.pk and RateCounter.objects.get().hits == 1
+    assert ApiToken.objects.get(pk=api_token.pk).last_used_at is not None

@@ -125,8 +125,10 @@ class ControlOrder(models.Model):
 
     OPEN = (Status.ORDERED, Status.IN_PROGRESS, Status.ESCALATED)
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="control_orders")
-    area_code = models.CharField(max_length=24, db_index=True)
+    # Indexed by (person, status) and (status, area_code) below: no single-column twins, whose upkeep a
+    # profile switch pays on every order it updates.
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="control_orders", db_index=False)
+    area_code = models.CharField(max_length=24)
     arrival = models.ForeignKey(Arrival, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     category = models.CharField(_("category"), max_length=40)
     facts = models.JSONField(default=dict)  # the facts the plan was derived from, to re-derive on a profile switch
@@ -137,7 +139,7 @@ class ControlOrder(models.Model):
     checkins_per_day = models.PositiveSmallIntegerField(default=1)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ORDERED, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ORDERED)
     owner = models.ForeignKey("areas.Responsible", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -146,7 +148,8 @@ class ControlOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "area_code"]), models.Index(fields=["person", "status"])]
+        indexes = [models.Index(fields=["status", "area_code"]), models.Index(fields=["person", "status"]),
+                   models.Index(fields=["area_code"], name="order_area")]  # subtree ranges; no LIKE twin
 
     def __str__(self) -> str:
         return f"order {self.pk} {self.category} {self.status}"
@@ -157,7 +160,8 @@ class ControlOrder(models.Model):
 
 
 class OrderMeasure(models.Model):
-    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="measures")
+    # Found by the (order, seq) constraint's index.
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="measures", db_index=False)
     seq = models.PositiveSmallIntegerField()
     measure = models.CharField(max_length=30)
     starts_on = models.DateField()
@@ -181,7 +185,8 @@ class ScheduledTest(models.Model):
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="tests")
+    # Found by the (order, due_on) constraint's index.
+    order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="tests", db_index=False)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="scheduled_tests")
     area_code = models.CharField(max_length=24)
     due_on = models.DateField()
@@ -285,11 +290,19 @@ class HealthCode(models.Model):
         RED = "red", _("Red")
 
     person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="health_code")
-    area_code = models.CharField(max_length=24, db_index=True)
-    token = models.CharField(max_length=43, unique=True, default=_new_token)
+    area_code = models.CharField(max_length=24)
+    token = models.CharField(max_length=43, default=_new_token)
     colour = models.CharField(max_length=6, choices=Colour.choices, default=Colour.GREEN)
     reasons = models.JSONField(default=list)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Declared here rather than with unique=/db_index= on the fields, so PostgreSQL gets no LIKE
+        # twins: tokens are matched exactly and areas by range. A code is rewritten on every event
+        # that affects it; its table also leaves room on each page (migration 0007) so such an
+        # update, which changes no indexed column, stays on its page and writes no index.
+        constraints = [models.UniqueConstraint(fields=["token"], name="healthcode_token_unique")]
+        indexes = [models.Index(fields=["area_code"], name="healthcode_area")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.colour}"

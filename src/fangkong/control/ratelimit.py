@@ -53,14 +53,16 @@ def window_of(rule: str, subject: str, window: int) -> Window:
     return Window(rate_key(rule, subject), bucket, (bucket + 1) * window, epoch)
 
 
-def upsert_sql() -> str:
+def upsert_sql(only_if: str | None = None) -> str:
     """The counting statement (parameters: key, bucket, expires), returning the window's hits.
 
-    Also a data-modifying CTE in statements that count a hit and do their work in one round trip.
+    Also a data-modifying CTE in statements that count a hit and do their work in one round trip;
+    `only_if` names a CTE of that statement without whose row nothing is counted.
     """
     table = connection.ops.quote_name(RateCounter._meta.db_table)
-    # The table name comes from the model, every value is a parameter.
-    return f"INSERT INTO {table} (name, bucket, hits, expires) VALUES (%s, %s, 1, %s) ON CONFLICT (name, bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"  # noqa: S608
+    source = f"SELECT %s, %s, 1, %s FROM {only_if}" if only_if else "VALUES (%s, %s, 1, %s)"
+    # Table and CTE names come from the code, every value is a parameter.
+    return f"INSERT INTO {table} (name, bucket, hits, expires) {source} ON CONFLICT (name, bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"  # noqa: S608
 
 
 def counted(win: Window) -> None:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -529,7 +530,7 @@ class OrderChanges(list):
         self._last = now
 
 
-SWITCH_CHUNK = 5000  # open orders read (and re-derived) per round
+SWITCH_CHUNK = 20_000  # open orders read (and re-derived) per round
 _SQL_BATCH = 900  # ids per statement on SQLite: under its limit of bound parameters with room to spare
 _SQL_BATCH_POSTGRES = 20_000  # PostgreSQL has no such limit; fewer, larger statements cost less
 
@@ -558,6 +559,12 @@ class _Derived:
     plan: Plan
     key: tuple
     test_days: frozenset
+    order_values: tuple  # the order's columns under this plan (see _order_values)
+
+    @classmethod
+    def of(cls, plan: Plan, profile: Profile) -> _Derived:
+        return cls(plan, tuple((m.measure, m.start, m.end, m.test_days) for m in plan.measures),
+                   frozenset(day for m in plan.measures for day in m.test_days), _order_values(plan, profile))
 
 
 def profile_switch(
@@ -581,6 +588,7 @@ def profile_switch(
     derived: dict[tuple, _Derived] = {}
     persons: set[int] = set()
     now = timezone.now()
+    rewrite = _Rewrite(profile, by=by, now=now, tick=changes.tick)
     with transaction.atomic():
         last_pk = 0
         while True:
@@ -610,10 +618,7 @@ def profile_switch(
                 key = tuple(sorted((k, v) for k, v in facts.items() if k != "id"))
                 d = derived.get(key)
                 if d is None:
-                    plan = evaluate(profile, Facts.model_validate(facts))
-                    d = derived[key] = _Derived(
-                        plan, tuple((m.measure, m.start, m.end, m.test_days) for m in plan.measures),
-                        frozenset(day for m in plan.measures for day in m.test_days))
+                    d = derived[key] = _Derived.of(evaluate(profile, Facts.model_validate(facts)), profile)
                 before = _schedule_key(measures.get(pk, []), tests.get(pk, []))
                 if d.key == before and d.plan.rule_id == rule_id:
                     continue
@@ -626,9 +631,10 @@ def profile_switch(
                     persons.add(person_id)
             changes.tick("derive_and_compare")
             if work:
-                _rederive_many(work, profile, by=by, now=now, tick=changes.tick)
+                rewrite.add(work)
         record = None
         if apply:
+            rewrite.finish()
             record = ActiveProfile.objects.create(name=profile.name, version=profile.version, activated_by=by,
                                                   changed_orders=changes.total)
             health_codes_refresh(person_ids=persons, now=now)
@@ -636,56 +642,72 @@ def profile_switch(
     return changes, record
 
 
-def _rederive_many(work: list[tuple], profile: Profile, *, by, now: dt.datetime, tick=lambda phase: None) -> None:
-    """Re-derive orders in bulk: (order pk, person id, area code, derived plan, its tests as (pk, day, status))."""
-    ids = [w[0] for w in work]
-    for batch in _batches(ids):
-        OrderMeasure.objects.filter(order_id__in=batch).delete()
-    tick("delete_measures")
-    cancel, revive, create, measures = [], [], [], []
-    groups: dict[tuple, list[int]] = {}
-    due, cancelled = ScheduledTest.Status.DUE, ScheduledTest.Status.CANCELLED
-    for pk, person_id, area_code, d, tests in work:
-        for test_pk, day, status in tests:
-            if status == due and day not in d.test_days:
-                cancel.append(test_pk)
-            elif status == cancelled and day in d.test_days:
-                revive.append(test_pk)
-        existing = {day for _, day, _ in tests}
-        create += [(pk, person_id, area_code, day, due) for day in sorted(d.test_days - existing)]
-        measures += [(pk, i, m.measure, m.start, m.end) for i, m in enumerate(d.plan.measures, start=1)]
-        groups.setdefault(_order_values(d.plan, profile), []).append(pk)
-    tick("plan_writes")
-    for status, pks in ((cancelled, cancel), (due, revive)):
-        for batch in _batches(pks):
-            ScheduledTest.objects.filter(pk__in=batch).update(status=status)
-    tick("cancel_and_revive_tests")
-    _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
-    _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
-    tick("insert_tests_and_measures")
-    for values, pks in groups.items():
-        fields = dict(values)
-        if fields.get("status") == ControlOrder.Status.CANCELLED:
-            fields["closed_at"] = now
-        for batch in _batches(pks):
-            ControlOrder.objects.filter(pk__in=batch).update(**fields)
-    tick("update_orders")
-    reason = f"profile switch to {profile.name} v{profile.version}"
-    for batch in _batches(ids):
-        _history_of_orders(batch, by=by, at=now, reason=reason)
-    tick("history_rows")
+class _Rewrite:
+    """The writes of a re-derivation, gathered chunk by chunk: an order's measures and tests are replaced
+    as its chunk is read; the orders themselves are updated at `finish`, one UPDATE per distinct set of
+    new values (a few hundred in a city, not a few per chunk), then each gets its history row."""
+
+    def __init__(self, profile: Profile, *, by, now: dt.datetime, tick=lambda phase: None):
+        self.profile, self.by, self.now, self.tick = profile, by, now, tick
+        self.groups: dict[tuple, list[int]] = {}
+        self.ids: list[int] = []
+
+    def add(self, work: list[tuple]) -> None:
+        """Orders of one chunk: (order pk, person id, area code, derived plan, its tests as (pk, day, status))."""
+        ids = [w[0] for w in work]
+        for batch in _batches(ids):
+            OrderMeasure.objects.filter(order_id__in=batch).delete()
+        self.tick("delete_measures")
+        cancel, revive, create, measures = [], [], [], []
+        due, cancelled = ScheduledTest.Status.DUE, ScheduledTest.Status.CANCELLED
+        groups = self.groups
+        for pk, person_id, area_code, d, tests in work:
+            existing = set()
+            for test_pk, day, status in tests:
+                existing.add(day)
+                if status == due and day not in d.test_days:
+                    cancel.append(test_pk)
+                elif status == cancelled and day in d.test_days:
+                    revive.append(test_pk)
+            create += [(pk, person_id, area_code, day, due) for day in sorted(d.test_days - existing)]
+            measures += [(pk, i, m.measure, m.start, m.end) for i, m in enumerate(d.plan.measures, start=1)]
+            groups.setdefault(d.order_values, []).append(pk)
+        self.ids += ids
+        self.tick("plan_writes")
+        for status, pks in ((cancelled, cancel), (due, revive)):
+            for batch in _batches(pks):
+                ScheduledTest.objects.filter(pk__in=batch).update(status=status)
+        self.tick("cancel_and_revive_tests")
+        _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
+        _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
+        self.tick("insert_tests_and_measures")
+
+    def finish(self) -> None:
+        for values, pks in self.groups.items():
+            fields = dict(values)
+            if fields.get("status") == ControlOrder.Status.CANCELLED:
+                fields["closed_at"] = self.now
+            for batch in _batches(sorted(pks)):
+                ControlOrder.objects.filter(pk__in=batch).update(**fields)
+        self.tick("update_orders")
+        reason = f"profile switch to {self.profile.name} v{self.profile.version}"
+        for batch in _batches(sorted(self.ids)):
+            _history_of_orders(batch, by=self.by, at=self.now, reason=reason)
+        self.tick("history_rows")
+        self.groups, self.ids = {}, []
 
 
 def order_rederive(*, order: ControlOrder, profile: Profile, plan: Plan, by) -> bool:
     """Re-derive one order from a new plan the way a profile switch does (results kept, history row);
     False when its schedule and rule are unchanged."""
-    derived = _Derived(plan, tuple((m.measure, m.start, m.end, m.test_days) for m in plan.measures),
-                       frozenset(day for m in plan.measures for day in m.test_days))
+    derived = _Derived.of(plan, profile)
     measures = list(order.measures.order_by("seq").values_list("measure", "starts_on", "ends_on"))
     tests = list(order.tests.values_list("pk", "due_on", "status"))
     if derived.key == _schedule_key(measures, tests) and plan.rule_id == order.rule_id:
         return False
-    _rederive_many([(order.pk, order.person_id, order.area_code, derived, tests)], profile, by=by, now=timezone.now())
+    rewrite = _Rewrite(profile, by=by, now=timezone.now())
+    rewrite.add([(order.pk, order.person_id, order.area_code, derived, tests)])
+    rewrite.finish()
     order.refresh_from_db()
     return True
 
@@ -768,29 +790,83 @@ def verification_by_token(*, by_id: int | None, device: str, token: str, limit: 
             return Verified(verdict, None)
         code = HealthCode.objects.select_related("person").filter(token=token).first()
         return Verified(verdict, verification_record(by_id=by_id, device=device, code=code))
+    return _scan_in_one_statement(holder=None, by_id=by_id, device=device, token=token, limit=limit, window=window)[1]
+
+
+def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int,
+                           window: int = 60) -> tuple[int, Verified] | None:
+    """verification_by_token for the holder of a bearer API token, checked in the same statement on
+    PostgreSQL (the scan's one round trip); None when no active user holds the token (nothing counted
+    or logged then). The checkpoint fast path calls this."""
+    from fangkong.core.api_support import token_holder_id, token_used
+    from fangkong.core.models import ApiToken
+
+    if connection.vendor != "postgresql":
+        user_id = token_holder_id(bearer)
+        if user_id is None:
+            return None
+        return user_id, verification_by_token(by_id=user_id, device=device, token=token, limit=limit, window=window)
+    if not bearer or len(bearer) > 200:
+        return None
+    found, verified = _scan_in_one_statement(holder=ApiToken.digest_of(bearer), by_id=None, device=device,
+                                             token=token, limit=limit, window=window)
+    if found is None:
+        return None
+    user_id, token_pk, last_used_at = found
+    token_used(token_pk, last_used_at)
+    return user_id, verified
+
+
+def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str, token: str, limit: int,
+                           window: int) -> tuple[tuple | None, Verified]:
+    """The scan on PostgreSQL: rate counter upsert, lookup, log insert (and, given a bearer token's
+    digest, the check of who holds it) as data-modifying CTEs of one statement.
+
+    The statement's transaction commits without waiting for its WAL to reach the disk
+    (synchronous_commit off for this one transaction, set by set_config(..., true) inside it): a
+    crash of the database server may lose the last fraction of a second of counted scans and log
+    rows, never half of one, while the scan no longer waits on the disk. Every other write of the
+    platform still waits for its flush.
+    """
+    from fangkong.core.models import ApiToken, User
+
     win = ratelimit.window_of(VERIFY_RULE, device, window)
     now = timezone.now()
     quote = connection.ops.quote_name
     codes, persons = quote(HealthCode._meta.db_table), quote(Person._meta.db_table)
     log = quote(Verification._meta.db_table)
     # Tables from the models, every value a parameter. The CTEs share one snapshot and all run.
+    if holder is None:
+        holder_sql, holder_params = "SELECT NULL::bigint AS token_id, %s::bigint AS user_id, NULL::timestamptz AS last_used_at", [by_id]
+    else:
+        tokens, users = quote(ApiToken._meta.db_table), quote(User._meta.db_table)
+        holder_sql = (f"SELECT t.id AS token_id, t.user_id, t.last_used_at FROM {tokens} t "  # noqa: S608
+                      f"JOIN {users} u ON u.id = t.user_id WHERE t.digest = %s AND NOT t.revoked AND u.is_active")
+        holder_params = [holder]
     sql = (
-        f"WITH hit AS ({ratelimit.upsert_sql()}), "  # noqa: S608
-        f"code AS (SELECT c.person_id, c.colour, p.name FROM {codes} c JOIN {persons} p ON p.id = c.person_id "
+        f"WITH holder AS ({holder_sql}), "
+        f"hit AS ({ratelimit.upsert_sql(only_if='holder')}), "
+        f"code AS (SELECT c.person_id, c.colour, p.name FROM {codes} c JOIN {persons} p ON p.id = c.person_id "  # noqa: S608
         f"WHERE c.token = %s), "
         f"logged AS (INSERT INTO {log} (at, person_id, device, colour, verified_by_id) "
-        f"SELECT %s, code.person_id, %s, COALESCE(code.colour, ''), %s FROM hit LEFT JOIN code ON true "
-        f"WHERE hit.hits <= %s) "
-        f"SELECT hit.hits, code.colour, code.name FROM hit LEFT JOIN code ON true"
+        f"SELECT %s, code.person_id, %s, COALESCE(code.colour, ''), holder.user_id FROM holder JOIN hit ON true "
+        f"LEFT JOIN code ON true WHERE hit.hits <= %s) "
+        f"SELECT holder.user_id, holder.token_id, holder.last_used_at, hit.hits, code.colour, code.name, "
+        f"set_config('synchronous_commit', 'off', true) "
+        f"FROM holder JOIN hit ON true LEFT JOIN code ON true"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [win.key, win.bucket, win.expires, token, now, device[:64], by_id, limit])
-        hits, colour, name = cur.fetchone()
+        cur.execute(sql, [*holder_params, win.key, win.bucket, win.expires, token, now, device[:64], limit])
+        row = cur.fetchone()
+    if row is None:
+        return None, Verified(win.verdict(0, limit), None)
+    user_id, token_pk, last_used_at, hits, colour, name, _sync = row
     ratelimit.counted(win)
     verdict = win.verdict(hits, limit)
+    found = (user_id, token_pk, last_used_at)
     if not verdict.allowed or colour is None:
-        return Verified(verdict, None)
-    return Verified(verdict, {"colour": colour, "name": mask_name(name), "at": now})
+        return found, Verified(verdict, None)
+    return found, Verified(verdict, {"colour": colour, "name": mask_name(name), "at": now})
 
 
 def verification_record(*, by_id: int | None, device: str, code: HealthCode | None) -> dict | None:
@@ -1756,9 +1832,12 @@ def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
     profile = active_profile()
     overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(
         timezone.get_default_timezone()).date()
+    person_ids = sorted(person_ids)
+    if connection.vendor == "postgresql" and len(person_ids) >= _SET_BASED_REFRESH_FROM:
+        return _health_codes_refresh_in_sql(person_ids, profile=profile, overdue_before=overdue_before, now=now)
     colours: dict[frozenset, tuple[str, list[str]]] = {}
     changed = 0
-    for batch in _batches(sorted(person_ids)):
+    for batch in _batches(person_ids):
         statuses: dict[int, set[str]] = {pk: set() for pk in batch}
         open_orders = ControlOrder.objects.filter(person_id__in=batch, status__in=ControlOrder.OPEN)
         for person_id, category in open_orders.values_list("person_id", "category").distinct():
@@ -1794,3 +1873,64 @@ def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
             changed += len(pks)
         changed += len(missing)
     return changed
+
+
+_SET_BASED_REFRESH_FROM = 5000  # persons: from here on PostgreSQL derives the statuses in SQL
+
+
+def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, overdue_before: dt.date,
+                                 now: dt.datetime) -> int:
+    """health_codes_refresh on PostgreSQL for many persons: statuses gathered and codes rewritten by a few
+    set-based statements over temporary tables, colours computed in Python once per distinct status set.
+
+    A switch over a million orders touches a million codes; one grouped query per batch of persons
+    cost minutes there, most of it round trips and rows shipped to Python and back.
+    """
+    quote = connection.ops.quote_name
+    orders, tests = quote(ControlOrder._meta.db_table), quote(ScheduledTest._meta.db_table)
+    codes, persons = quote(HealthCode._meta.db_table), quote(Person._meta.db_table)
+    open_statuses = list(ControlOrder.OPEN)
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE hc_people (person_id bigint PRIMARY KEY) ON COMMIT DROP")
+        insert_rows("hc_people", ["person_id"], [(pk,) for pk in person_ids])
+        cur.execute("ANALYZE hc_people")
+        # One row per person: the sorted statuses the colour rules look at (empty: none).
+        cur.execute(
+            "CREATE TEMP TABLE hc_status ON COMMIT DROP AS "  # noqa: S608 - model tables, values are parameters
+            "SELECT h.person_id, COALESCE(array_agg(DISTINCT s.status ORDER BY s.status) "
+            "  FILTER (WHERE s.status IS NOT NULL), '{}'::text[]) AS statuses "
+            "FROM hc_people h LEFT JOIN ("
+            f"  SELECT o.person_id, o.category::text AS status FROM {orders} o WHERE o.status = ANY(%s) "
+            f"  UNION ALL SELECT t.person_id, 'confirmed' FROM {tests} t JOIN {orders} o ON o.id = t.order_id "
+            "     WHERE o.status = ANY(%s) AND t.status = %s "
+            f"  UNION ALL SELECT t.person_id, 'overdue_test' FROM {tests} t JOIN {orders} o ON o.id = t.order_id "
+            "     WHERE o.status = ANY(%s) AND t.status = ANY(%s) AND t.due_on < %s"
+            ") s ON s.person_id = h.person_id GROUP BY h.person_id",
+            [open_statuses, open_statuses, ScheduledTest.Status.POSITIVE, open_statuses,
+             [ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], overdue_before],
+        )
+        cur.execute("SELECT DISTINCT statuses FROM hc_status")
+        sets = [row[0] for row in cur.fetchall()]
+        cur.execute("CREATE TEMP TABLE hc_colour (statuses text[] PRIMARY KEY, colour text, reasons jsonb) ON COMMIT DROP")
+        colours = {tuple(found): colour_for(profile, set(found)) for found in sets}
+        for found, colour in colours.items():
+            cur.execute("INSERT INTO hc_colour VALUES (%s, %s, %s::jsonb)", [list(found), colour.colour, json.dumps(list(colour.reasons))])
+        cur.execute(
+            f"UPDATE {codes} c SET colour = k.colour, reasons = k.reasons, updated_at = %s "  # noqa: S608
+            "FROM hc_status s JOIN hc_colour k ON k.statuses = s.statuses "
+            "WHERE c.person_id = s.person_id AND (c.colour <> k.colour OR c.reasons <> k.reasons)",
+            [now],
+        )
+        changed = cur.rowcount
+        cur.execute(
+            f"SELECT s.person_id, p.area_code, s.statuses FROM hc_status s "  # noqa: S608
+            f"JOIN {persons} p ON p.id = s.person_id "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {codes} c WHERE c.person_id = s.person_id)"
+        )
+        missing = cur.fetchall()
+        cur.execute("DROP TABLE hc_people, hc_status, hc_colour")
+    new_token = HealthCode._meta.get_field("token").get_default
+    _insert_rows(HealthCode, ["person_id", "area_code", "token", "colour", "reasons", "updated_at"],
+                 [(pk, area, new_token(), colours[tuple(found)].colour, list(colours[tuple(found)].reasons), now)
+                  for pk, area, found in missing])
+    return changed + len(missing)

@@ -123,7 +123,8 @@ def responses(ok: dict[int, Any]) -> dict[int, Any]:
 TOKEN_TOUCH_SECONDS = 60
 
 
-def _touch_token(pk: int, last_used_at: dt.datetime | None) -> None:
+def token_used(pk: int, last_used_at: dt.datetime | None) -> None:
+    """Record a token's use, at most every TOKEN_TOUCH_SECONDS."""
     now = timezone.now()
     if last_used_at is None or (now - last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
         ApiToken.objects.filter(pk=pk).update(last_used_at=now)
@@ -142,7 +143,7 @@ class BearerToken(HttpBearer):
         )
         if row is None:
             return None
-        _touch_token(row.pk, row.last_used_at)
+        token_used(row.pk, row.last_used_at)
         request.user = row.user
         return row.user
 
@@ -159,7 +160,7 @@ def token_holder_id(token: str) -> int | None:
     )
     if row is None:
         return None
-    _touch_token(row[0], row[2])
+    token_used(row[0], row[2])
     return row[1]
 
 
