@@ -60,7 +60,7 @@ def upsert_sql(only_if: str | None = None) -> str:
     `only_if` names a CTE of that statement without whose row nothing is counted.
     """
     table = connection.ops.quote_name(RateCounter._meta.db_table)
-    source = f"SELECT %s, %s, 1, %s FROM {only_if}" if only_if else "VALUES (%s, %s, 1, %s)"
+    source = f"SELECT %s, %s, 1, %s FROM {only_if}" if only_if else "VALUES (%s, %s, 1, %s)"  # noqa: S608
     # Table and CTE names come from the code, every value is a parameter.
     return f"INSERT INTO {table} (name, bucket, hits, expires) {source} ON CONFLICT (name, bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"  # noqa: S608
 

@@ -844,9 +844,9 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
                       f"JOIN {users} u ON u.id = t.user_id WHERE t.digest = %s AND NOT t.revoked AND u.is_active")
         holder_params = [holder]
     sql = (
-        f"WITH holder AS ({holder_sql}), "
+        f"WITH holder AS ({holder_sql}), "  # noqa: S608
         f"hit AS ({ratelimit.upsert_sql(only_if='holder')}), "
-        f"code AS (SELECT c.person_id, c.colour, p.name FROM {codes} c JOIN {persons} p ON p.id = c.person_id "  # noqa: S608
+        f"code AS (SELECT c.person_id, c.colour, p.name FROM {codes} c JOIN {persons} p ON p.id = c.person_id "
         f"WHERE c.token = %s), "
         f"logged AS (INSERT INTO {log} (at, person_id, device, colour, verified_by_id) "
         f"SELECT %s, code.person_id, %s, COALESCE(code.colour, ''), holder.user_id FROM holder JOIN hit ON true "
