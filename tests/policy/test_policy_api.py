@@ -74,3 +74,26 @@ def test_the_city_command_switches_the_profile_after_a_dry_run(client, city_user
     refused = post(client, "/api/v1/control/profile", {"name": "national-9th-2022", "apply": True}, token_for(user_a))
     assert refused.status_code == 403
     assert ActiveProfile.objects.get().name == "seed-2021"
+
+
+@pytest.mark.django_db
+def test_a_switch_counts_every_changed_order_and_details_only_the_first(client, city_user, tree, token_for, monkeypatch):
+    import datetime as dt
+
+    from fangkong.control import api as control_api
+    from fangkong.control import services
+    from fangkong.people.services import person_register
+    from fangkong.policy.engine import Facts
+    from tests.conftest import make_id_number
+
+    for i in range(3):
+        person = person_register(area=tree["grid_a"], name=f"李{i}", id_number=make_id_number(born="19800101", seq=f"{500 + i}"))
+        services.order_from_facts(person=person, facts=Facts(
+            id=str(person.pk), category="risk_area_arrival", origin_risk="high",
+            arrival_date=dt.date.today() - dt.timedelta(days=i)))
+    monkeypatch.setattr(control_api, "SWITCH_DETAILS", 2)
+    headers = token_for(city_user)
+    dry = post(client, "/api/v1/control/profile", {"name": "seed-2021"}, headers).json()
+    assert dry["changed_orders"] == 3 and len(dry["changes"]) == 2
+    done = post(client, "/api/v1/control/profile", {"name": "seed-2021", "apply": True}, headers).json()
+    assert done["changed_orders"] == 3 and done["changes"] == []

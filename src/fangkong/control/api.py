@@ -406,6 +406,10 @@ def profile_active(request):
             "activated_at": current.activated_at if current else None}
 
 
+# Details of the first orders only: a switch over a million orders must not hold (or send) a million.
+SWITCH_DETAILS = 100
+
+
 @control_router.post("/profile", response=responses({200: ProfileSwitchOut}))
 def profile_switch(request, body: ProfileSwitchIn):
     """Switch the profile in force (city command). Send apply=false first to see every order that would change."""
@@ -413,12 +417,12 @@ def profile_switch(request, body: ProfileSwitchIn):
         raise invalid("name", _("no shipped profile named %(name)s; shipped: %(names)s") % {
             "name": body.name, "names": ", ".join(shipped_profiles())})
     try:
-        changes, applied = services.profile_switch(by=request.user, name=body.name, apply=body.apply)
+        changes, applied = services.profile_switch(by=request.user, name=body.name, apply=body.apply,
+                                                   details=SWITCH_DETAILS)
     except services.NotAllowed as exc:
         raise forbidden(None, str(exc)) from exc
-    return {"name": body.name, "applied": applied is not None,
-            "changed_orders": applied.changed_orders if applied is not None else len(changes),
-            "changes": [] if applied is not None else [vars(c) for c in changes[:100]]}
+    return {"name": body.name, "applied": applied is not None, "changed_orders": changes.total,
+            "changes": [] if applied is not None else [vars(c) for c in changes]}
 
 
 # ---------------------------------------------------------------------------
