@@ -141,8 +141,10 @@ def test_a_missed_checkin_is_raised_and_lifted_when_one_arrives(setting, user_a)
     services.overdue_scan(now=now)
     escalation = Escalation.objects.get(order=order, kind="missed_checkin")
     assert escalation.resolved_at is None
-    services.checkin_record(by=user_a, order=order, temperature=36.6)
-    services.overdue_scan(now=timezone.now())
+    checkin = services.checkin_record(by=user_a, order=order, temperature=36.6)
+    # On the test's day, not the machine's: a real "now" fell after the order's end once that day passed.
+    type(checkin).objects.filter(pk=checkin.pk).update(at=now + dt.timedelta(hours=1))
+    services.overdue_scan(now=now + dt.timedelta(hours=2))
     escalation.refresh_from_db()
     assert escalation.resolved_at is not None
 
