@@ -826,7 +826,8 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
     (synchronous_commit off for this one transaction, set by set_config(..., true) inside it): a
     crash of the database server may lose the last fraction of a second of counted scans and log
     rows, never half of one, while the scan no longer waits on the disk. Every other write of the
-    platform still waits for its flush.
+    platform still waits for its flush. (Called inside an enclosing transaction, the setting would hold
+    to that transaction's end: both callers, the API route and the fast path, run in autocommit.)
     """
     from fangkong.core.models import ApiToken, User
 
