@@ -134,3 +134,15 @@ def test_the_bulk_refresh_rewrites_only_the_codes_that_are_wrong(orders, tree, r
     assert services.health_codes_refresh(person_ids={p.pk for p in people}) == len(wrong) > 0
     assert {c.person_id: (c.colour, c.reasons) for c in HealthCode.objects.all()} == right
     assert dict(untouched) == stamps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bulk_refresh_works_outside_a_transaction_too(tree, user_a, refresh_path):
+    # The set-based path keeps its temporary tables until a commit: called in autocommit, it opens its own.
+    grid = tree["grid_a"]
+    person = person_register(area=grid, name="自动", id_number=make_id_number(born="19750101", seq="310"))
+    services.order_from_facts(person=person, facts=Facts(id=str(person.pk), category="close_contact",
+                                                         last_exposure_date=TODAY - dt.timedelta(days=1)))
+    HealthCode.objects.all().delete()
+    assert services.health_codes_refresh(person_ids={person.pk}) == 1
+    assert HealthCode.objects.get(person=person).colour == "red"

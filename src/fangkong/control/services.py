@@ -1891,7 +1891,8 @@ def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, ove
     orders, tests = quote(ControlOrder._meta.db_table), quote(ScheduledTest._meta.db_table)
     codes, persons = quote(HealthCode._meta.db_table), quote(Person._meta.db_table)
     open_statuses = list(ControlOrder.OPEN)
-    with connection.cursor() as cur:
+    # The temporary tables live until the commit: one transaction even when the caller has none.
+    with transaction.atomic(), connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE hc_people (person_id bigint PRIMARY KEY) ON COMMIT DROP")
         insert_rows("hc_people", ["person_id"], [(pk,) for pk in person_ids])
         cur.execute("ANALYZE hc_people")
@@ -1930,8 +1931,8 @@ def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, ove
         )
         missing = cur.fetchall()
         cur.execute("DROP TABLE hc_people, hc_status, hc_colour")
-    new_token = HealthCode._meta.get_field("token").get_default
-    _insert_rows(HealthCode, ["person_id", "area_code", "token", "colour", "reasons", "updated_at"],
-                 [(pk, area, new_token(), colours[tuple(found)].colour, list(colours[tuple(found)].reasons), now)
-                  for pk, area, found in missing])
+        new_token = HealthCode._meta.get_field("token").get_default
+        _insert_rows(HealthCode, ["person_id", "area_code", "token", "colour", "reasons", "updated_at"],
+                     [(pk, area, new_token(), colours[tuple(found)].colour, list(colours[tuple(found)].reasons), now)
+                      for pk, area, found in missing])
     return changed + len(missing)
