@@ -70,11 +70,10 @@ class VerificationFastPath:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it below (a bad host: 400)
         bearer, token, device = scan
-        scanned = services.verification_by_bearer(bearer=bearer, device=device, token=token,
-                                                  limit=services.VERIFY_PER_MINUTE)
-        if scanned is None:
+        verified = services.verification_by_bearer(bearer=bearer, device=device, token=token,
+                                                   limit=services.VERIFY_PER_MINUTE)
+        if verified is None:
             return self.get_response(request)  # ninja answers 401 in the API's shape
-        _user_id, verified = scanned
         language = translation.get_language_from_request(request)
         with translation.override(language):
             if not verified.verdict.allowed:

@@ -793,34 +793,33 @@ def verification_by_token(*, by_id: int | None, device: str, token: str, limit: 
     return _scan_in_one_statement(holder=None, by_id=by_id, device=device, token=token, limit=limit, window=window)[1]
 
 
-def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int,
-                           window: int = 60) -> tuple[int, Verified] | None:
+def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int, window: int = 60) -> Verified | None:
     """verification_by_token for the holder of a bearer API token, checked in the same statement on
     PostgreSQL (the scan's one round trip); None when no active user holds the token (nothing counted
     or logged then). The checkpoint fast path calls this."""
-    from fangkong.core.api_support import token_holder_id, token_used
+    from fangkong.core.api_support import plausible_token, token_holder_id, token_used
     from fangkong.core.models import ApiToken
 
     if connection.vendor != "postgresql":
         user_id = token_holder_id(bearer)
         if user_id is None:
             return None
-        return user_id, verification_by_token(by_id=user_id, device=device, token=token, limit=limit, window=window)
-    if not bearer or len(bearer) > 200:
+        return verification_by_token(by_id=user_id, device=device, token=token, limit=limit, window=window)
+    if not plausible_token(bearer):
         return None
     found, verified = _scan_in_one_statement(holder=ApiToken.digest_of(bearer), by_id=None, device=device,
                                              token=token, limit=limit, window=window)
     if found is None:
         return None
-    user_id, token_pk, last_used_at = found
-    token_used(token_pk, last_used_at)
-    return user_id, verified
+    token_used(*found)
+    return verified
 
 
 def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str, token: str, limit: int,
                            window: int) -> tuple[tuple | None, Verified]:
     """The scan on PostgreSQL: rate counter upsert, lookup, log insert (and, given a bearer token's
-    digest, the check of who holds it) as data-modifying CTEs of one statement.
+    digest, the check of who holds it) as data-modifying CTEs of one statement. Returns the holder's
+    token as (pk, last used) — None when nobody holds it — and the scan's outcome.
 
     The statement's transaction commits without waiting for its WAL to reach the disk
     (synchronous_commit off for this one transaction, set by set_config(..., true) inside it): a
@@ -852,7 +851,7 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
         f"logged AS (INSERT INTO {log} (at, person_id, device, colour, verified_by_id) "
         f"SELECT %s, code.person_id, %s, COALESCE(code.colour, ''), holder.user_id FROM holder JOIN hit ON true "
         f"LEFT JOIN code ON true WHERE hit.hits <= %s) "
-        f"SELECT holder.user_id, holder.token_id, holder.last_used_at, hit.hits, code.colour, code.name, "
+        f"SELECT holder.token_id, holder.last_used_at, hit.hits, code.colour, code.name, "
         f"set_config('synchronous_commit', 'off', true) "
         f"FROM holder JOIN hit ON true LEFT JOIN code ON true"
     )
@@ -861,10 +860,10 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
         row = cur.fetchone()
     if row is None:
         return None, Verified(win.verdict(0, limit), None)
-    user_id, token_pk, last_used_at, hits, colour, name, _sync = row
+    token_pk, last_used_at, hits, colour, name, _sync = row
     ratelimit.counted(win)
     verdict = win.verdict(hits, limit)
-    found = (user_id, token_pk, last_used_at)
+    found = (token_pk, last_used_at)
     if not verdict.allowed or colour is None:
         return found, Verified(verdict, None)
     return found, Verified(verdict, {"colour": colour, "name": mask_name(name), "at": now})
