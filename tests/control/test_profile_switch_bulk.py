@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from fangkong.control import services
 from fangkong.control.models import ActiveProfile, ControlOrder, HealthCode, ScheduledTest
 from fangkong.people.services import household_create, person_register
+from fangkong.policy import profile as profiles
 from fangkong.policy.engine import Facts, evaluate
 from fangkong.policy.profile import load_profile
 from tests.conftest import make_id_number, make_user
@@ -17,6 +19,7 @@ TODAY = dt.date(2026, 11, 20)
 CASES = [
     ("risk_area_arrival", "high", 0), ("risk_area_arrival", "medium", 2), ("returnee", "low", 1),
     ("inbound", None, 3), ("close_contact", None, 1), ("secondary_contact", None, 0), ("risk_area_arrival", "high", 0),
+    ("returnee", "low", 10),  # under seed-2021 its day-7 test is three days past
 ]
 
 
@@ -44,13 +47,23 @@ def orders(tree, user_a):
     return out
 
 
+# in-sql: PostgreSQL compares and rewrites the orders with set-based statements even for these few.
+@pytest.fixture(params=["chunked", "in-sql"])
+def switch_path(request, monkeypatch):
+    if request.param == "in-sql":
+        if connection.vendor != "postgresql":
+            pytest.skip("the set-based switch is PostgreSQL's")
+        monkeypatch.setattr(services, "SWITCH_IN_SQL_FROM", 0)
+    return request.param
+
+
 def schedule(order: ControlOrder) -> tuple[list, set]:
     measures = [(m.measure, m.starts_on, m.ends_on) for m in order.measures.all()]
     live = {t.due_on for t in order.tests.exclude(status=ScheduledTest.Status.CANCELLED)}
     return measures, live
 
 
-def test_applying_a_switch_gives_every_order_the_new_plan_and_keeps_results(orders, tree):
+def test_applying_a_switch_gives_every_order_the_new_plan_and_keeps_results(orders, tree, switch_path):
     chief = make_user("chief", tree["city"].code, "city_command")
     profile = load_profile("seed-2021")
     result_day = orders[0].tests.get(status=ScheduledTest.Status.NEGATIVE).due_on
@@ -69,7 +82,7 @@ def test_applying_a_switch_gives_every_order_the_new_plan_and_keeps_results(orde
     assert services.profile_switch(by=chief, name="seed-2021", apply=False)[0].total == 0
 
 
-def test_each_changed_order_gets_a_history_row_saying_why(orders, tree):
+def test_each_changed_order_gets_a_history_row_saying_why(orders, tree, switch_path):
     chief = make_user("chief", tree["city"].code, "city_command")
     changes, _ = services.profile_switch(by=chief, name="seed-2021", apply=True)
     for change in changes:
@@ -80,7 +93,7 @@ def test_each_changed_order_gets_a_history_row_saying_why(orders, tree):
         assert (latest.profile_name, latest.rule_id) == ("seed-2021", change.rule_after)
 
 
-def test_switching_back_revives_cancelled_test_days_instead_of_adding_twice(orders, tree):
+def test_switching_back_restores_the_schedule_without_adding_a_day_twice(orders, tree, switch_path):
     chief = make_user("chief", tree["city"].code, "city_command")
     before = {o.pk: schedule(o) for o in orders}
     services.profile_switch(by=chief, name="seed-2021", apply=True)
@@ -91,13 +104,78 @@ def test_switching_back_revives_cancelled_test_days_instead_of_adding_twice(orde
         assert len(days) == len(set(days))
 
 
-def test_a_dry_run_keeps_details_for_the_first_ones_and_counts_all(orders, tree):
+def test_a_dry_run_keeps_details_for_the_first_ones_and_counts_all(orders, tree, switch_path):
     chief = make_user("chief", tree["city"].code, "city_command")
     everything, _ = services.profile_switch(by=chief, name="seed-2021", apply=False)
     some, record = services.profile_switch(by=chief, name="seed-2021", apply=False, details=2)
     assert record is None and not ActiveProfile.objects.exists()
     assert len(some) == 2 and some.total == everything.total == len(everything) > 2
     assert ControlOrder.objects.filter(profile_name="seed-2021").count() == 0
+
+
+def test_both_ways_of_switching_find_the_same_changes(orders, tree, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based switch is PostgreSQL's")
+    chief = make_user("chief", tree["city"].code, "city_command")
+    chunked, _ = services.profile_switch(by=chief, name="seed-2021", apply=False)
+    monkeypatch.setattr(services, "SWITCH_IN_SQL_FROM", 0)
+    in_sql, _ = services.profile_switch(by=chief, name="seed-2021", apply=False)
+    assert in_sql.total == chunked.total > 0
+    assert list(in_sql) == list(chunked)
+
+
+def test_test_days_already_past_at_the_switch_are_waived_not_overdue(orders, tree, user_a, switch_path):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    kept = {t.pk: t.status for o in orders for t in o.tests.all()}
+    services.profile_switch(by=chief, name="seed-2021", apply=True)
+    added = ScheduledTest.objects.exclude(pk__in=kept)
+    assert {t.status for t in added if t.due_on < TODAY} == {ScheduledTest.Status.WAIVED}
+    assert {t.status for t in added if t.due_on >= TODAY} == {ScheduledTest.Status.DUE}
+    # Tests without a result that the new plan has no day for are gone, not left cancelled.
+    assert not ScheduledTest.objects.filter(status=ScheduledTest.Status.CANCELLED).exists()
+    remaining = dict(ScheduledTest.objects.filter(pk__in=kept).values_list("pk", "status"))
+    assert all(status == kept[pk] for pk, status in remaining.items())
+    assert set(kept) - set(remaining)
+    # Only tests that existed before the switch can be overdue now.
+    now = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
+    services.overdue_scan(now=now)
+    missed = ScheduledTest.objects.filter(status=ScheduledTest.Status.MISSED)
+    assert set(missed.values_list("pk", flat=True)) <= set(remaining)
+
+
+def test_a_waived_test_does_not_hold_a_release_back(orders, tree, user_a, switch_path):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    services.profile_switch(by=chief, name="seed-2021", apply=True)
+    order = next(o for o in orders if o.tests.filter(status=ScheduledTest.Status.WAIVED).exists())
+    order.refresh_from_db()
+    for test in order.tests.filter(status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED]):
+        services.test_result_record(by=user_a, test=test, positive=False)
+    released = services.order_release(by=user_a, order=order, on=order.ends_on + dt.timedelta(days=1))
+    assert released.status == ControlOrder.Status.RELEASED
+
+
+@pytest.fixture
+def profile_dir(tmp_path, monkeypatch):
+    """The shipped profiles and `strict-2021`: seed-2021 whose colour rules make every returnee red."""
+    for shipped in profiles.PROFILE_DIR.glob("*.yaml"):
+        (tmp_path / shipped.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    seed = (profiles.PROFILE_DIR / "seed-2021.yaml").read_text(encoding="utf-8")
+    strict = seed.replace("name: seed-2021", "name: strict-2021").replace(
+        "red: [confirmed, asymptomatic, close_contact]", "red: [confirmed, asymptomatic, close_contact, returnee]")
+    assert strict != seed
+    (tmp_path / "strict-2021.yaml").write_text(strict, encoding="utf-8")
+    monkeypatch.setattr(profiles, "PROFILE_DIR", tmp_path)
+    return tmp_path
+
+
+def test_new_colour_rules_recolour_persons_whose_orders_did_not_change(orders, tree, profile_dir, switch_path):
+    chief = make_user("chief", tree["city"].code, "city_command")
+    services.profile_switch(by=chief, name="seed-2021", apply=True)
+    returnees = [o.person_id for o in orders if o.category == "returnee"]
+    assert {c.colour for c in HealthCode.objects.filter(person_id__in=returnees)} == {"yellow"}
+    changes, _ = services.profile_switch(by=chief, name="strict-2021", apply=True)
+    assert changes.total == 0  # same plans: only the colours differ
+    assert {c.colour for c in HealthCode.objects.filter(person_id__in=returnees)} == {"red"}
 
 
 # 0: PostgreSQL takes its set-based path (temporary tables, one UPDATE) even for these few persons.

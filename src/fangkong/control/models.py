@@ -184,6 +184,7 @@ class ScheduledTest(models.Model):
         POSITIVE = "positive", _("Positive")
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")
+        WAIVED = "waived", _("Waived: added to the schedule after its day had passed")
 
     # Found by the (order, due_on) constraint's index.
     order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="tests", db_index=False)
@@ -192,6 +193,9 @@ class ScheduledTest(models.Model):
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
     result_at = models.DateTimeField(null=True, blank=True)
+
+    # What an order's release does not wait for: a result, or no test to take.
+    SETTLED = (Status.NEGATIVE, Status.CANCELLED, Status.WAIVED)
 
     class Meta:
         ordering = ["due_on"]

@@ -315,7 +315,7 @@ def bulk_release(orders: list[ControlOrder], today: dt.date, now: dt.datetime) -
     every test negative (none of them has an escalation). Their codes are refreshed by the caller."""
     ended = [o for o in orders if o.ends_on is not None and o.ends_on < today]
     pending = set(ScheduledTest.objects.filter(order__in=ended).exclude(
-        status__in=[ScheduledTest.Status.NEGATIVE, ScheduledTest.Status.CANCELLED]).values_list("order_id", flat=True))
+        status__in=ScheduledTest.SETTLED).values_list("order_id", flat=True))
     done = [o for o in ControlOrder.objects.filter(pk__in=[o.pk for o in ended], status__in=[
         ControlOrder.Status.ORDERED, ControlOrder.Status.IN_PROGRESS]).select_related("person") if o.pk not in pending]
     for order in done:
