@@ -188,7 +188,10 @@ class ScheduledTest(models.Model):
 
     # Found by the (order, due_on) constraint's index.
     order = models.ForeignKey(ControlOrder, on_delete=models.CASCADE, related_name="tests", db_index=False)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="scheduled_tests")
+    # The order's person, copied for per-person queries. Its existence is the order's foreign key's to
+    # check: a constraint here cost a profile switch a row lock on a person per test it adds.
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="scheduled_tests",
+                               db_constraint=False)
     area_code = models.CharField(max_length=24)
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
