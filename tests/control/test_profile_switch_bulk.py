@@ -224,3 +224,13 @@ def test_the_bulk_refresh_works_outside_a_transaction_too(tree, user_a, refresh_
     HealthCode.objects.all().delete()
     assert services.health_codes_refresh(person_ids={person.pk}) == 1
     assert HealthCode.objects.get(person=person).colour == "red"
+
+
+def test_the_set_based_refresh_leaves_the_planner_as_it_found_it(orders, refresh_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_mergejoin = off")
+        services.health_codes_refresh(person_ids={o.person_id for o in orders})
+        cur.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        assert cur.fetchone() == ("on", "off")
