@@ -158,6 +158,7 @@ SAMPLES: dict[str, Sample] = {
     "set_language": listing(methods=("POST",)),
     "web:home": listing(),
     "web:healthz": listing(),
+    "web:readyz": listing(),
     "areas:tree": listing(),
     "areas:detail": obj(lambda w: {"code": w.county.code}),
     "people:list": listing(control=True),

@@ -1,4 +1,7 @@
+import logging
+
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -24,4 +27,18 @@ def home(request):
 
 
 def healthz(request):
+    """Liveness: the process answers (no database)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def readyz(request):
+    """Readiness: the process answers and its database does (one round trip), for a load balancer to
+    take an instance out of rotation while its database is unreachable."""
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+    except DatabaseError:
+        logging.getLogger(__name__).warning("readiness check: database unavailable", exc_info=True)
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
