@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.conftest import need_or_skip
 
@@ -12,6 +15,28 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 PASSWORD = "correct-horse-battery"
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, running one request's application code at a time.
+
+    On SQLite the test database lives in memory, and the server's threads share its one
+    connection: two requests at once (a place search still in flight when the form is posted)
+    interleaved their savepoints and failed with "no such savepoint". Connections are still read
+    in threads, so a browser's kept-alive connection does not hold the others up.
+    """
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def serial(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(serial)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture
