@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from fangkong.control import services
-from fangkong.control.models import RiskArea
+from fangkong.control.models import RiskArea, ScheduledTest
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number, make_user
 
@@ -50,3 +50,17 @@ def test_the_city_command_sees_a_dry_run_before_applying_a_profile(client, order
 def test_a_grid_worker_cannot_open_the_profile_switch(client, user_a, tree):
     client.force_login(user_a)
     assert client.get("/control/policy/").status_code == 404
+
+
+def test_a_waived_test_shows_as_such_and_still_takes_a_result(client, order, user_a):
+    # A person who was tested on a waived day anyway: the result is worth recording.
+    waived = order.tests.order_by("due_on").first()
+    waived.status = ScheduledTest.Status.WAIVED
+    waived.save()
+    client.force_login(user_a)
+    page = client.get(f"/control/orders/{order.pk}/").content.decode()
+    assert "Waived: added to the schedule after its day had passed" in page
+    assert f"/control/tests/{waived.pk}/result/" in page
+    assert client.post(f"/control/tests/{waived.pk}/result/", {"result": "negative"}).status_code == 302
+    waived.refresh_from_db()
+    assert waived.status == ScheduledTest.Status.NEGATIVE
