@@ -234,3 +234,18 @@ def test_the_set_based_refresh_leaves_the_planner_as_it_found_it(orders, refresh
         services.health_codes_refresh(person_ids={o.person_id for o in orders})
         cur.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
         assert cur.fetchone() == ("on", "off")
+
+
+def test_a_test_cancelled_by_an_earlier_switch_is_revived_when_the_plan_needs_its_day(orders, tree, switch_path):
+    # Switches before December 2026 marked dropped tests cancelled; such rows must come back, not be doubled.
+    chief = make_user("chief", tree["city"].code, "city_command")
+    profile = load_profile("seed-2021")
+    order = orders[2]  # a returnee from a low-risk area, arrived yesterday: day 7 lies ahead under seed-2021
+    plan_days = {d for m in evaluate(profile, Facts.model_validate(order.facts)).measures for d in m.test_days}
+    future_day = min(d for d in plan_days if d > TODAY)
+    legacy = ScheduledTest.objects.create(order=order, person_id=order.person_id, area_code=order.area_code,
+                                          due_on=future_day, status=ScheduledTest.Status.CANCELLED)
+    services.profile_switch(by=chief, name="seed-2021", apply=True)
+    legacy.refresh_from_db()
+    assert legacy.status == ScheduledTest.Status.DUE
+    assert order.tests.filter(due_on=future_day).count() == 1
