@@ -120,6 +120,13 @@ DATABASES = {
         conn_health_checks=bool(env_int("DB_CONN_HEALTH_CHECKS", 0)),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django binds parameters on the client, so its statements are never prepared whatever this says.
+    # The one statement bound on the server, the health-code scan's, asks to be prepared, which needs
+    # a threshold here (Django's default, None, turns preparing off for the connection). Empty: off,
+    # for a pooler in transaction mode without prepared-statement support.
+    threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(threshold) if threshold else None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE avoids
     # lock upgrades failing under concurrent writers.

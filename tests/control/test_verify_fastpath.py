@@ -152,3 +152,17 @@ def test_a_revoked_token_or_a_deactivated_user_scans_nothing_and_a_good_one_is_m
     assert scan(client, {"token": token, "device": "d1"}, headers)[0] == 200
     assert Verification.objects.get().verified_by_id == user.pk and RateCounter.objects.get().hits == 1
     assert ApiToken.objects.get(pk=api_token.pk).last_used_at is not None
+
+
+def test_on_postgresql_the_scan_is_planned_once_per_connection(client, scanner):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    body = {"token": scanner["code"].token, "device": "gate-7"}
+    answers = [scan(client, body, scanner["headers"])[:2] for _ in range(3)]
+    assert answers == [(200, {"colour": "yellow", "name": "赵*", "at": "<time>"})] * 3
+    assert Verification.objects.filter(device="gate-7").count() == 3
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH holder AS%%'")
+        assert cur.fetchone()[0] == 1

@@ -1062,9 +1062,7 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
         f"set_config('synchronous_commit', 'off', true) "
         f"FROM holder JOIN hit ON true LEFT JOIN code ON true"
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [*holder_params, win.key, win.bucket, win.expires, token, now, device[:64], limit])
-        row = cur.fetchone()
+    row = _prepared_row(sql, [*holder_params, win.key, win.bucket, win.expires, token, now, device[:64], limit])
     if row is None:
         return None, Verified(win.verdict(0, limit), None)
     token_pk, last_used_at, hits, colour, name, _sync = row
@@ -1074,6 +1072,23 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
     if not verdict.allowed or colour is None:
         return found, Verified(verdict, None)
     return found, Verified(verdict, {"colour": colour, "name": mask_name(name), "at": now})
+
+
+def _prepared_row(sql: str, params: list) -> tuple | None:
+    """The first row of a statement run as a prepared statement of this connection (PostgreSQL).
+
+    Django binds parameters on the client, so PostgreSQL plans each statement anew. The scan's
+    statement took 0.24 ms to plan and 0.13 ms to run (EXPLAIN, 10M codes), at every scan; a
+    server-binding cursor with prepare=True plans it once per connection. The statement bypasses
+    Django's cursor wrapper, so it is not in `connection.queries` (DEBUG); errors are still Django's.
+    A pooler in transaction mode (pgbouncer) would need its prepared-statement support turned on.
+    """
+    import psycopg  # PostgreSQL's driver: only this path needs it
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+        cur.execute(sql, params, prepare=True)
+        return cur.fetchone()
 
 
 def verification_record(*, by_id: int | None, device: str, code: HealthCode | None) -> dict | None:
