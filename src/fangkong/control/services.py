@@ -396,12 +396,17 @@ def person_statuses(person: Person, *, now: dt.datetime | None = None) -> set[st
     if tests.filter(status=ScheduledTest.Status.POSITIVE, order__status__in=ControlOrder.OPEN).exists():
         statuses.add("confirmed")
     profile = active_profile()
-    overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(
-        timezone.get_default_timezone()).date()
+    overdue_before = _overdue_before(profile, now)
     if tests.filter(Q(status=ScheduledTest.Status.DUE) | Q(status=ScheduledTest.Status.MISSED),
                     order__status__in=ControlOrder.OPEN, due_on__lt=overdue_before).exists():
         statuses.add("overdue_test")
     return statuses
+
+
+def _overdue_before(profile: Profile, now: dt.datetime) -> dt.date:
+    """A test without a result is overdue if due before this day: the end of its day plus the grace period passed."""
+    grace = dt.timedelta(hours=profile.escalation.missed_test_grace_hours)
+    return (now - grace).astimezone(timezone.get_default_timezone()).date()
 
 
 def health_code_refresh(*, person: Person) -> HealthCode:
@@ -432,7 +437,7 @@ def overdue_scan(*, now: dt.datetime | None = None) -> dict:
     touched: set[int] = set()
     with transaction.atomic():
         # Tests: a test due on D is missed once the end of D plus the grace period has passed.
-        cutoff_day = (now - grace).astimezone(tz).date()
+        cutoff_day = _overdue_before(profile, now)
         late = ScheduledTest.objects.filter(
             status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], due_on__lt=cutoff_day,
             order__status__in=ControlOrder.OPEN,
@@ -830,8 +835,7 @@ def _switch_in_sql(profile: Profile, *, by, apply: bool, details: int | None, no
             cur.execute("DROP TABLE sw_plan, sw_measure, sw_order")
             return []
         cur.execute("CREATE TEMP TABLE sw_touched (person_id bigint PRIMARY KEY) ON COMMIT DROP")
-        overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(
-            timezone.get_default_timezone()).date()
+        overdue_before = _overdue_before(profile, now)
         # Tests without a result that the plan no longer has; a person with one of them overdue may turn a
         # colour lighter. (Days added below are never overdue: past ones are waived.)
         cur.execute(
@@ -2052,8 +2056,7 @@ def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     profile = active_profile()
-    overdue_before = (now - dt.timedelta(hours=profile.escalation.missed_test_grace_hours)).astimezone(
-        timezone.get_default_timezone()).date()
+    overdue_before = _overdue_before(profile, now)
     person_ids = sorted(person_ids)
     if connection.vendor == "postgresql" and len(person_ids) >= _SET_BASED_REFRESH_FROM:
         return _health_codes_refresh_in_sql(person_ids, profile=profile, overdue_before=overdue_before, now=now)
