@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fangkong.core.context_processors.actions",
             ],
         },
     }
@@ -200,6 +201,8 @@ FANGKONG_PLAN_FILE_MAX_MB = env_int("FANGKONG_PLAN_FILE_MAX_MB", 10)
 RETENTION_DAYS = {
     "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
     "import_rejects": env_int("RETENTION_IMPORT_REJECTS_DAYS", 90),
+    # PIPL and the audit of a public-health emergency: at least three years, whatever the environment says.
+    "audit_log": max(3 * 366, env_int("RETENTION_AUDIT_LOG_DAYS", 3 * 366)),
 }
 
 LOGGING = {

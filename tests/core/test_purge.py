@@ -26,7 +26,7 @@ def run(capsys, *args) -> dict:
 
 
 def test_it_counts_without_deleting_by_default(db, capsys, settings):
-    settings.RETENTION_DAYS = {"access_log": 30, "import_rejects": 10}
+    settings.RETENTION_DAYS = {"access_log": 30, "import_rejects": 10, "audit_log": 3 * 366}
     make_log(31), make_log(29)
     make_reject(11, resolved=True), make_reject(11, resolved=False), make_reject(9, resolved=True)
     out = run(capsys)
@@ -36,7 +36,7 @@ def test_it_counts_without_deleting_by_default(db, capsys, settings):
 
 
 def test_it_deletes_only_what_is_past_its_period_with_apply(db, capsys, settings):
-    settings.RETENTION_DAYS = {"access_log": 30, "import_rejects": 10}
+    settings.RETENTION_DAYS = {"access_log": 30, "import_rejects": 10, "audit_log": 3 * 366}
     keep_log = make_log(29)
     make_log(31)
     keep_open = make_reject(11, resolved=False)
@@ -46,7 +46,7 @@ def test_it_deletes_only_what_is_past_its_period_with_apply(db, capsys, settings
     assert out["purged"]["access_log"]["deleted"] == 1 and out["purged"]["import_rejects"]["deleted"] == 1
     assert set(ImportReject.objects.values_list("pk", flat=True)) == {keep_open.pk, keep_recent.pk}
     assert AccessLog.objects.filter(pk=keep_log.pk).exists()
-    assert AccessLog.objects.filter(action="purge", fields="access_log=1,import_rejects=1").exists()
+    assert AccessLog.objects.filter(action="purge", fields="access_log=1,audit_log=0,import_rejects=1").exists()
 
 
 def test_it_prints_a_readable_dry_run(db, capsys):

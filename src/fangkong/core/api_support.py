@@ -153,6 +153,38 @@ class BearerToken(HttpBearer):
         return row.user
 
 
+class ActionAllowed(BearerToken):
+    """A bearer token whose holder's role (and level) holds the operation's action.
+
+    Checked in the operation's authentication step, before ninja reads the path, the query or the body: a caller
+    refused by role learns nothing from validation errors. Whether the object lies in the caller's area is the
+    service's `require` (404), after that.
+    """
+
+    def __init__(self, action: str):
+        super().__init__()
+        from .permissions import action as registered
+
+        self.action = registered(action).name
+
+    def authenticate(self, request, token: str):
+        user = super().authenticate(request, token)
+        if user is not None:
+            from .permissions import NotPermitted, require
+
+            try:
+                require(user, self.action)
+            except NotPermitted:
+                request.user = user  # the 403 handler names the role
+                raise
+        return user
+
+
+def allowed_to(action: str) -> ActionAllowed:
+    """`auth=allowed_to(ACTION)` on a ninja operation that does the action."""
+    return ActionAllowed(action)
+
+
 def token_holder_id(token: str) -> int | None:
     """The id of the active user holding a bearer token, or None: what BearerToken checks, in one
     query without model instances (for the verification fast path)."""

@@ -1,4 +1,4 @@
-"""Roles a user can hold, and what each may see in full."""
+"""Roles a user can hold. What each may do is granted in core.grants, checked by core.permissions."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,19 +14,13 @@ class Role(models.TextChoices):
     CHECKPOINT = "checkpoint", _("Checkpoint")
     HOSPITAL = "hospital", _("Hospital")
     READ_ONLY = "read_only", _("Read-only")
+    AUDITOR = "auditor", _("Auditor")
 
 
-# Roles whose work needs full ID numbers and phones (calling a person, matching
-# a lab result to an ID). Every unmasked read is still written to the access log.
-UNMASKED_ROLES = frozenset({Role.GRID_WORKER, Role.CDC, Role.HOSPITAL})
 # Roles that may change personal records (others read only).
 WRITE_ROLES = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP, Role.GRID_WORKER, Role.CDC})
 # Roles with administrative powers that require a TOTP device in production.
 ADMIN_ROLES = frozenset({Role.CITY_COMMAND})
-
-
-def can_see_unmasked(role: str) -> bool:
-    return role in UNMASKED_ROLES
 
 
 def can_write(role: str) -> bool:

@@ -14,9 +14,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from fangkong.core import clock
+from fangkong.core import audit, clock
 from fangkong.core.management.base import print_json
-from fangkong.core.models import AccessLog
+from fangkong.core.models import AccessLog, AuditEvent
+from fangkong.core.permissions import CLI
 
 BATCH = 5000
 
@@ -32,6 +33,7 @@ class Rule:
 
 RULES = (
     Rule("access_log", "core.AccessLog", "at", (), "access log entries"),
+    Rule("audit_log", "core.AuditEvent", "at", (), "audit events"),
     Rule("import_rejects", "people.ImportReject", "batch__created_at", (("resolved", True),), "resolved import rejects"),
 )
 
@@ -59,14 +61,17 @@ class Command(BaseCommand):
         for rule in RULES:
             days, cutoff, qs = expired(rule, now)
             count = qs.count()
-            deleted = self._delete(qs) if opts["apply"] and count else 0
+            deleted = self._delete(qs, cutoff) if opts["apply"] and count else 0
             report["purged"][rule.key] = {
                 "what": rule.what, "retention_days": days, "before": cutoff.isoformat(), "count": count,
                 "deleted": deleted,
             }
         if opts["apply"]:
             summary = ",".join(f"{k}={v['deleted']}" for k, v in report["purged"].items())
-            AccessLog.objects.create(username="(purge)", action="purge", object_type="retention", fields=summary[:200])
+            with transaction.atomic():
+                AccessLog.objects.create(username="(purge)", action="purge", object_type="retention", fields=summary[:200])
+                audit.record(CLI, "core.audit.purge", object_type="retention", reason=summary,
+                             count=sum(v["deleted"] for v in report["purged"].values()))
         if opts["json"]:
             print_json(report)
             return
@@ -75,7 +80,9 @@ class Command(BaseCommand):
             n = item["deleted"] if opts["apply"] else item["count"]
             self.stdout.write(f"{key}: {verb} {n} {item['what']} older than {item['retention_days']} days")
 
-    def _delete(self, qs) -> int:
+    def _delete(self, qs, cutoff) -> int:
+        if qs.model is AuditEvent:  # append-only: its one delete path
+            return AuditEvent.purge_before(cutoff)
         total = 0
         model = qs.model
         while True:
