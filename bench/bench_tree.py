@@ -54,6 +54,7 @@ def main() -> None:
     from fangkong.areas import selectors
     from fangkong.areas.models import Area, AreaTally
     from fangkong.areas.services import tallies_refresh
+    from fangkong.core.permissions import SCHEDULER
     from fangkong.core.models import User
     from fangkong.people.models import Person
 
@@ -73,7 +74,7 @@ def main() -> None:
     AreaTally.objects.all().delete()
     live = {label: best_of(page(area), args.repeat) for label, area in nodes}
     started = time.perf_counter()
-    refreshed = tallies_refresh()
+    refreshed = tallies_refresh(by=SCHEDULER)
     refresh_seconds = round(time.perf_counter() - started, 1)
     tallied = {label: best_of(page(area), args.repeat) for label, area in nodes}
     assert Person.objects.exists()

@@ -15,7 +15,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from fangkong.core.api_support import ApiError, BearerToken, error_field
-from fangkong.people.services import PermissionDenied as WriteDenied
 from fangkong.people.validation import PersonInvalid
 
 
@@ -75,13 +74,6 @@ def unauthorized(request, exc):
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
-
-
-@api.exception_handler(WriteDenied)
-def write_denied(request, exc):
-    role = request.user.get_role_display() if hasattr(request.user, "get_role_display") else ""
-    reason = _("your role (%(role)s) may read but not create or change records") % {"role": role}
-    return _answer(request, 403, _("forbidden"), [{"field": None, "reason": reason}])
 
 
 @api.exception_handler(DjangoPermissionDenied)

@@ -38,7 +38,7 @@ def keep_test_connection():
 @pytest.fixture
 def bearer(tree, keep_test_connection):
     """A CDC epidemiologist at city level: may write and unmask, so every branch is reachable."""
-    user = make_user("fuzzer", tree["city"].code, "cdc")
+    user = make_user("fuzzer", tree["city"].code, "district")  # holds the registry and control writes
     household = services.household_create(user=user, area=tree["grid_a"], address="fuzz")
     services.person_create(user=user, household=household, name="样本", id_number=make_id_number(), phone="13800001111")
     _, token = ApiToken.issue(user)

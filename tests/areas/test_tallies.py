@@ -5,6 +5,7 @@ from django.core.management import call_command
 from fangkong.areas import selectors
 from fangkong.areas.models import AreaTally
 from fangkong.areas.services import tallies_refresh
+from fangkong.core.permissions import SCHEDULER
 from fangkong.people.models import Household, Person
 from tests.conftest import make_user
 
@@ -27,7 +28,7 @@ def test_the_tally_counts_what_the_live_counts_count(tree):
     chief = make_user("chief", tree["city"].code, "city_command")
     live = counts(chief, tree["city"])
     live_figures = selectors.area_counts(user=chief, area=tree["city"])
-    tallies_refresh()
+    tallies_refresh(by=SCHEDULER)
     assert counts(chief, tree["city"]) == live == {tree["county_a"].code: (3, 6), tree["county_b"].code: (3, 6)}
     figures = selectors.area_counts(user=chief, area=tree["city"])
     assert figures["counted_at"] is not None and live_figures["counted_at"] is None
@@ -43,12 +44,12 @@ def test_big_nodes_show_the_last_tally_and_small_ones_live_counts_until_the_next
     Person.objects.create(area=grid, area_code=grid.code, name="新来")
     assert counts(chief, tree["city"])[tree["county_a"].code] == (3, 6)  # as of the tally
     assert counts(chief, tree["village_a"])[grid.code] == (3, 7)  # a grid: live
-    tallies_refresh()
+    tallies_refresh(by=SCHEDULER)
     assert counts(chief, tree["city"])[tree["county_a"].code] == (3, 7)
 
 
 def test_a_user_sees_only_the_tallies_of_nodes_in_their_subtree(tree, user_a):
     populate(tree)
-    tallies_refresh()
+    tallies_refresh(by=SCHEDULER)
     county_user = make_user("county", tree["county_a"].code, "district")
     assert set(counts(county_user, tree["county_a"])) == {tree["town_a"].code}

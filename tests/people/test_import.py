@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from fangkong.core.crypto import unseal
+from fangkong.core.permissions import NotPermitted
 from fangkong.people import importing
 from fangkong.people.models import Household, ImportBatch, ImportReject, Person
 from tests.conftest import make_id_number, make_user
@@ -260,7 +261,7 @@ def test_rejected_rows_can_be_downloaded_fixed_and_resubmitted(media, tmp_path, 
 
 def test_a_read_only_role_may_not_import(media, tmp_path, tree, family):
     reader = make_user("reader", tree["county_a"].code, "read_only")
-    with pytest.raises(importing.ImportFileError):
+    with pytest.raises(NotPermitted):
         run(reader, write_csv(tmp_path / "a.csv", family))
 
 

@@ -11,12 +11,15 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fangkong.core import audit
+from fangkong.core.permissions import NotPermitted, granted, is_system, require
 from fangkong.core.roles import Role
 
+from . import actions
 from .codes import CODE_LENGTH, Level, candidate_forms
 from .division_import import DivisionRow, parse_rows, resolve
 from .models import Area, DutyShift, Responsible, Team, TeamMember
@@ -48,9 +51,10 @@ def read_division_csv(path: Path) -> Iterable[tuple[int, dict]]:
 
 
 def divisions_import(
-    *, records: Iterable[tuple[int, dict]], errors_path: Path, progress: Callable[[int], None] | None = None
+    *, by, records: Iterable[tuple[int, dict]], errors_path: Path, progress: Callable[[int], None] | None = None
 ) -> DivisionImportResult:
     """Import divisions idempotently: new codes are created, changed names or parents updated."""
+    require(by, actions.DIVISION_IMPORT)
     rows = parse_rows(records)
     existing: dict[str, tuple[int, str, int | None, int]] = {
         code: (pk, name, parent_id, level)
@@ -93,6 +97,8 @@ def divisions_import(
             Area.objects.bulk_update(to_update, ["name", "parent_id"], batch_size=BATCH)
             created += len(to_create)
             updated += len(to_update)
+        audit.record(by, actions.DIVISION_IMPORT, object_type="area", count=created + updated,
+                     changes={"created": created, "updated": updated, "unchanged": unchanged, "rejected": len(bad)})
     return DivisionImportResult(created, updated, unchanged, len(bad), str(errors_path))
 
 
@@ -137,13 +143,18 @@ def normalize_area_code(code: str) -> str:
     raise ValueError(f"unknown area code {code}")
 
 
-def user_create(*, username: str, area_code: str, role: str, password: str, full_name: str = ""):
+def user_create(*, by, username: str, area_code: str, role: str, password: str, full_name: str = "", unit=None):
+    """A user bound to an area (and perhaps a unit) and a role. A person who manages users gives no role more than
+    their own: every action the new role holds must be one the manager holds."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role}; one of {', '.join(Role.values)}")
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise ValueError(f"user {username} exists already")
     code = normalize_area_code(area_code)
+    require(by, actions.USER_MANAGE, code)
+    if not (is_system(by) or by.is_superuser) and not granted(role) <= granted(by.role):
+        raise NotPermitted(actions.USER_MANAGE, _("you may not give a role more rights than your own"))
     try:
         validate_password(password)
     except ValidationError as exc:
@@ -152,20 +163,14 @@ def user_create(*, username: str, area_code: str, role: str, password: str, full
         user = User(username=username, area_code=code, role=role, first_name=full_name)
         user.set_password(password)
         user.is_staff = role == Role.CITY_COMMAND
+        user.unit = unit
         user.save()
+        audit.record(by, actions.USER_MANAGE, obj=user, area_code=code,
+                     changes={"username": user.username, "role": role, "area_code": code, "unit": unit})
     return user
 
 
 # --- Responsibility chain (包保), teams and duty rosters -------------------------------------------
-
-def _require_area_writer(user, area_code: str) -> None:
-    """The node must lie in the user's subtree (404 otherwise, no existence leak) and the role must write."""
-    from fangkong.core.scoping import require_in_scope
-
-    require_in_scope(user, area_code)
-    if not getattr(user, "may_write", False):
-        raise PermissionDenied(_("This role may not change the responsibility chain, teams or rosters."))
-
 
 def _clean_phone(phone: str, field: str = "phone") -> str:
     from fangkong.core.ids import normalize_mobile
@@ -187,7 +192,7 @@ def responsible_assign(
     *, user, area: Area, tier: str, name: str, phone: str, title: str = "", account=None
 ) -> Responsible:
     """Name a person answerable for a node; the tier must fit the node's level (三级分包)."""
-    _require_area_writer(user, area.code)
+    require(user, actions.RESPONSIBLE_MANAGE, area.code)
     if tier not in Responsible.Tier.values:
         raise ValidationError({"tier": _("Unknown tier.")})
     if not tier_fits(tier, area.level):
@@ -203,6 +208,8 @@ def responsible_assign(
         )
         row._history_user = user
         row.save()
+        audit.record(user, actions.RESPONSIBLE_MANAGE, obj=row,
+                     changes={"tier": tier, "name": clean_name, "phone": clean_phone, "title": row.title})
     return row
 
 
@@ -212,7 +219,7 @@ def responsible_deactivate(*, user, responsible: Responsible) -> Responsible:
 
     from fangkong.people.models import Household
 
-    _require_area_writer(user, responsible.area_code)
+    require(user, actions.RESPONSIBLE_MANAGE, responsible.area_code)
     with transaction.atomic():
         households = list(Household.objects.filter(responsible=responsible))
         for h in households:
@@ -221,6 +228,8 @@ def responsible_deactivate(*, user, responsible: Responsible) -> Responsible:
         responsible.active = False
         responsible._history_user = user
         responsible.save(update_fields=["active"])
+        audit.record(user, actions.RESPONSIBLE_MANAGE, obj=responsible, changes={"active": [True, False]},
+                     reason="deactivated", count=len(households))
     return responsible
 
 
@@ -230,6 +239,7 @@ def responsible_replace(*, user, responsible: Responsible, name: str, phone: str
 
     from fangkong.people.models import Household
 
+    require(user, actions.RESPONSIBLE_MANAGE, responsible.area_code)
     if not responsible.active:
         raise ValidationError({"responsible": _("This person is no longer on the chain.")})
     with transaction.atomic():
@@ -244,6 +254,8 @@ def responsible_replace(*, user, responsible: Responsible, name: str, phone: str
         responsible.active = False
         responsible._history_user = user
         responsible.save(update_fields=["active"])
+        audit.record(user, actions.RESPONSIBLE_MANAGE, obj=responsible, changes={"active": [True, False]},
+                     reason=f"replaced by responsible {successor.pk}", count=len(households))
     return successor
 
 
@@ -254,7 +266,7 @@ def households_assign_responsible(*, user, responsible: Responsible, household_i
     from fangkong.core.scoping import scope, subtree_q
     from fangkong.people.models import Household
 
-    _require_area_writer(user, responsible.area_code)
+    require(user, actions.RESPONSIBLE_MANAGE, responsible.area_code)
     if not responsible.active or responsible.tier not in HOUSEHOLD_TIERS:
         raise ValidationError({"responsible": _("Households are assigned to an active village cadre or grid worker.")})
     ids = {int(i) for i in household_ids}
@@ -268,6 +280,8 @@ def households_assign_responsible(*, user, responsible: Responsible, household_i
         for h in households:
             h.responsible = responsible
         bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+        audit.record(user, actions.RESPONSIBLE_MANAGE, obj=responsible, reason="households assigned",
+                     count=len(households), changes={"households": sorted(h.pk for h in households)[:100]})
     return len(households)
 
 
@@ -284,7 +298,7 @@ def team_create(
     min_police_share: Decimal | None = None,
 ) -> Team:
     """A headquarters team (一办六组六专班). A tracing team gets its size rule filled in when none is given."""
-    _require_area_writer(user, area.code)
+    require(user, actions.TEAM_MANAGE, area.code)
     if kind not in Team.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of team.")})
     name = _clean_name(name)
@@ -295,10 +309,14 @@ def team_create(
     with transaction.atomic():
         if Team.objects.filter(area=area, name=name).exists():
             raise ValidationError({"name": _("A team with this name exists at this node already.")})
-        return Team.objects.create(
+        team = Team.objects.create(
             area=area, area_code=area.code, kind=kind, name=name, duties=duties.strip(),
             min_members=min_members, max_members=max_members, min_police_share=min_police_share,
         )
+        audit.record(user, actions.TEAM_MANAGE, obj=team, changes={
+            "kind": kind, "name": name, "min_members": min_members, "max_members": max_members,
+            "min_police_share": min_police_share})
+        return team
 
 
 def _check_size_rule(min_members, max_members, min_police_share) -> None:
@@ -313,7 +331,7 @@ def team_update(*, user, team: Team, **changes) -> Team:
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
-    _require_area_writer(user, team.area_code)
+    require(user, actions.TEAM_MANAGE, team.area_code)
     if "name" in changes:
         changes["name"] = _clean_name(changes["name"])
     if "kind" in changes and changes["kind"] not in Team.Kind.values:
@@ -323,9 +341,11 @@ def team_update(*, user, team: Team, **changes) -> Team:
     with transaction.atomic():
         if "name" in changes and Team.objects.filter(area_id=team.area_id, name=changes["name"]).exclude(pk=team.pk).exists():
             raise ValidationError({"name": _("A team with this name exists at this node already.")})
+        before = {key: getattr(team, key) for key in changes}
         for key, value in changes.items():
             setattr(team, key, value)
         team.save()
+        audit.record(user, actions.TEAM_MANAGE, obj=team, changes=audit.diff(before, changes))
     return team
 
 
@@ -333,17 +353,23 @@ def team_member_add(
     *, user, team: Team, name: str, phone: str, unit: str = "", position: str = "",
     is_police: bool = False, is_lead: bool = False,
 ) -> TeamMember:
-    _require_area_writer(user, team.area_code)
+    require(user, actions.TEAM_MANAGE, team.area_code)
     with transaction.atomic():
-        return TeamMember.objects.create(
+        member = TeamMember.objects.create(
             team=team, name=_clean_name(name), phone=_clean_phone(phone), unit=unit.strip()[:100],
             position=position.strip()[:50], is_police=is_police, is_lead=is_lead,
         )
+        audit.record(user, actions.TEAM_MANAGE, obj=member, area_code=team.area_code, reason="member added",
+                     changes={"team": team.pk, "name": member.name, "phone": member.phone, "is_police": is_police,
+                              "is_lead": is_lead})
+        return member
 
 
 def team_member_remove(*, user, member: TeamMember) -> None:
-    _require_area_writer(user, member.team.area_code)
+    require(user, actions.TEAM_MANAGE, member.team.area_code)
     with transaction.atomic():
+        audit.record(user, actions.TEAM_MANAGE, obj=member, area_code=member.team.area_code, reason="member removed",
+                     changes={"team": member.team_id, "name": member.name})
         member.delete()
 
 
@@ -351,7 +377,7 @@ def duty_shift_add(
     *, user, area: Area, starts_at: dt.datetime, ends_at: dt.datetime, name: str, phone: str, post: str = ""
 ) -> DutyShift:
     """One shift of a node's 24-hour duty roster (24小时值班)."""
-    _require_area_writer(user, area.code)
+    require(user, actions.ROSTER_MANAGE, area.code)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("shift times must be timezone-aware")
     if ends_at <= starts_at:
@@ -359,15 +385,20 @@ def duty_shift_add(
     if ends_at - starts_at > dt.timedelta(hours=48):
         raise ValidationError({"ends_at": _("A shift lasts at most 48 hours.")})
     with transaction.atomic():
-        return DutyShift.objects.create(
+        shift = DutyShift.objects.create(
             area=area, area_code=area.code, starts_at=starts_at, ends_at=ends_at,
             name=_clean_name(name), phone=_clean_phone(phone), post=(post or "").strip()[:50] or DutyShift._meta.get_field("post").default,
         )
+        audit.record(user, actions.ROSTER_MANAGE, obj=shift, changes={
+            "starts_at": starts_at, "ends_at": ends_at, "name": shift.name, "phone": shift.phone, "post": shift.post})
+        return shift
 
 
 def duty_shift_remove(*, user, shift: DutyShift) -> None:
-    _require_area_writer(user, shift.area_code)
+    require(user, actions.ROSTER_MANAGE, shift.area_code)
     with transaction.atomic():
+        audit.record(user, actions.ROSTER_MANAGE, obj=shift, reason="shift removed",
+                     changes={"starts_at": shift.starts_at, "name": shift.name})
         shift.delete()
 
 
@@ -377,7 +408,7 @@ def duty_shift_remove(*, user, shift: DutyShift) -> None:
 TALLY_LENGTHS = tuple(CODE_LENGTH[level] for level in (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP))
 
 
-def tallies_refresh() -> dict:
+def tallies_refresh(*, by) -> dict:
     """Recount households and persons under every node at township level and above, in one pass per table.
 
     One GROUP BY area_code over each table; the counts are added up to every ancestor in Python
@@ -390,6 +421,7 @@ def tallies_refresh() -> dict:
 
     from .models import AreaTally
 
+    require(by, actions.TALLY_REFRESH)
     totals: dict[str, list[int]] = {}
 
     def add(rows, first_slot: int) -> None:
@@ -412,4 +444,5 @@ def tallies_refresh() -> dict:
             AreaTally(code=code, households=h, unassigned_households=u, persons=p, counted_at=now)
             for code, (h, u, p) in sorted(totals.items())
         ], batch_size=2000)
+        audit.record(by, actions.TALLY_REFRESH, object_type="areatally", count=len(totals))
     return {"nodes": len(totals), "counted_at": now.isoformat()}

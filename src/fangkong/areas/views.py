@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from fangkong.core.permissions import may
+
+from . import actions, selectors, services
 from .codes import Level
 from .forms import MemberForm, ReplaceForm, ResponsibleForm, ShiftForm, TeamForm
 from .models import Team
@@ -55,7 +57,7 @@ def detail(request, code: str):
         "breadcrumbs": selectors.ancestors_within_scope(user=request.user, area=area),
         "counts": selectors.area_counts(user=request.user, area=area),
         "responsibles": selectors.responsibles_of(user=request.user, area=area),
-        "form": ResponsibleForm(level=area.level) if request.user.may_write else None,
+        "form": ResponsibleForm(level=area.level) if may(request.user, actions.RESPONSIBLE_MANAGE, area.code) else None,
         "is_grid": area.level == Level.GRID,
     }
     return render(request, "areas/detail.html", context)
@@ -149,7 +151,7 @@ def unassigned(request, code: str | None = None):
 @login_required
 def teams(request, code: str):
     area = selectors.area_get(user=request.user, code=code)
-    form = TeamForm(request.POST or None) if request.user.may_write else None
+    form = TeamForm(request.POST or None) if may(request.user, actions.TEAM_MANAGE, area.code) else None
     if request.method == "POST":
         if form is None:
             raise Http404
@@ -173,7 +175,7 @@ def team(request, pk: int):
     team = selectors.team_get(user=request.user, pk=pk)
     member_form = edit_form = None
     status = 200
-    if request.user.may_write:
+    if may(request.user, actions.TEAM_MANAGE, team.area_code):
         action = request.POST.get("action") if request.method == "POST" else None
         member_form = MemberForm(request.POST if action == "member" else None)
         edit_form = TeamForm(
@@ -224,7 +226,7 @@ def _week_start(raw: str | None) -> dt.date:
 def roster(request, code: str):
     area = selectors.area_get(user=request.user, code=code)
     week = _week_start(request.GET.get("week"))
-    form = ShiftForm(request.POST or None, initial={"date": week}) if request.user.may_write else None
+    form = ShiftForm(request.POST or None, initial={"date": week}) if may(request.user, actions.ROSTER_MANAGE, area.code) else None
     status = 200
     if request.method == "POST":
         if form is None:
@@ -274,7 +276,7 @@ def shift_remove(request, pk: int):
 def households_assign(request, code: str):
     """Put a node's households under a village cadre or grid worker (包户), from the unassigned ones."""
     area = selectors.area_get(user=request.user, code=code)
-    if area.level < Level.VILLAGE or not request.user.may_write:
+    if area.level < Level.VILLAGE or not may(request.user, actions.RESPONSIBLE_MANAGE, area.code):
         raise Http404
     candidates = selectors.household_responsibles_for(user=request.user, area=area)
     error = None

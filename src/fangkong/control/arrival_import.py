@@ -45,8 +45,8 @@ from fangkong.people.models import Household, ImportBatch, Person
 from fangkong.people.selectors import follow_merges
 from fangkong.people.validation import PersonInvalid, clean_person
 
+from . import actions, services
 from . import arrival_rows as ar
-from . import services
 from .models import Arrival, ArrivalImportRow
 
 KIND_XIECHA = "xiecha"
@@ -477,8 +477,10 @@ class ArrivalChunkImporter(importing.ChunkImporter):
         ])
 
 
-importing.IMPORT_KINDS[KIND_XIECHA] = importing.ImportKind(XIECHA_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE)
-importing.IMPORT_KINDS[KIND_SHEET] = importing.ImportKind(SHEET_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE)
+importing.IMPORT_KINDS[KIND_XIECHA] = importing.ImportKind(XIECHA_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE,
+                                                            actions.ARRIVAL_IMPORT_RUN)
+importing.IMPORT_KINDS[KIND_SHEET] = importing.ImportKind(SHEET_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE,
+                                                           actions.ARRIVAL_IMPORT_RUN)
 
 
 # ---------------------------------------------------------------------------- entry points

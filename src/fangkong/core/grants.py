@@ -11,7 +11,7 @@ from .roles import Role
 
 # The territorial chain's daily work in its own area: registry, arrivals, orders, check-ins, results, escalations.
 _TERRITORIAL = (
-    "people.person.create", "people.person.update", "people.household.*", "people.import.run",
+    "people.person.create", "people.person.update", "people.person.merge", "people.household.*", "people.import.run",
     "people.duplicate.decide",
     "control.arrival.*", "control.arrival_import.run", "control.declaration.confirm",
     "control.order.*", "control.checkin.record", "control.checkin_link.*", "control.test_result.record",
@@ -24,11 +24,11 @@ GRANTS: dict[str, tuple[str, ...]] = {
     # It works with figures and lists, not with numbers: it reveals none (the grid worker, CDC and hospital do).
     Role.CITY_COMMAND: ("*", "!people.person.reveal"),
     Role.DISTRICT: (
-        *_TERRITORIAL, "people.person.merge", "control.risk_area.edit", "control.checkpoint.manage",
+        *_TERRITORIAL, "control.risk_area.edit", "control.checkpoint.manage",
         "control.poster.rotate", "control.gathering.decide", "control.gathering.cancel", "areas.user.manage",
     ),
     Role.TOWNSHIP: (
-        *_TERRITORIAL, "people.person.merge", "control.poster.rotate", "control.gathering.decide",
+        *_TERRITORIAL, "control.poster.rotate", "control.gathering.decide",
         "control.gathering.cancel",
     ),
     # The same within its grid or village; it phones the people it monitors, so it reveals numbers.

@@ -16,7 +16,7 @@ part in the operation's authentication step (`core.api_support.may`), before the
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from django.core.exceptions import PermissionDenied
@@ -86,6 +86,7 @@ class SystemActor:
 
     username: str
     label: str
+    area_code: str = ""  # empty: the whole tree; a command-line import of one node's area is bound to it
 
     is_authenticated = True
     is_active = True
@@ -93,8 +94,11 @@ class SystemActor:
     is_staff = False
     pk = None
     id = None
-    area_code = ""
     unit_id = None
+
+    def within(self, area_code: str) -> SystemActor:
+        """The same actor, bound to one node's subtree."""
+        return replace(self, area_code=area_code)
 
     @property
     def role(self) -> str:
@@ -170,9 +174,9 @@ def actions_for(user) -> frozenset[str]:
 
 def in_area(user, area_code: str) -> bool:
     """Whether a node lies in the user's subtree. A system actor reaches everywhere; an unbound user nowhere."""
-    if is_system(user) or getattr(user, "is_superuser", False) and not getattr(user, "area_code", ""):
-        return True
     bound = getattr(user, "area_code", "")
+    if (is_system(user) or getattr(user, "is_superuser", False)) and not bound:
+        return True
     return bool(bound) and area_code.startswith(bound)
 
 

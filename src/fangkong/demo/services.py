@@ -28,14 +28,16 @@ from django.utils import timezone
 
 from fangkong.areas.models import Area, DutyShift, Responsible, Team, TeamMember
 from fangkong.areas.services import divisions_import, read_division_csv, tallies_refresh, user_create
+from fangkong.core import audit
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.crypto import Sealer
 from fangkong.core.masking import mask_id_number, mask_phone
+from fangkong.core.permissions import DEMO, require
 from fangkong.core.roles import Role
 from fangkong.core.scoping import subtree_q, successor
 from fangkong.people.models import Household, Person
 
-from . import control_data
+from . import actions, control_data
 from .bulk import IdBlock, IdRange, SuspendedIndexes, TableWriter, is_postgres
 from .checkpoints import demo_checkpoints
 from .generator import PREFECTURE_CSV, VILLAGE, CityGenerator, CountyCounts, Division
@@ -60,6 +62,7 @@ DEMO_USERS = (
     ("demo-checkpoint", Role.CHECKPOINT, "checkpoint_county", "交通卡口"),
     ("demo-hospital", Role.HOSPITAL, "city", "定点医院"),
     ("demo-readonly", Role.READ_ONLY, "city", "只读"),
+    ("demo-auditor", Role.AUDITOR, "city", "审计"),
 )
 
 
@@ -143,7 +146,7 @@ def prefecture_city_code(path: Path = PREFECTURE_CSV) -> str:
 def import_prefecture(path: Path = PREFECTURE_CSV) -> dict:
     """The real divisions of the shipped prefecture, through the areas import (idempotent)."""
     errors = Path(settings.MEDIA_ROOT) / "demo" / "prefecture.errors.csv"
-    result = divisions_import(records=read_division_csv(path), errors_path=errors)
+    result = divisions_import(by=DEMO, records=read_division_csv(path), errors_path=errors)
     if result.rejected:
         raise DemoError(f"{result.rejected} division rows were rejected; see {result.errors_file}")
     return result.as_dict()
@@ -158,6 +161,7 @@ def _subtree_where(code: str, column: str = "area_code") -> tuple[str, list[str]
 
 def demo_wipe(city_code: str) -> None:
     """Remove a previous synthetic city under `city_code`: people, households, grids and below, staff."""
+    require(DEMO, actions.CITY_BUILD, city_code)
     where, params = _subtree_where(city_code)
     control_data.wipe(city_code)  # arrivals, orders, codes and gatherings refer to the persons and places below
     with transaction.atomic(), connection.cursor() as cur:
@@ -173,6 +177,8 @@ def demo_wipe(city_code: str) -> None:
         area_where, area_params = _subtree_where(city_code, "code")
         for level in (7, 6):
             cur.execute(f"DELETE FROM {Area._meta.db_table} WHERE level = %s AND {area_where}", [level, *area_params])  # noqa: S608
+        audit.record(DEMO, actions.CITY_BUILD, object_type="area", object_id=city_code, area_code=city_code,
+                     reason="previous synthetic city removed")
 
 
 def demo_build(
@@ -189,6 +195,7 @@ def demo_build(
 
     `workers` producer processes make the rows on PostgreSQL (the city is the same for any number).
     """
+    require(DEMO, actions.CITY_BUILD)
     started = time.monotonic()
     if build is not None:
         DemoBuild.objects.filter(pk=build.pk).update(status=DemoBuild.Status.RUNNING, started_at=timezone.now())
@@ -248,7 +255,10 @@ def _build(*, people, seed, if_empty, replace, build, advance, workers) -> DemoR
         counts["checkpoints"] = demo_checkpoints(city_code, next((u["area_code"] for u in users if u["role"] == Role.CHECKPOINT), ""))
         counts["control"] = control_data.build(city_code=city_code, seed=seed, people=people)
         progress.set_phase("tallies")
-        tallies_refresh()
+        tallies_refresh(by=DEMO)
+        with transaction.atomic():
+            audit.record(DEMO, actions.CITY_BUILD, object_type="area", object_id=city_code, area_code=city_code,
+                         count=counts.get("persons"), changes={"people": people, "seed": seed, "counts": counts})
         progress.set_phase("")
     finally:
         progress.close()
@@ -527,7 +537,7 @@ def demo_users(city_code: str) -> list[dict]:
         code = places[place]
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = user_create(username=username, area_code=code, role=role, password=password, full_name=label)
+            user = user_create(by=DEMO, username=username, area_code=code, role=role, password=password, full_name=label)
         else:
             user.area_code, user.role, user.first_name = code, role, label
             user.set_password(password)
@@ -559,7 +569,10 @@ def demo_enqueue(*, people: int, seed: int, if_empty: bool = True, replace: bool
     """Queue a build for `fangkong worker`; the DemoBuild row shows its progress."""
     from .tasks import build_demo_city
 
-    build = DemoBuild.objects.create(people=people, seed=seed)
+    require(DEMO, actions.CITY_BUILD)
+    with transaction.atomic():
+        build = DemoBuild.objects.create(people=people, seed=seed)
+        audit.record(DEMO, actions.CITY_BUILD, obj=build, reason="queued", changes={"people": people, "seed": seed})
     result = build_demo_city.enqueue(build_id=build.pk, if_empty=if_empty, replace=replace)
     DemoBuild.objects.filter(pk=build.pk).update(task_id=str(result.id))
     build.task_id = str(result.id)

@@ -27,6 +27,7 @@ from fangkong.core.api_support import (
     Page,
     RecordId,
     Text,
+    allowed_to,
     forbidden,
     invalid,
     not_found,
@@ -36,7 +37,7 @@ from fangkong.core.api_support import (
 )
 from fangkong.core.ids import check_resident_id
 
-from . import selectors, services
+from . import actions, selectors, services
 from .models import Household, Person
 from .validation import ID_TYPES
 
@@ -246,7 +247,8 @@ def household_list(request, filters: Query[HouseholdFilter], page: Query[Page]):
     return page_of(qs.order_by("code"), page)
 
 
-@router.post("/households", response=responses({201: HouseholdOut}), summary="Register a household")
+@router.post("/households", response=responses({201: HouseholdOut}), summary="Register a household",
+             auth=allowed_to(actions.HOUSEHOLD_CREATE))
 def household_create(request, payload: HouseholdIn):
     area = _area_for_records(request.user, payload.area_code)
     if payload.code and Household.objects.filter(code=payload.code).exists():
@@ -262,7 +264,8 @@ def household_detail(request, pk: RecordId):
     return _household_or_404(request.user, pk)
 
 
-@router.patch("/households/{pk}", response=responses({200: HouseholdOut}), summary="Change a household")
+@router.patch("/households/{pk}", response=responses({200: HouseholdOut}), summary="Change a household",
+              auth=allowed_to(actions.HOUSEHOLD_UPDATE))
 def household_update(request, payload: HouseholdPatch, pk: RecordId):
     household = _household_or_404(request.user, pk)
     return services.household_update(user=request.user, household=household, address=payload.address)
@@ -320,7 +323,8 @@ def person_list(request, filters: Query[PersonFilter], page: Query[Page]):
     return page_of(qs.order_by("area_code", "id"), page, _out)
 
 
-@router.post("/persons", response=responses({201: PersonOut}), summary="Register a person")
+@router.post("/persons", response=responses({201: PersonOut}), summary="Register a person",
+             auth=allowed_to(actions.PERSON_CREATE))
 def person_create(request, payload: PersonIn):
     household = _household_or_404(request.user, payload.household_id) if payload.household_id else None
     area = None
@@ -348,7 +352,8 @@ def person_detail(request, reveal: Query[Reveal], pk: RecordId):
     return _out(person, _revealed(request, person, reveal))
 
 
-@router.patch("/persons/{pk}", response=responses({200: PersonOut}), summary="Change a person")
+@router.patch("/persons/{pk}", response=responses({200: PersonOut}), summary="Change a person",
+              auth=allowed_to(actions.PERSON_UPDATE))
 def person_update(request, payload: PersonPatch, pk: RecordId):
     person = selectors.person_get(user=request.user, pk=pk)
     changes = payload.dict(exclude_unset=True)

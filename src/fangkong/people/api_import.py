@@ -8,10 +8,10 @@ from django.utils import translation
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fangkong.core.api_support import RecordId, invalid, reject_unknown_query, responses
+from fangkong.core.api_support import RecordId, allowed_to, invalid, reject_unknown_query, responses
 from fangkong.core.scoping import get_scoped_or_404, scope
 
-from . import importing
+from . import actions, importing
 from .models import ImportBatch
 
 router = Router(tags=["imports"])
@@ -54,7 +54,7 @@ def _out(batch: ImportBatch) -> dict:
     }
 
 
-@router.post("", response=responses({202: BatchOut}))
+@router.post("", response=responses({202: BatchOut}), auth=allowed_to(actions.IMPORT_RUN))
 def import_upload(request, file: File[UploadedFile]):
     """Upload an .xlsx or .csv in the template's layout; the import runs in the background. Poll the batch."""
     try:

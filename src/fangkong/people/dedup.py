@@ -75,12 +75,17 @@ def candidate_get(*, user, pk: int) -> DuplicateCandidate:
 
 def keep_both(*, user, candidate: DuplicateCandidate) -> DuplicateCandidate:
     """The reviewer says these are two people: the pair leaves the queue for good."""
-    from .services import _require_writer
+    from fangkong.core import audit
+    from fangkong.core.permissions import require
 
-    _require_writer(user, candidate.area_code)
+    from .actions import DUPLICATE_DECIDE
+
+    require(user, DUPLICATE_DECIDE, candidate.area_code)
     with transaction.atomic():
         candidate.status = DuplicateCandidate.Status.DISTINCT
         candidate.decided_by = user
         candidate.decided_at = timezone.now()
         candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(user, DUPLICATE_DECIDE, obj=candidate, reason="kept both",
+                     changes={"person": candidate.person_id, "other": candidate.other_id})
     return candidate

@@ -5,27 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models, transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area
+from fangkong.core import audit
 from fangkong.core.crypto import lookup_hash, seal
 from fangkong.core.masking import mask_id_number, mask_phone
-from fangkong.core.scoping import in_scope
+from fangkong.core.permissions import require
 
+from . import actions
 from .models import Household, Person
 from .validation import PersonInvalid, clean_person
 
+# What an audit event keeps of a person: the fields a person's record shows (number and phone masked).
+_AUDITED = ("name", "id_type", "id_number_masked", "birth_date", "sex", "phone_masked", "household_id", "relation",
+            "occupation", "workplace", "residence", "tags", "area_code")
 
-class PermissionDenied(Exception):
-    pass
 
-
-def _require_writer(user, area_code: str) -> None:
-    if not in_scope(user, area_code):
-        raise Http404
-    if not user.may_write:
-        raise PermissionDenied("this role may not change personal records")
+def _audited(person: Person) -> dict:
+    return {field: getattr(person, field, None) for field in _AUDITED}
 
 
 def set_document(person: Person, *, id_type: str, id_number: str) -> None:
@@ -42,7 +40,7 @@ def set_phone(person: Person, phone: str) -> None:
 
 
 def household_create(*, user, area: Area, code: str = "", address: str = "") -> Household:
-    _require_writer(user, area.code)
+    require(user, actions.HOUSEHOLD_CREATE, area.code)
     with transaction.atomic():
         if not code:
             last = Household.objects.filter(area=area).order_by("-code").values_list("code", flat=True).first()
@@ -50,7 +48,9 @@ def household_create(*, user, area: Area, code: str = "", address: str = "") -> 
             code = f"{area.code}{seq:04d}"
         elif not code.startswith(area.code):
             raise PersonInvalid({"code": _("a household code must extend its area's code")})
-        return Household.objects.create(code=code, area=area, area_code=area.code, address=address)
+        household = Household.objects.create(code=code, area=area, area_code=area.code, address=address)
+        audit.record(user, actions.HOUSEHOLD_CREATE, obj=household, changes={"code": code, "address": address})
+        return household
 
 
 def person_create(
@@ -73,11 +73,14 @@ def person_create(
         area = household.area
     if area is None:
         raise PersonInvalid({"area": _("an area or a household is required")})
-    _require_writer(user, area.code)
-    return person_register(
-        area=area, household=household, name=name, id_type=id_type, id_number=id_number, birth_date=birth_date,
-        sex=sex, phone=phone, relation=relation, occupation=occupation, tags=tags,
-    )
+    require(user, actions.PERSON_CREATE, area.code)
+    with transaction.atomic():
+        person = person_register(
+            area=area, household=household, name=name, id_type=id_type, id_number=id_number, birth_date=birth_date,
+            sex=sex, phone=phone, relation=relation, occupation=occupation, tags=tags,
+        )
+        audit.record(user, actions.PERSON_CREATE, obj=person, changes=_audited(person))
+    return person
 
 
 def person_register(
@@ -128,7 +131,8 @@ def person_find_by_document(*, id_type: str, id_number: str) -> Person | None:
 
 
 def person_update(*, user, person: Person, **changes) -> Person:
-    _require_writer(user, person.area_code)
+    require(user, actions.PERSON_UPDATE, person.area_code)
+    before = _audited(person)
     current = {
         "name": person.name, "id_type": person.id_type, "birth_date": person.birth_date, "sex": person.sex,
     }
@@ -161,6 +165,7 @@ def person_update(*, user, person: Person, **changes) -> Person:
             if key in changes:
                 setattr(person, key, changes[key])
         person.save()
+        audit.record(user, actions.PERSON_UPDATE, obj=person, changes=audit.diff(before, _audited(person)))
     return person
 
 
@@ -177,8 +182,8 @@ def person_merge(*, user, keep: Person, drop: Person, candidate=None, reason: st
 
     if keep.pk == drop.pk:
         raise PersonInvalid({"person": _("a person cannot be merged into themselves")})
-    _require_writer(user, keep.area_code)
-    _require_writer(user, drop.area_code)
+    require(user, actions.PERSON_MERGE, keep.area_code)
+    require(user, actions.PERSON_MERGE, drop.area_code)
     with transaction.atomic():
         keep = Person.objects.select_for_update().get(pk=keep.pk)
         drop = Person.objects.select_for_update().get(pk=drop.pk)
@@ -234,6 +239,8 @@ def person_merge(*, user, keep: Person, drop: Person, candidate=None, reason: st
             candidate.decided_by = user
             candidate.decided_at = timezone.now()
             candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(user, actions.PERSON_MERGE, obj=keep, reason=note,
+                     changes={"merged": drop.pk, "kept": keep.pk, "filled": filled})
     return keep
 
 
@@ -241,9 +248,11 @@ def person_merge(*, user, keep: Person, drop: Person, candidate=None, reason: st
 
 
 def household_update(*, user, household: Household, address: str | None = None) -> Household:
-    _require_writer(user, household.area_code)
+    require(user, actions.HOUSEHOLD_UPDATE, household.area_code)
     with transaction.atomic():
+        before = {"address": household.address}
         if address is not None:
             household.address = " ".join(address.split())
         household.save()
+        audit.record(user, actions.HOUSEHOLD_UPDATE, obj=household, changes=audit.diff(before, {"address": household.address}))
     return household

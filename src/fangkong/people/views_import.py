@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core import exports
 from fangkong.core.access import log_access
+from fangkong.core.permissions import NotPermitted
 from fangkong.core.scoping import get_scoped_or_404, scope
 
 from . import dedup, importing, selectors, services
@@ -154,6 +155,6 @@ def duplicate_decide(request, pk: int):
     except PersonInvalid as exc:
         messages.error(request, "; ".join(str(v) for v in exc.errors.values()))
         return redirect("people:duplicate", pk=candidate.pk)
-    except services.PermissionDenied:
+    except NotPermitted:
         return HttpResponseForbidden(_("Your role may not change personal records."))
     return redirect("people:duplicates")

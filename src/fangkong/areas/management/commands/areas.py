@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.areas.services import area_describe, divisions_import, read_division_csv, tallies_refresh
 from fangkong.core.management.base import print_json, progress_bar
+from fangkong.core.permissions import CLI
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         if action == "import":
             return self._import(opts)
         if action == "tally":
-            result = tallies_refresh()
+            result = tallies_refresh(by=CLI)
             if opts["json"]:
                 print_json(result)
             else:
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         errors = Path(opts["errors"]) if opts.get("errors") else path.with_name(path.name + ".errors.csv")
         try:
             with progress_bar("importing divisions", enabled=sys.stderr.isatty()) as advance:
-                result = divisions_import(records=read_division_csv(path), errors_path=errors.resolve(), progress=advance)
+                result = divisions_import(by=CLI, records=read_division_csv(path), errors_path=errors.resolve(), progress=advance)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if opts["json"]:

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.areas.services import user_create
 from fangkong.core.management.base import print_json
+from fangkong.core.permissions import CLI
 from fangkong.core.roles import Role
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
                 password = getpass.getpass("password: ")
         try:
             user = user_create(
-                username=opts["username"], area_code=opts["area"], role=opts["role"], password=password,
+                by=CLI, username=opts["username"], area_code=opts["area"], role=opts["role"], password=password,
                 full_name=opts["name"],
             )
         except ValueError as exc:

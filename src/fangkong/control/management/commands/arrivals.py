@@ -77,7 +77,7 @@ class Command(BaseCommand):
         if area is None:
             raise CommandError(f"no area {opts['area']}")
         # The operator acts for the area: its subtree bounds the rows, as a user's area does on the web.
-        user = importing.SystemUser(area_code=area.code)
+        user = importing.command_line_actor(area.code)
         try:
             return importing.batch_create(user=user, source=path, filename=path.name,
                                           kind=arrival_import.KINDS[opts["kind"]])

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             path = Path(opts["file"])
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
-            user = importing.SystemUser()
+            user = importing.command_line_actor()
             if opts["user"]:
                 user = get_user_model().objects.filter(username=opts["user"]).first()
                 if user is None:
