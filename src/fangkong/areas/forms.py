@@ -73,3 +73,23 @@ class ShiftForm(forms.Form):
         if ends <= starts:
             ends += dt.timedelta(days=1)
         return starts, ends
+
+
+class UserForm(forms.Form):
+    """A user of the manager's area: role, area (a code in the manager's subtree), unit, name, phone."""
+
+    username = forms.RegexField(label=_("username"), regex=r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150,
+                                help_text=_("3 to 150 letters, digits or _ . @ + -"))
+    role = forms.ChoiceField(label=_("role"))
+    area_code = forms.RegexField(label=_("area code"), regex=r"^[0-9]{2,24}$", max_length=24)
+    unit = forms.ModelChoiceField(label=_("unit"), queryset=None, required=False,
+                                  help_text=_("a laboratory, hospital or other unit the user works for"))
+    full_name = forms.CharField(label=_("full name"), max_length=150, required=False)
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+
+    def __init__(self, *args, roles, units, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["unit"].queryset = units
+        if editing:
+            del self.fields["username"]

@@ -152,9 +152,7 @@ def user_create(*, by, username: str, area_code: str, role: str, password: str, 
     if User.objects.filter(username=username).exists():
         raise ValueError(f"user {username} exists already")
     code = normalize_area_code(area_code)
-    require(by, actions.USER_MANAGE, code)
-    if not (is_system(by) or by.is_superuser) and not granted(role) <= granted(by.role):
-        raise NotPermitted(actions.USER_MANAGE, _("you may not give a role more rights than your own"))
+    _require_user_manager(by, code, role)
     try:
         validate_password(password)
     except ValidationError as exc:
@@ -168,6 +166,74 @@ def user_create(*, by, username: str, area_code: str, role: str, password: str, 
         audit.record(by, actions.USER_MANAGE, obj=user, area_code=code,
                      changes={"username": user.username, "role": role, "area_code": code, "unit": unit})
     return user
+
+
+def _require_user_manager(by, target_area: str, role: str) -> None:
+    """A manager acts in their own subtree, and makes no manager above itself: a role that manages users must
+    hold no action the manager lacks (a district cannot make a city commander). Roles that manage nobody
+    (a grid worker, a CDC epidemiologist, a lab) can be given by any manager of the area."""
+    require(by, actions.USER_MANAGE, target_area)
+    manages = actions.USER_MANAGE in granted(role)
+    if manages and not (is_system(by) or by.is_superuser) and not granted(role) <= granted(by.role):
+        raise NotPermitted(actions.USER_MANAGE, _("you may not give a role more rights than your own"))
+
+
+def _user_state(user) -> dict:
+    return {"role": user.role, "area_code": user.area_code, "unit": user.unit_id, "is_active": user.is_active,
+            "first_name": user.first_name, "phone": user.phone}
+
+
+def user_update(*, by, user, role: str | None = None, area_code: str | None = None, unit=..., full_name: str | None = None,
+                phone: str | None = None, active: bool | None = None):
+    """Change a user's role, area, unit, name, phone or standing. A manager never changes their own account here."""
+    require(by, actions.USER_MANAGE, user.area_code)
+    if getattr(by, "pk", None) == user.pk:
+        raise ValidationError({"user": _("Ask another manager to change your own account.")})
+    new_role = role or user.role
+    if new_role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    new_area = normalize_area_code(area_code) if area_code else user.area_code
+    _require_user_manager(by, new_area, new_role)
+    _require_user_manager(by, user.area_code, user.role)  # the account's present powers too
+    before = _user_state(user)
+    with transaction.atomic():
+        user.role, user.area_code = new_role, new_area
+        user.is_staff = new_role == Role.CITY_COMMAND
+        if unit is not ...:
+            user.unit = unit
+        if full_name is not None:
+            user.first_name = full_name.strip()[:150]
+        if phone is not None:
+            user.phone = _clean_phone(phone) if phone else ""
+        if active is not None:
+            user.is_active = active
+        user.save()
+        audit.record(by, actions.USER_MANAGE, obj=user, changes=audit.diff(before, _user_state(user)))
+    return user
+
+
+def user_reset_password(*, by, user) -> str:
+    """A new temporary password, shown once to the manager; the old one stops working at once."""
+    import secrets
+
+    _require_user_manager(by, user.area_code, user.role)
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(by, actions.USER_MANAGE, obj=user, reason="password reset")
+    return password
+
+
+def user_reset_totp(*, by, user) -> int:
+    """Remove the user's TOTP devices (a lost phone): they register a new one at their next admin sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_user_manager(by, user.area_code, user.role)
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        audit.record(by, actions.USER_MANAGE, obj=user, reason="TOTP devices removed", count=removed)
+    return removed
 
 
 # --- Responsibility chain (包保), teams and duty rosters -------------------------------------------

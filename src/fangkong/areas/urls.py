@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import views, views_users
 
 app_name = "areas"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("search/", views.search, name="search"),
     path("unassigned/", views.unassigned, name="unassigned_root"),
+    path("users/", views_users.users, name="users"),
+    path("users/<int:pk>/", views_users.user, name="user"),
+    path("users/<int:pk>/action/", views_users.user_action, name="user_action"),
     path("responsibles/<int:pk>/replace/", views.responsible_replace, name="responsible_replace"),
     path("responsibles/<int:pk>/deactivate/", views.responsible_deactivate, name="responsible_deactivate"),
     path("teams/<int:pk>/", views.team, name="team"),
