@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from fangkong.core.api_support import ApiError, BearerToken, error_field
+from fangkong.people.services import TooManyLookups
 from fangkong.people.validation import PersonInvalid
 
 
@@ -73,6 +74,14 @@ def unauthorized(request, exc):
         [{"field": "Authorization", "reason": _("missing, revoked or invalid bearer token")}],
     )
     response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(TooManyLookups)
+def too_many_lookups(request, exc: TooManyLookups):
+    response = _answer(request, 429, _("too many requests"), [
+        {"field": "id_number", "reason": _("too many documents registered in other areas were asked for; wait an hour")}])
+    response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -198,6 +198,10 @@ FANGKONG_DEFAULT_PROFILE = os.environ.get("FANGKONG_DEFAULT_PROFILE", "national-
 # Largest prevention-plan file a gathering application may carry (PDF, .docx, JPEG, PNG).
 FANGKONG_PLAN_FILE_MAX_MB = env_int("FANGKONG_PLAN_FILE_MAX_MB", 10)
 
+# "This person is registered in another area" answers per user and hour: enough for a day's real registrations,
+# too few to test ID numbers in bulk (each answer is in the access log, which is the counter).
+REGISTERED_ELSEWHERE_PER_HOUR = env_int("REGISTERED_ELSEWHERE_PER_HOUR", 20)
+
 RETENTION_DAYS = {
     "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
     "import_rejects": env_int("RETENTION_IMPORT_REJECTS_DAYS", 90),

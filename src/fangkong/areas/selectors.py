@@ -285,3 +285,21 @@ def household_responsibles_for(*, user, area: Area) -> QuerySet[Responsible]:
         .select_related("area")
         .order_by("area_code", "tier", "name")
     )
+
+
+def responsible_for(area_code: str, household=None) -> Responsible | None:
+    """Who takes up work at a place (unscoped: for services routing work): the grid's worker, else the household's
+    cadre, else the nearest village or township cadre above."""
+    prefixes = [area_code[:n] for n in (18, 15, 12, 9, 6) if n <= len(area_code)]
+    candidates = {
+        r.area_code: r
+        for r in Responsible.objects.filter(area_code__in=prefixes, active=True, tier__in=[
+            Responsible.Tier.GRID_WORKER, Responsible.Tier.VILLAGE_CADRE, Responsible.Tier.TOWNSHIP_CADRE,
+        ]).order_by("tier", "pk")
+    }
+    if household is not None and household.responsible_id and len(area_code) < 15:
+        return household.responsible
+    for prefix in prefixes:
+        if prefix in candidates:
+            return candidates[prefix]
+    return household.responsible if household is not None else None

@@ -8,4 +8,4 @@ class ControlConfig(AppConfig):
 
     def ready(self):
         # Registers the arrivals kinds of import with the people import machinery (its task runs them).
-        from . import arrival_import  # noqa: F401
+        from . import arrival_import, receivers  # noqa: F401

@@ -159,20 +159,10 @@ def active_profile() -> Profile:
 
 
 def _responsible_for(area_code: str, household: Household | None) -> Responsible | None:
-    """Who takes up work at a destination: the grid's worker, else the household's cadre, else the nearest above."""
-    prefixes = [area_code[:n] for n in (18, 15, 12, 9, 6) if n <= len(area_code)]
-    candidates = {
-        r.area_code: r
-        for r in Responsible.objects.filter(area_code__in=prefixes, active=True, tier__in=[
-            Responsible.Tier.GRID_WORKER, Responsible.Tier.VILLAGE_CADRE, Responsible.Tier.TOWNSHIP_CADRE,
-        ]).order_by("tier", "pk")
-    }
-    if household is not None and household.responsible_id and len(area_code) < 15:
-        return household.responsible
-    for prefix in prefixes:
-        if prefix in candidates:
-            return candidates[prefix]
-    return household.responsible if household is not None else None
+    """Who takes up work at a destination (areas.selectors.responsible_for)."""
+    from fangkong.areas.selectors import responsible_for
+
+    return responsible_for(area_code, household)
 
 
 def _check_dates(errors: dict[str, str], *, arrived_on: dt.date | None, negative_test_date: dt.date | None) -> None:

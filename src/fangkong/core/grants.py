@@ -12,7 +12,7 @@ from .roles import Role
 # The territorial chain's daily work in its own area: registry, arrivals, orders, check-ins, results, escalations.
 _TERRITORIAL = (
     "people.person.create", "people.person.update", "people.person.merge", "people.household.*", "people.import.run",
-    "people.duplicate.decide",
+    "people.duplicate.decide", "people.transfer.*",
     "control.arrival.*", "control.arrival_import.run", "control.declaration.confirm",
     "control.order.*", "control.checkin.record", "control.checkin_link.*", "control.test_result.record",
     "control.escalation.resolve", "control.passage.record", "control.gathering.submit",

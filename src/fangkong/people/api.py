@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -23,6 +23,7 @@ from fangkong.areas.codes import Level
 from fangkong.core.api_support import (
     AreaCode,
     Body,
+    ErrorOut,
     IsoDate,
     Page,
     RecordId,
@@ -251,6 +252,10 @@ def household_list(request, filters: Query[HouseholdFilter], page: Query[Page]):
              auth=allowed_to(actions.HOUSEHOLD_CREATE))
 def household_create(request, payload: HouseholdIn):
     area = _area_for_records(request.user, payload.area_code)
+    # The code must extend the area's (in the caller's subtree) before it is looked up anywhere: a code of
+    # another area must not answer "exists already" (an oracle across areas).
+    if payload.code and not payload.code.startswith(area.code):
+        raise invalid("code", _("a household code must extend its area's code"))
     if payload.code and Household.objects.filter(code=payload.code).exists():
         raise invalid("code", _("a household with this code exists already"))
     household = services.household_create(
@@ -332,16 +337,14 @@ def person_create(request, payload: PersonIn):
         if not payload.area_code:
             raise invalid("area_code", _("give area_code or household_id"))
         area = _area_for_records(request.user, payload.area_code)
-    with transaction.atomic():
-        person = services.person_create(
-            user=request.user, area=area, household=household, name=payload.name, id_type=payload.id_type,
-            id_number=payload.id_number, birth_date=payload.birth_date, sex=payload.sex, phone=payload.phone,
-            relation=payload.relation.strip(), occupation=payload.occupation.strip(), tags=payload.tags,
-        )
-        if payload.workplace.strip() or payload.residence != Person.Residence.RESIDENT:
-            person = services.person_update(
-                user=request.user, person=person, workplace=payload.workplace.strip(), residence=payload.residence
-            )
+    # No transaction around the service: its refusal of a number registered elsewhere is access-logged
+    # (and counted) even though nothing is written.
+    person = services.person_create(
+        user=request.user, area=area, household=household, name=payload.name, id_type=payload.id_type,
+        id_number=payload.id_number, birth_date=payload.birth_date, sex=payload.sex, phone=payload.phone,
+        relation=payload.relation.strip(), occupation=payload.occupation.strip(), tags=payload.tags,
+        workplace=payload.workplace.strip(), residence=payload.residence,
+    )
     return Status(201, _out(person))
 
 
@@ -364,3 +367,74 @@ def person_update(request, payload: PersonPatch, pk: RecordId):
             changes[key] = changes[key].strip()
     person = services.person_update(user=request.user, person=person, **changes)
     return _out(person)
+
+
+# ---- transfers (迁入申请) of persons registered in another area -----------------------------------
+
+
+class TransferIn(Body):
+    id_type: IdType = "resident_id"
+    id_number: Text = Field(min_length=1, max_length=40)
+    household_id: RecordId | None = None
+    area_code: AreaCode | None = Field(default=None, description="the destination node when no household is named")
+    reason: Text = Field("", max_length=200)
+
+
+class TransferDecision(Body):
+    accept: bool
+    note: Text = Field("", max_length=200)
+
+
+class TransferOut(Schema):
+    id: int
+    status: str
+    to_area_code: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_note: str
+    # Named only to the owning area (which holds the person) and, once accepted, to the requesting one.
+    person_id: int | None = None
+    person_name: str | None = None
+
+
+def _transfer_out(row, *, owning: bool) -> dict:
+    shown = owning or row.status == "accepted"
+    return {"id": row.pk, "status": row.status, "to_area_code": row.to_area_code, "created_at": row.created_at,
+            "decided_at": row.decided_at, "decision_note": row.decision_note,
+            "person_id": row.person_id if shown else None, "person_name": row.person.name if shown else None}
+
+
+class TransferQuery(Schema):
+    direction: Literal["incoming", "outgoing"] = "incoming"
+    status: Literal["pending", "accepted", "refused", "cancelled"] | None = None
+
+
+@router.post("/transfers", response=responses({201: TransferOut, 429: ErrorOut}), auth=allowed_to(actions.TRANSFER_REQUEST),
+             summary="Ask for a person registered in another area to move into yours (迁入申请)")
+def transfer_create(request, payload: TransferIn):
+    household = _household_or_404(request.user, payload.household_id) if payload.household_id else None
+    area = household.area if household else _area_for_records(request.user, payload.area_code or request.user.area_code)
+    number = payload.id_number.strip()
+    if payload.id_type == "resident_id":
+        checked = check_resident_id(number)
+        if not checked.valid:
+            raise invalid("id_number", _("invalid ID number: %(reason)s") % {"reason": checked.reason_in(_)})
+        number = checked.normalized
+    row = services.transfer_request(by=request.user, id_type=payload.id_type, id_number=number, to_area=area,
+                                    to_household=household, reason=payload.reason, request=request)
+    return Status(201, _transfer_out(row, owning=False))
+
+
+@router.get("/transfers", response=responses({200: list[TransferOut]}), summary="Transfer requests: incoming or outgoing")
+def transfer_list(request, query: Query[TransferQuery]):
+    reject_unknown_query(request, TransferQuery)
+    rows = selectors.transfers(user=request.user, direction=query.direction, status=query.status)[:200]
+    return [_transfer_out(r, owning=query.direction == "incoming") for r in rows]
+
+
+@router.post("/transfers/{pk}/decide", response=responses({200: TransferOut}), auth=allowed_to(actions.TRANSFER_DECIDE),
+             summary="Accept or refuse a transfer of a person of your area")
+def transfer_decide(request, payload: TransferDecision, pk: RecordId):
+    row = selectors.transfer_get(user=request.user, pk=pk)
+    row = services.transfer_decide(by=request.user, transfer=row, accept=payload.accept, note=payload.note)
+    return _transfer_out(row, owning=True)

@@ -193,3 +193,44 @@ class ImportReject(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class TransferRequest(models.Model):
+    """A request to move a person registered in another area into the requester's (迁入申请).
+
+    Seen from two sides: the owning area (where the person is now, `area_code`) decides it; the requesting
+    area (`to_area_code`) follows it. Neither side learns more of the other than the request itself.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfer_requests")
+    area_code = models.CharField(max_length=24, db_index=True)  # the person's area when asked: it decides
+    to_area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    to_area_code = models.CharField(max_length=24, db_index=True)  # the requesting side
+    to_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(Responsible, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="the owning area's responsible worker who receives the request")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request per person and destination: a second click does not file a second request.
+            models.UniqueConstraint(fields=["person", "to_area"], condition=models.Q(status="pending"),
+                                    name="one_pending_transfer_per_person_and_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk} person {self.person_id} {self.area_code}→{self.to_area_code} {self.status}"

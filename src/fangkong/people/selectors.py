@@ -117,3 +117,19 @@ def follow_merges(found: dict, merged: dict, *, max_depth: int = 5, fetch=None) 
                 found[key] = person
             elif person is not None:
                 merged[key] = person.merged_into_id
+
+
+def transfers(*, user, direction: str = "incoming", status: str | None = None):
+    """Transfer requests the user's area decides (incoming: the person lives there) or asked for (outgoing)."""
+    from .models import TransferRequest
+
+    field = "area_code" if direction == "incoming" else "to_area_code"
+    qs = scope(TransferRequest.objects.select_related("person", "to_area"), user, field)
+    return qs.filter(status=status) if status else qs
+
+
+def transfer_get(*, user, pk: int):
+    """A transfer the user's area decides; 404 otherwise (the requesting side cannot decide its own request)."""
+    from .models import TransferRequest
+
+    return get_scoped_or_404(TransferRequest.objects.select_related("person", "to_area"), user, pk=pk)

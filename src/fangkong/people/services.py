@@ -11,7 +11,7 @@ from fangkong.areas.models import Area
 from fangkong.core import audit
 from fangkong.core.crypto import lookup_hash, seal
 from fangkong.core.masking import mask_id_number, mask_phone
-from fangkong.core.permissions import require
+from fangkong.core.permissions import in_area, require
 
 from . import actions
 from .models import Household, Person
@@ -67,6 +67,8 @@ def person_create(
     relation: str = "",
     occupation: str = "",
     tags: list[str] | None = None,
+    workplace: str = "",
+    residence: str = Person.Residence.RESIDENT,
 ) -> Person:
     """Register a person on behalf of a user, who must be allowed to write in the area."""
     if household is not None:
@@ -74,11 +76,19 @@ def person_create(
     if area is None:
         raise PersonInvalid({"area": _("an area or a household is required")})
     require(user, actions.PERSON_CREATE, area.code)
+    # The input's own faults first; then whether the document is registered (here, or in another area).
+    clean = clean_person(name=name, id_type=id_type, id_number=id_number, birth_date=birth_date, sex=sex, phone=phone)
+    existing = person_find_by_document(id_type=clean.id_type, id_number=clean.id_number) if clean.id_number else None
+    if existing is not None:
+        _refuse_registered(user, existing)
     with transaction.atomic():
         person = person_register(
             area=area, household=household, name=name, id_type=id_type, id_number=id_number, birth_date=birth_date,
             sex=sex, phone=phone, relation=relation, occupation=occupation, tags=tags,
         )
+        if workplace or residence != Person.Residence.RESIDENT:
+            person.workplace, person.residence = workplace, residence
+            person.save(update_fields=["workplace", "residence"])
         audit.record(user, actions.PERSON_CREATE, obj=person, changes=_audited(person))
     return person
 
@@ -256,3 +266,113 @@ def household_update(*, user, household: Household, address: str | None = None) 
         household.save()
         audit.record(user, actions.HOUSEHOLD_UPDATE, obj=household, changes=audit.diff(before, {"address": household.address}))
     return household
+
+
+# --- a person registered in another area: the answer, and the transfer request (迁入申请) ---
+
+
+class RegisteredElsewhere(PersonInvalid):
+    """The document is registered in an area outside the user's: said without naming the person or the area."""
+
+    def __init__(self):
+        super().__init__({"id_number": _("this person is registered in another area; you may request a transfer")})
+
+
+class TooManyLookups(Exception):
+    """Too many "registered in another area" answers for one user: numbers are not to be tested in bulk."""
+
+    def __init__(self, retry_after: int):
+        super().__init__("too many lookups")
+        self.retry_after = retry_after
+
+
+def _answer_registered_elsewhere(by, *, request=None) -> None:
+    """Log the answer, and refuse it past the hourly limit: the access log itself is the counter (one indexed
+    range on (username, at)), so the limit holds across server processes."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from fangkong.core.access import log_access
+    from fangkong.core.models import AccessLog
+
+    limit = settings.REGISTERED_ELSEWHERE_PER_HOUR
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = AccessLog.objects.filter(username=getattr(by, "username", ""), at__gte=since,
+                                      action="registered_elsewhere").order_by("at").values_list("at", flat=True)
+    if len(recent[:limit]) >= limit:
+        oldest = recent.first()
+        raise TooManyLookups(max(1, int((oldest + dt.timedelta(hours=1) - timezone.now()).total_seconds())))
+    log_access(user=by, action="registered_elsewhere", object_type="person", reason="document registered elsewhere",
+               request=request)
+
+
+def _refuse_registered(by, existing: Person, *, request=None) -> None:
+    if in_area(by, existing.area_code):
+        raise PersonInvalid({"id_number": _("a person with this document number is already registered in your area")})
+    _answer_registered_elsewhere(by, request=request)
+    raise RegisteredElsewhere()
+
+
+def transfer_request(*, by, id_type: str, id_number: str, to_area: Area, to_household: Household | None = None,
+                     reason: str = "", request=None):
+    """Ask the owning area to move a person here. Filed only when the user confirms it (a second step after
+    the "registered in another area" answer); the owning area's responsible worker receives it."""
+    from .models import TransferRequest
+
+    if to_household is not None:
+        to_area = to_household.area
+    require(by, actions.TRANSFER_REQUEST, to_area.code)
+    person = person_find_by_document(id_type=id_type, id_number=id_number)
+    if person is None:
+        raise PersonInvalid({"id_number": _("no person is registered with this document number")})
+    if in_area(by, person.area_code):
+        raise PersonInvalid({"id_number": _("this person is registered in your area already")})
+    _answer_registered_elsewhere(by, request=request)
+    from fangkong.areas.selectors import responsible_for
+
+    with transaction.atomic():
+        existing = TransferRequest.objects.filter(person=person, to_area=to_area,
+                                                  status=TransferRequest.Status.PENDING).first()
+        if existing is not None:
+            return existing
+        row = TransferRequest.objects.create(
+            person=person, area_code=person.area_code, to_area=to_area, to_area_code=to_area.code,
+            to_household=to_household, owner=responsible_for(person.area_code, person.household),
+            requested_by=by if getattr(by, "pk", None) else None, reason=" ".join((reason or "").split())[:200],
+        )
+        # The requesting side's event: it names the request, not the person's area.
+        audit.record(by, actions.TRANSFER_REQUEST, obj=row, area_code=to_area.code,
+                     changes={"to_area_code": to_area.code, "to_household": to_household}, reason=row.reason)
+    return row
+
+
+def transfer_decide(*, by, transfer, accept: bool, note: str = ""):
+    """The owning area accepts (the person and their open orders move, with history) or refuses."""
+    from django.utils import timezone
+
+    from .models import TransferRequest
+    from .signals import person_moved
+
+    require(by, actions.TRANSFER_DECIDE, transfer.area_code)
+    with transaction.atomic():
+        transfer = TransferRequest.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.status != TransferRequest.Status.PENDING:
+            raise PersonInvalid({"status": _("this request has been decided already")})
+        transfer.status = TransferRequest.Status.ACCEPTED if accept else TransferRequest.Status.REFUSED
+        transfer.decided_by = by if getattr(by, "pk", None) else None
+        transfer.decided_at = timezone.now()
+        transfer.decision_note = " ".join((note or "").split())[:200]
+        transfer.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        changes = {"status": ["pending", transfer.status]}
+        if accept:
+            person = Person.objects.select_for_update().get(pk=transfer.person_id)
+            from_area_code = person.area_code
+            person.area, person.area_code = transfer.to_area, transfer.to_area_code
+            person.household = transfer.to_household
+            person._history_user = by if getattr(by, "pk", None) else None
+            person._change_reason = f"transfer {transfer.pk} accepted"
+            person.save()
+            person_moved.send(sender=Person, person=person, from_area_code=from_area_code, by=by)
+            changes["area_code"] = [from_area_code, person.area_code]
+        audit.record(by, actions.TRANSFER_DECIDE, obj=transfer, changes=changes, reason=transfer.decision_note)
+    return transfer

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_import, views_transfers
 
 app_name = "people"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("households/", views.household_list, name="households"),
     path("households/<int:pk>/", views.household_detail, name="household"),
+    path("transfers/", views_transfers.transfers, name="transfers"),
+    path("transfers/<int:pk>/decide", views_transfers.transfer_decide, name="transfer_decide"),
 ]
 
 
