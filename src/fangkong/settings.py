@@ -192,7 +192,7 @@ TASKS = {
 }
 
 # Retention (PIPL): days after which a closed purpose's personal data is purged.
-# The policy profile in force until a user switches it (control.ActiveProfile).
+# The policy profile in force until a user switches it (policy.ActiveProfile).
 FANGKONG_DEFAULT_PROFILE = os.environ.get("FANGKONG_DEFAULT_PROFILE", "national-9th-2022")
 
 # Largest prevention-plan file a gathering application may carry (PDF, .docx, JPEG, PNG).

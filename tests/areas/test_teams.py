@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from fangkong.areas import selectors, services
 from fangkong.areas.models import Team
-from fangkong.areas.rules import TRACING_CENTRAL, TRACING_COUNTY, team_size_problems
+from fangkong.areas.rules import team_size_problems
 
 
 def tracing(user, area, **kw):
@@ -28,7 +28,7 @@ def test_a_city_or_central_district_tracing_team_needs_at_least_60(tree, city_us
     city_team = tracing(city_user, tree["city"])
     central = tracing(city_user, tree["county_b"], central=True)
     for team in (city_team, central):
-        assert (team.min_members, team.max_members) == (TRACING_CENTRAL.min_members, None)
+        assert (team.min_members, team.max_members) == (60, None)
 
 
 def test_an_explicit_rule_is_kept(tree, city_user):
@@ -50,7 +50,7 @@ def test_the_check_flags_a_team_below_its_minimum_and_short_of_police(tree, city
 
 def test_the_check_passes_a_team_that_meets_the_rule(tree, city_user):
     team = tracing(city_user, tree["county_a"])
-    add_members(city_user, team, TRACING_COUNTY.min_members, police=9)
+    add_members(city_user, team, 30, police=9)
     assert selectors.team_size_check(team=team) == []
 
 
@@ -116,3 +116,17 @@ def test_the_team_list_counts_members_without_a_query_per_team(tree, city_user, 
     with django_assert_num_queries(1):
         rows = [(t.name, t.member_count, t.police_count) for t in selectors.team_list(user=city_user)]
     assert rows[4] == ("组4", 4, 1)
+
+
+def test_the_size_rule_comes_from_the_profile_in_force(tree, city_user, tmp_path, settings):
+    # A headquarters that changes the rule in its profile (issue 15: a minimum of 40, no maximum) gets it in
+    # new teams without a code change.
+    from fangkong.policy.profile import PROFILE_DIR
+
+    text = (PROFILE_DIR / "seed-2021.yaml").read_text(encoding="utf-8")
+    text = text.replace("  min_members: 30\n  max_members: 50\n", "  min_members: 40\n  max_members: null\n")
+    path = tmp_path / "custom.yaml"
+    path.write_text(text.replace("name: seed-2021", "name: custom"), encoding="utf-8")
+    settings.FANGKONG_DEFAULT_PROFILE = str(path)
+    team = tracing(city_user, tree["county_a"])
+    assert (team.min_members, team.max_members, team.min_police_share) == (40, None, Decimal("0.30"))

@@ -40,8 +40,6 @@ def tier_fits(tier: str, level: int) -> bool:
     return Level(level) in TIER_LEVELS.get(tier, frozenset())
 
 
-# Tracing team (信息比对流调队伍) size rule from the city's 2021 plan: the city and its
-# central district at least 60 people, other counties 30 to 50, police at least 30 %.
 @dataclass(frozen=True)
 class TeamSizeRule:
     min_members: int | None
@@ -49,13 +47,13 @@ class TeamSizeRule:
     min_police_share: Decimal | None
 
 
-TRACING_CENTRAL = TeamSizeRule(60, None, Decimal("0.30"))
-TRACING_COUNTY = TeamSizeRule(30, 50, Decimal("0.30"))
-
-
-def tracing_team_rule(*, level: int, central: bool) -> TeamSizeRule:
-    """The default size rule of a tracing team at a node: the city or a central district, or another county."""
-    return TRACING_CENTRAL if central or level <= Level.CITY else TRACING_COUNTY
+def tracing_team_rule(*, level: int, central: bool, teams) -> TeamSizeRule:
+    """The default size rule of a tracing team (信息比对流调队伍) at a node, from the profile in force (`teams`:
+    its `tracing_teams` section): the city level or a central district, or another county."""
+    share = Decimal(str(teams.min_police_share))
+    if central or level <= Level.CITY:
+        return TeamSizeRule(teams.central_min_members, None, share)
+    return TeamSizeRule(teams.min_members, teams.max_members, share)
 
 
 @dataclass(frozen=True)

@@ -369,7 +369,9 @@ def team_create(
         raise ValidationError({"kind": _("Unknown kind of team.")})
     name = _clean_name(name)
     if kind == Team.Kind.TRACING and min_members is None and max_members is None and min_police_share is None:
-        rule = tracing_team_rule(level=area.level, central=central)
+        from fangkong.policy.selectors import active_profile
+
+        rule = tracing_team_rule(level=area.level, central=central, teams=active_profile().tracing_teams)
         min_members, max_members, min_police_share = rule.min_members, rule.max_members, rule.min_police_share
     _check_size_rule(min_members, max_members, min_police_share)
     with transaction.atomic():

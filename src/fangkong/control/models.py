@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from fangkong.policy.models import ActiveProfile  # noqa: F401 - moved to policy; kept importable here
+
 
 def _new_token() -> str:
     return secrets.token_urlsafe(32)
@@ -267,21 +269,6 @@ class Escalation(models.Model):
         return f"{self.kind} {self.person_id} L{self.level}"
 
 
-class ActiveProfile(models.Model):
-    """Which policy profile is in force; a new row per switch keeps the history of switches."""
-
-    name = models.CharField(max_length=60)
-    version = models.PositiveIntegerField()
-    activated_at = models.DateTimeField(default=timezone.now)
-    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    changed_orders = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-activated_at"]
-        get_latest_by = "activated_at"
-
-    def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
 
 
 class HealthCode(models.Model):

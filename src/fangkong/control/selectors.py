@@ -19,7 +19,6 @@ from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 from . import gathering_rules
 from .models import (
     RISK_ORDER,
-    ActiveProfile,
     Arrival,
     CheckIn,
     CheckinLink,
@@ -165,8 +164,10 @@ def health_code_by_token(token: str) -> HealthCode | None:
 
 
 def profile_in_force():
-    """The latest profile switch, or None while the deployment's default profile applies. Not personal data."""
-    return ActiveProfile.objects.order_by("-activated_at").first()
+    """The latest profile switch (policy.selectors.profile_in_force)."""
+    from fangkong.policy.selectors import profile_in_force as latest
+
+    return latest()
 
 
 # ---------------------------------------------------------------------------

@@ -154,8 +154,9 @@ class InvalidInput(ValueError):
 
 
 def active_profile() -> Profile:
-    current = ActiveProfile.objects.order_by("-activated_at").first()
-    return load_profile(current.name if current else settings.FANGKONG_DEFAULT_PROFILE)
+    from fangkong.policy.selectors import active_profile as in_force
+
+    return in_force()
 
 
 def _responsible_for(area_code: str, household: Household | None) -> Responsible | None:

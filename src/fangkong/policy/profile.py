@@ -110,6 +110,43 @@ class Escalation(Strict):
         return value
 
 
+class Arrivals(Strict):
+    """The categories a person may be registered under when they arrive (checkpoints, declarations, imports)."""
+
+    categories: list[str] = Field(default=["inbound", "risk_area_arrival", "returnee"], min_length=1)
+
+
+class HomeVisits(Strict):
+    """Measures whose persons the responsible worker visits at home every day (上门), not only by phone."""
+
+    measures: list[MeasureName] = ["home_isolation", "home_health_monitoring"]
+
+
+class Gatherings(Strict):
+    """Events of more than `more_than` people need an approved prevention plan (50人以上集体活动报批),
+    decided by the level above the event's area."""
+
+    more_than: int = Field(default=50, ge=1, le=100_000)
+    decided_by: Literal["level_above"] = "level_above"
+
+
+class TracingTeams(Strict):
+    """The default size rule of an information-comparison tracing team (信息比对流调队伍): a county's between
+    `min_members` and `max_members` (none: no maximum), the city level's and the central district's at least
+    `central_min_members`, police at least `min_police_share` of the members."""
+
+    min_members: int = Field(default=30, ge=1, le=10_000)
+    max_members: int | None = Field(default=50, ge=1, le=10_000)
+    central_min_members: int = Field(default=60, ge=1, le=10_000)
+    min_police_share: float = Field(default=0.30, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _max_not_below_min(self):
+        if self.max_members is not None and self.max_members < self.min_members:
+            raise ValueError("max_members must not be below min_members")
+        return self
+
+
 class Profile(Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -120,6 +157,10 @@ class Profile(Strict):
     categories: dict[str, Category]
     health_colors: HealthColors
     escalation: Escalation = Escalation()
+    arrivals: Arrivals = Arrivals()
+    home_visits: HomeVisits = HomeVisits()
+    gatherings: Gatherings = Gatherings()
+    tracing_teams: TracingTeams = TracingTeams()
     rules: list[Rule] = Field(min_length=1)
 
     @field_validator("categories")
@@ -143,6 +184,9 @@ class Profile(Strict):
             target = rule.upgrade_to_category_when_linked_case_positive
             if target and target not in self.categories:
                 raise ValueError(f"rules[{index}] ({rule.id}): unknown category {target!r}")
+        for category in self.arrivals.categories:
+            if category not in self.categories:
+                raise ValueError(f"arrivals.categories: unknown category {category!r}")
         if self.rules[-1].when.model_fields_set - {"category"} or self.rules[-1].when.category is not None:
             raise ValueError("the last rule must match everything (when: {}) so every person gets a plan")
         return self
