@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -84,7 +85,7 @@ def test_a_worker_of_another_area_cannot_issue_a_link(order, user_b):
 
 
 def test_a_read_only_user_cannot_issue_a_link(order, tree):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(PermissionDenied):
         services.checkin_link_issue(by=make_user("viewer", tree["county_a"].code, "read_only"), order=order)
 
 

@@ -118,3 +118,13 @@ def test_the_command_opens_a_checkpoint_and_staff_may_not(client, tree, staff, t
     assert again.status_code == 422 and again.json()["errors"][0]["field"] == "name"
     denied = post(client, "/api/v1/control/checkpoints", {**body, "area_code": tree["county_a"].code}, staff)
     assert denied.status_code == 403
+
+
+def test_a_district_cannot_open_a_checkpoint_in_another_county(client, tree, token_for):
+    from tests.conftest import make_user
+
+    district_a = token_for(make_user("dist-a", tree["county_a"].code, "district"))
+    body = {"name": "越界卡口", "channel": "road", "area_code": tree["county_b"].code}
+    assert post(client, "/api/v1/control/checkpoints", body, district_a).status_code == 404
+    own = {"name": "本县卡口", "channel": "road", "area_code": tree["county_a"].code}
+    assert post(client, "/api/v1/control/checkpoints", own, district_a).status_code == 201

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -199,7 +200,7 @@ def test_a_user_of_another_area_cannot_record_at_the_checkpoint(place, user_b):
 
 
 def test_a_read_only_user_may_not_record(place, tree):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(PermissionDenied):
         record(make_user("viewer", tree["county_a"].code, "read_only"), place["highway"], [person()])
 
 
@@ -238,5 +239,5 @@ def test_the_city_command_opens_a_checkpoint_but_only_under_a_county_or_township
     with pytest.raises(services.InvalidInput) as info:
         services.checkpoint_create(by=city_user, area=tree["grid_a"], name="x", channel="port")
     assert set(info.value.errors) == {"area_code", "channel"}
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(PermissionDenied):
         services.checkpoint_create(by=user_a, area=tree["county_a"], name="y", channel="road")

@@ -85,7 +85,7 @@ def test_verification_answers_only_colour_masked_name_and_time_and_is_logged(
     assert miss.colour == "" and miss.verified_by_id == checkpoint.pk
 
 
-def test_verification_is_rate_limited_per_device(client, person, tree, token_for, monkeypatch):
+def test_verification_is_rate_limited_per_user_whatever_device_name_it_sends(client, person, tree, token_for, monkeypatch):
     from fangkong.control import api as control_api
     from fangkong.control import ratelimit
 
@@ -98,7 +98,12 @@ def test_verification_is_rate_limited_per_device(client, person, tree, token_for
     limit = control_api.VERIFY_PER_MINUTE
     assert statuses == [404] * limit + [429] * 3
     assert Verification.objects.filter(device="burst").count() == limit  # refused scans are neither answered nor logged
-    assert post(client, "/api/v1/control/verify", {"token": "x", "device": "other-gate"}, headers).status_code == 404
-    typed = post(client, "/api/v1/control/verify", {"id_number": make_id_number(born="19920202", seq="332"), "device": "burst"},
+    # A new device name does not buy new answers (20 names used to give 20 answers each).
+    other = post(client, "/api/v1/control/verify", {"token": "x", "device": "other-gate"}, headers)
+    assert other.status_code == 429 and 0 < int(other["Retry-After"]) <= 60
+    typed = post(client, "/api/v1/control/verify", {"id_number": make_id_number(born="19920202", seq="332"), "device": "x2"},
                  headers)
-    assert typed.status_code == 429  # the typed-number path counts against the same device
+    assert typed.status_code == 429  # the typed-number path counts against the same user
+    # Another scanner has its own allowance.
+    other_user = token_for(make_user("kakou2", tree["county_b"].code, "checkpoint"))
+    assert post(client, "/api/v1/control/verify", {"token": "x", "device": "burst"}, other_user).status_code == 404

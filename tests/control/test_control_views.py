@@ -49,7 +49,8 @@ def test_the_city_command_sees_a_dry_run_before_applying_a_profile(client, order
 
 def test_a_grid_worker_cannot_open_the_profile_switch(client, user_a, tree):
     client.force_login(user_a)
-    assert client.get("/control/policy/").status_code == 404
+    assert client.get("/control/policy/").status_code == 403
+    assert client.post("/control/policy/", {"profile": "seed-2021", "apply": "1"}).status_code == 403
 
 
 def test_a_waived_test_shows_as_such_and_still_takes_a_result(client, order, user_a):

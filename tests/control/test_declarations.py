@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
 from django.http import Http404
 
@@ -195,7 +196,7 @@ def test_a_household_outside_the_declared_community_is_refused(world, tree):
 
 def test_a_read_only_user_cannot_confirm(world):
     outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(PermissionDenied):
         services.declaration_household_confirm(by=make_user("viewer", world.village.code, "read_only"),
                                                declaration=outcome.declaration, household=world.household)
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -193,7 +194,7 @@ def test_switching_the_profile_shows_a_dry_run_then_rederives_with_history(setti
 
 
 def test_only_the_city_command_switches_profiles(setting, user_a):
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(PermissionDenied):
         services.profile_switch(by=user_a, name="seed-2021", apply=False)
 
 

@@ -11,6 +11,7 @@ from fangkong.control.models import CheckinLink, DeclarationPoster, SelfDeclarat
 from fangkong.control.public_tokens import parse_checkin_token, parse_community_token
 from fangkong.control.selectors import declaration_community
 from fangkong.core.clock import today
+from fangkong.core.permissions import DEMO
 from fangkong.people.services import person_register
 from tests.conftest import make_id_number, make_user
 from tests.control.declare_world import build_community
@@ -121,6 +122,6 @@ def test_a_read_only_user_can_neither_issue_nor_see_the_link(client, order):
     client.force_login(make_user("viewer", order.area_code[:12], "read_only"))
     client.post(f"/control/orders/{order.pk}/checkin-link/", {"action": "issue"})
     assert not CheckinLink.objects.exists()
-    services.checkin_link_issue(by=None, order=order)
+    services.checkin_link_issue(by=DEMO, order=order)
     page = client.get(f"/control/orders/{order.pk}/checkin-link/")
     assert page.status_code == 200 and "/c/" not in page.content.decode() and "<svg" not in page.content.decode()

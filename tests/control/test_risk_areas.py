@@ -2,13 +2,14 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fangkong.control.models import RiskArea
 from fangkong.control.risk_rows import RowError, covering_codes, parse_date, parse_row
 from fangkong.control.selectors import risk_level_on
-from fangkong.control.services import NotAllowed, risk_areas_import
+from fangkong.control.services import risk_areas_import
 from tests.conftest import make_user
 
 D = dt.date.fromisoformat
@@ -72,7 +73,7 @@ def test_it_rejects_each_bad_row_with_its_column_and_keeps_the_good_ones(editor)
 
 def test_a_grid_worker_may_not_change_the_list(tree):
     worker = make_user("gw", tree["grid_a"].code, "grid_worker")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(PermissionDenied):
         risk_areas_import(user=worker, text=PUSHED)
     assert not RiskArea.objects.exists()
 

@@ -22,6 +22,7 @@ HEALTH_CODE_VERIFY = register("control.health_code.verify", _("Verify a health c
 CHECKPOINT_MANAGE = register("control.checkpoint.manage", _("Set up checkpoints"))
 PASSAGE_RECORD = register("control.passage.record", _("Record checkpoint passages"))
 POSTER_ROTATE = register("control.poster.rotate", _("Replace a declaration poster"))
+POSTER_PRINT = register("control.poster.print", _("Print a community's declaration poster"), writes=False)
 GATHERING_SUBMIT = register("control.gathering.submit", _("Apply for a gathering"))
 GATHERING_DECIDE = register("control.gathering.decide", _("Approve or reject a gathering"))
 GATHERING_CANCEL = register("control.gathering.cancel", _("Cancel an approved gathering"))

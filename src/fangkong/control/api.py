@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -13,12 +13,14 @@ from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt
 
 from fangkong.areas.api import area_by_any_code
 from fangkong.core.api_support import (
+    ApiError,
     Body,
     ErrorOut,
     IsoDate,
     Page,
     RecordId,
     Text,
+    allowed_to,
     forbidden,
     invalid,
     not_found,
@@ -31,7 +33,7 @@ from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
 from fangkong.policy.profile import shipped_profiles
 
-from . import ratelimit, selectors, services
+from . import actions, ratelimit, selectors, services
 from .models import Gathering, GatheringKind, GatheringMeasure
 from .risk_rows import RiskRow, RowError, short_code
 
@@ -99,7 +101,7 @@ def risk_level(request, query: Query[LevelQuery]):
     return selectors.risk_level_on(on=query.on or today(), code=query.code, name=query.name).as_dict()
 
 
-@router.post("/", response=responses({201: RiskAreaOut}))
+@router.post("/", response=responses({201: RiskAreaOut}), auth=allowed_to(actions.RISK_AREA_EDIT))
 def risk_area_create(request, body: RiskAreaIn):
     from .risk_rows import parse_row
 
@@ -116,7 +118,7 @@ def risk_area_create(request, body: RiskAreaIn):
         raise forbidden(None, str(exc)) from exc
 
 
-@router.post("/import", response=responses({200: ImportOut}))
+@router.post("/import", response=responses({200: ImportOut}), auth=allowed_to(actions.RISK_AREA_EDIT))
 def risk_area_import(request, file: UploadedFile = File(...)):  # noqa: B008 - ninja's declaration style
     try:
         text = file.read().decode("utf-8-sig")
@@ -195,7 +197,7 @@ class ArrivalOut(Schema):
     order: OrderOut | None = Field(description="the control order, or null when the policy orders nothing")
 
 
-@control_router.post("/arrivals", response=responses({201: ArrivalOut}))
+@control_router.post("/arrivals", response=responses({201: ArrivalOut}), auth=allowed_to(actions.ARRIVAL_REGISTER))
 def arrival_create(request, body: ArrivalIn):
     """Register an arrival: routed to the destination's grid worker and put under the plan in force."""
     person = person_get(user=request.user, pk=body.person_id)
@@ -242,7 +244,7 @@ class CheckInOut(Schema):
     order_status: str
 
 
-@control_router.post("/orders/{pk}/checkins", response=responses({201: CheckInOut}))
+@control_router.post("/orders/{pk}/checkins", response=responses({201: CheckInOut}), auth=allowed_to(actions.CHECKIN_RECORD))
 def checkin_create(request, pk: RecordId, body: CheckInIn):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
@@ -258,13 +260,14 @@ class ResultIn(Body):
     positive: StrictBool
 
 
-@control_router.post("/tests/{pk}/result", response=responses({200: ScheduledTestOut}))
+@control_router.post("/tests/{pk}/result", response=responses({200: ScheduledTestOut}),
+                     auth=allowed_to(actions.TEST_RESULT_RECORD))
 def test_result(request, pk: RecordId, body: ResultIn):
     test = selectors.scheduled_test_get(user=request.user, pk=pk)
     return services.test_result_record(by=request.user, test=test, positive=body.positive)
 
 
-@control_router.post("/orders/{pk}/release", response=responses({200: OrderOut}))
+@control_router.post("/orders/{pk}/release", response=responses({200: OrderOut}), auth=allowed_to(actions.ORDER_RELEASE))
 def order_release(request, pk: RecordId):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
@@ -322,9 +325,15 @@ def escalation_list(request, query: Query[Limit]):
     return list(selectors.escalations_open(user=request.user)[: query.limit])
 
 
-@control_router.post("/escalations/{pk}/resolve", response=responses({200: EscalationOut}))
+@control_router.post("/escalations/{pk}/resolve", response=responses({200: EscalationOut}),
+                     auth=allowed_to(actions.ESCALATION_RESOLVE))
 def escalation_resolve(request, pk: RecordId):
-    return services.escalation_resolve(by=request.user, escalation=selectors.escalation_get(user=request.user, pk=pk))
+    """Resolve an open escalation. Resolved already (by someone else meanwhile): 409, the first resolver stays."""
+    escalation = selectors.escalation_get(user=request.user, pk=pk)
+    try:
+        return services.escalation_resolve(by=request.user, escalation=escalation)
+    except services.AlreadyDone as exc:
+        raise ApiError(409, _("conflict"), [("escalation", exc.message)]) from exc
 
 
 class VerifyIn(Body):
@@ -342,26 +351,30 @@ class VerifyOut(Schema):
 VERIFY_PER_MINUTE = services.VERIFY_PER_MINUTE
 
 
-@control_router.post("/verify", response=responses({200: VerifyOut, 429: ErrorOut}))
-def verify(request, body: VerifyIn):
+@control_router.post("/verify", response=responses({200: VerifyOut, 429: ErrorOut}),
+                     auth=allowed_to(actions.HEALTH_CODE_VERIFY))
+def verify(request, body: VerifyIn, response: HttpResponse):
     """Health-code verification (验码): only the colour, a masked name and the time. Every call is logged."""
     # Counted in the database, so the limit holds across all server worker processes. A well-formed
     # token scan is usually answered before it gets here, by control.fastpath, with this same service.
     if body.token:
-        verified = services.verification_by_token(by_id=request.user.pk, device=body.device, token=body.token,
+        verified = services.verification_by_token(by=request.user, device=body.device, token=body.token,
                                                   limit=services.VERIFY_PER_MINUTE)
         verdict, result = verified.verdict, verified.answer
     else:
-        verdict = ratelimit.hit(services.VERIFY_RULE, body.device, limit=services.VERIFY_PER_MINUTE, window=60)
+        # A typed ID number: counted per user (never per a device name the caller chooses) and logged.
+        verdict = ratelimit.hit(services.VERIFY_RULE, services.verification_subject(request.user.pk),
+                                limit=services.VERIFY_PER_MINUTE, window=60, plain=True)
         result = None
         if verdict.allowed:
             code = None
             if body.id_number:
                 person = person_find_by_document(id_type="resident_id", id_number=body.id_number)
                 code = services.health_code_refresh(person=person) if person is not None else None
-            result = services.verification_record(by_id=request.user.pk, device=body.device, code=code)
+            result = services.verification_record(by=request.user, device=body.device, code=code)
     if not verdict.allowed:
-        return Status(429, {"detail": _("too many verifications from this device; wait a minute")})
+        response["Retry-After"] = str(verdict.retry_after)
+        return Status(429, {"detail": _("too many verifications; wait a minute")})
     if result is None:
         return Status(404, {"detail": _("no such health code")})
     return result
@@ -410,7 +423,7 @@ def profile_active(request):
 SWITCH_DETAILS = 100
 
 
-@control_router.post("/profile", response=responses({200: ProfileSwitchOut}))
+@control_router.post("/profile", response=responses({200: ProfileSwitchOut}), auth=allowed_to(actions.PROFILE_SWITCH))
 def profile_switch(request, body: ProfileSwitchIn):
     """Switch the profile in force (city command). Send apply=false first to see every order that would change."""
     if body.name not in shipped_profiles():
@@ -464,7 +477,7 @@ class CheckpointIn(Body):
     responsible_phone: Text = Field("", max_length=20)
 
 
-@control_router.post("/checkpoints", response=responses({201: CheckpointOut}))
+@control_router.post("/checkpoints", response=responses({201: CheckpointOut}), auth=allowed_to(actions.CHECKPOINT_MANAGE))
 def checkpoint_create(request, body: CheckpointIn):
     """Open a checkpoint (city command and district users)."""
     from fangkong.areas.selectors import area_get
@@ -563,7 +576,8 @@ def _counts_out(checkpoint, on: dt.date, counts: dict) -> dict:
             **counts.get(checkpoint.pk, selectors.empty_counts())}
 
 
-@control_router.post("/checkpoints/{pk}/passages", response=responses({201: PassageOut}))
+@control_router.post("/checkpoints/{pk}/passages", response=responses({201: PassageOut}),
+                     auth=allowed_to(actions.PASSAGE_RECORD))
 def passage_create(request, pk: RecordId, body: PassageIn):
     """Record a vehicle (or a group on foot) and everyone checked in it, in one transaction.
 
@@ -627,7 +641,8 @@ class CheckinLinkOut(Schema):
     expires_at: dt.datetime
 
 
-@control_router.post("/orders/{pk}/checkin-link", response=responses({201: CheckinLinkOut}))
+@control_router.post("/orders/{pk}/checkin-link", response=responses({201: CheckinLinkOut}),
+                     auth=allowed_to(actions.CHECKIN_LINK_MANAGE))
 def checkin_link_issue(request, pk: RecordId):
     """A new personal check-in link for an open order; any earlier link of the order stops working."""
     from django.urls import reverse
@@ -645,7 +660,8 @@ def checkin_link_issue(request, pk: RecordId):
     return Status(201, {"id": link.pk, "url": url, "expires_at": link.expires_at})
 
 
-@control_router.post("/orders/{pk}/checkin-link/revoke", response=responses({204: None}))
+@control_router.post("/orders/{pk}/checkin-link/revoke", response=responses({204: None}),
+                     auth=allowed_to(actions.CHECKIN_LINK_MANAGE))
 def checkin_link_revoke(request, pk: RecordId):
     """The order's personal link stops working at once."""
     order = selectors.order_get(user=request.user, pk=pk)
@@ -784,7 +800,7 @@ def gathering_list(request, query: Query[GatheringQuery]):
     return page_of(qs, query, lambda g: _gathering_out(request, g, steps=False))
 
 
-@control_router.post("/gatherings", response=responses({201: GatheringOut}))
+@control_router.post("/gatherings", response=responses({201: GatheringOut}), auth=allowed_to(actions.GATHERING_SUBMIT))
 def gathering_submit(request, body: GatheringIn):
     """Apply for an event of more than 50 people; refused (422) with the reason for 50 or fewer or a risk area."""
     area = area_by_any_code(user=request.user, code=body.area_code)  # short or 12-digit national form
@@ -864,34 +880,39 @@ class ReasonIn(Body):
     reason: Text = Field(min_length=1, max_length=500, description="required")
 
 
-@control_router.post("/gatherings/{pk}/approve", response=responses({200: GatheringOut}))
+@control_router.post("/gatherings/{pk}/approve", response=responses({200: GatheringOut}),
+                     auth=allowed_to(actions.GATHERING_DECIDE))
 def gathering_approve(request, pk: RecordId, body: DecisionIn):
     """Approve: the level above the event's area (or higher on its chain); refused while the area is at risk."""
     return _gathering_call(request, services.gathering_approve, selectors.gathering_get(user=request.user, pk=pk),
                            reason=body.reason)
 
 
-@control_router.post("/gatherings/{pk}/reject", response=responses({200: GatheringOut}))
+@control_router.post("/gatherings/{pk}/reject", response=responses({200: GatheringOut}),
+                     auth=allowed_to(actions.GATHERING_DECIDE))
 def gathering_reject(request, pk: RecordId, body: ReasonIn):
     return _gathering_call(request, services.gathering_reject, selectors.gathering_get(user=request.user, pk=pk),
                            reason=body.reason)
 
 
-@control_router.post("/gatherings/{pk}/withdraw", response=responses({200: GatheringOut}))
+@control_router.post("/gatherings/{pk}/withdraw", response=responses({200: GatheringOut}),
+                     auth=allowed_to(actions.GATHERING_SUBMIT))
 def gathering_withdraw(request, pk: RecordId, body: DecisionIn):
     """The applicant takes back an undecided application."""
     return _gathering_call(request, services.gathering_withdraw, selectors.gathering_get(user=request.user, pk=pk),
                            reason=body.reason)
 
 
-@control_router.post("/gatherings/{pk}/cancel", response=responses({200: GatheringOut}))
+@control_router.post("/gatherings/{pk}/cancel", response=responses({200: GatheringOut}),
+                     auth=allowed_to(actions.GATHERING_SUBMIT, actions.GATHERING_CANCEL))
 def gathering_cancel(request, pk: RecordId, body: ReasonIn):
     """Call off an approved event: the applicant or the deciders."""
     return _gathering_call(request, services.gathering_cancel, selectors.gathering_get(user=request.user, pk=pk),
                            reason=body.reason)
 
 
-@control_router.post("/gatherings/{pk}/plan", response=responses({200: GatheringOut}))
+@control_router.post("/gatherings/{pk}/plan", response=responses({200: GatheringOut}),
+                     auth=allowed_to(actions.GATHERING_SUBMIT))
 def gathering_plan_upload(request, pk: RecordId, file: UploadedFile | None = File(None)):  # noqa: B008 - ninja's declaration style
     """Attach the prevention plan as a file (PDF, .docx, JPEG or PNG; size limit in FANGKONG_PLAN_FILE_MAX_MB)."""
     gathering = selectors.gathering_get(user=request.user, pk=pk)  # first: another area's record is 404, whatever the body

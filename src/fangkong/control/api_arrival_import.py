@@ -12,11 +12,11 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.core.access import log_access
-from fangkong.core.api_support import RecordId, invalid, reject_unknown_query, responses
+from fangkong.core.api_support import RecordId, allowed_to, invalid, reject_unknown_query, responses
 from fangkong.people import importing
 from fangkong.people.models import ImportBatch
 
-from . import arrival_import, selectors
+from . import actions, arrival_import, selectors
 
 router = Router(tags=["arrivals import"])
 REJECTS_LISTED = 100
@@ -57,7 +57,7 @@ def _out(batch: ImportBatch) -> dict:
     }
 
 
-@router.post("", response=responses({202: ArrivalBatchOut}))
+@router.post("", response=responses({202: ArrivalBatchOut}), auth=allowed_to(actions.ARRIVAL_IMPORT_RUN))
 def arrival_import_upload(request, kind: Form[Literal["xiecha", "sheet"]], file: File[UploadedFile]):
     """Upload a list pushed by another region (kind `xiecha`) or a spreadsheet of arrivals (`sheet`), .xlsx or
     .csv; it is imported in the background. Poll the batch."""

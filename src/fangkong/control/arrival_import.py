@@ -448,7 +448,7 @@ class ArrivalChunkImporter(importing.ChunkImporter):
                 continue
             try:
                 arrival = services.arrival_register(
-                    by=self.by, person=row.person, household=row.household,
+                    by=self.user, action=actions.ARRIVAL_IMPORT_RUN, person=row.person, household=row.household,
                     destination_code="" if row.household is not None else row.area.code,
                     category=row.category, origin_name=row.origin_name, origin_code=row.origin_code,
                     origin_risk=row.origin_risk, arrived_on=row.arrived_on, source=self.source, route=row.route,

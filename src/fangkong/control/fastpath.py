@@ -77,7 +77,8 @@ class VerificationFastPath:
         language = translation.get_language_from_request(request)
         with translation.override(language):
             if not verified.verdict.allowed:
-                response = _json(429, {"detail": _("too many verifications from this device; wait a minute"), "errors": []})
+                response = _json(429, {"detail": _("too many verifications; wait a minute"), "errors": []})
+                response["Retry-After"] = str(verified.verdict.retry_after)
             elif verified.answer is None:
                 response = _json(404, {"detail": _("no such health code"), "errors": []})
             else:

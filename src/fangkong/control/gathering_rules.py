@@ -20,7 +20,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 # Code length of a node -> code length of the node that decides its applications.
 _DECIDED_AT = {6: 4, 9: 6, 12: 9, 15: 9, 18: 9}
-APPROVER_ROLES = frozenset({"city_command", "district", "township"})
 MAX_DAYS = 31  # an application covers at most a month of dates; a longer run applies month by month
 MAX_ATTENDANCE = 1_000_000
 
@@ -34,15 +33,13 @@ def approver_code(area_code: str) -> str | None:
     return area_code[:length] if length else None
 
 
-def may_decide(*, role: str, user_area_code: str, decided_at: str, is_superuser: bool = False) -> bool:
-    """Whether a user may approve or reject an application decided at node `decided_at`.
-
-    Allowed: a command role (city, district, township) at that node or above it on the same chain.
-    Not allowed: anyone at the event's own level or below, anyone on another chain, other roles.
-    """
+def may_decide(*, user_area_code: str, decided_at: str, is_superuser: bool = False) -> bool:
+    """Whether a user bound at `user_area_code` stands where an application decided at node `decided_at` may be
+    approved or rejected: at that node or above it on the same chain; not at the event's own level or below,
+    not on another chain. Which roles decide at all is the permission policy's (`control.gathering.decide`)."""
     if is_superuser:
         return True
-    if role not in APPROVER_ROLES or not user_area_code:
+    if not user_area_code:
         return False
     return decided_at.startswith(user_area_code)
 

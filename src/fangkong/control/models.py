@@ -198,6 +198,10 @@ class ScheduledTest(models.Model):
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
     result_at = models.DateTimeField(null=True, blank=True)
+    # Who entered the result (a lab, a worker): a positive turns a code red, so it is never anonymous.
+    # No database constraint: a profile switch inserts tests by the million and none of them has a result yet.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_constraint=False)
 
     # What an order's release does not wait for: a result, or no test to take.
     SETTLED = (Status.NEGATIVE, Status.CANCELLED, Status.WAIVED)

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.clock import now
+from fangkong.core.permissions import may
 from fangkong.people.selectors import household_get
 
-from . import selectors, services
+from . import actions, selectors, services
 from .public_tokens import checkin_token, public_url
 
 
@@ -50,7 +51,7 @@ def poster(request, code: str):
     return render(request, "control/poster.html", {
         "community": community, "township": community.parent, "url": url,
         "qr": qr_svg(url, title=community.name), "generation": selectors.poster_generation(community.code),
-        "may_rotate": request.user.is_superuser or request.user.role in services.POSTER_ROTATE_ROLES,
+        "may_rotate": may(request.user, actions.POSTER_ROTATE, community.code),
         "printed_on": now(),
     })
 
@@ -123,9 +124,10 @@ def checkin_link(request, pk: int):
         return redirect("control:checkin_link", pk=order.pk)
     link = selectors.checkin_link_active(order=order) if order.is_open else None
     # The link is the person's credential: only roles that may issue one see it.
-    shown = link is not None and request.user.may_write
+    may_manage = may(request.user, actions.CHECKIN_LINK_MANAGE, order.area_code)
+    shown = link is not None and may_manage
     url = public_url(request, reverse("public:checkin", args=[checkin_token(link.pk, link.nonce)])) if shown else ""
     return render(request, "control/checkin_link.html", {
         "order": order, "link": link, "url": url, "qr": qr_svg(url) if url else "",
-        "may_write": request.user.may_write,
+        "may_write": may_manage,
     })

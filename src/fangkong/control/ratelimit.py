@@ -47,20 +47,22 @@ class Window:
         return Verdict(hits <= limit, hits, limit, max(1, self.expires - self.epoch))
 
 
-def window_of(rule: str, subject: str, window: int) -> Window:
+def window_of(rule: str, subject: str, window: int, *, plain: bool = False) -> Window:
+    """`plain`: the subject is no secret (a user id), stored as it is, so one SQL statement can name it."""
     epoch = int(now().timestamp())
     bucket = epoch // window
-    return Window(rate_key(rule, subject), bucket, (bucket + 1) * window, epoch)
+    return Window(f"{rule}:{subject}" if plain else rate_key(rule, subject), bucket, (bucket + 1) * window, epoch)
 
 
-def upsert_sql(only_if: str | None = None) -> str:
+def upsert_sql(only_if: str | None = None, key_sql: str = "%s") -> str:
     """The counting statement (parameters: key, bucket, expires), returning the window's hits.
 
     Also a data-modifying CTE in statements that count a hit and do their work in one round trip;
-    `only_if` names a CTE of that statement without whose row nothing is counted.
+    `only_if` names a CTE of that statement without whose row nothing is counted, and `key_sql` may build
+    the key from it (its parameters come first).
     """
     table = connection.ops.quote_name(RateCounter._meta.db_table)
-    source = f"SELECT %s, %s, 1, %s FROM {only_if}" if only_if else "VALUES (%s, %s, 1, %s)"  # noqa: S608
+    source = f"SELECT {key_sql}, %s, 1, %s FROM {only_if}" if only_if else "VALUES (%s, %s, 1, %s)"  # noqa: S608
     # Table and CTE names come from the code, every value is a parameter.
     return f"INSERT INTO {table} (name, bucket, hits, expires) {source} ON CONFLICT (name, bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits"  # noqa: S608
 
@@ -71,9 +73,9 @@ def counted(win: Window) -> None:
         sweep(win.epoch)
 
 
-def hit(rule: str, subject: str, *, limit: int, window: int) -> Verdict:
+def hit(rule: str, subject: str, *, limit: int, window: int, plain: bool = False) -> Verdict:
     """Count one hit of `subject` under `rule`; allowed while the window's count is at most `limit`."""
-    win = window_of(rule, subject, window)
+    win = window_of(rule, subject, window, plain=plain)
     with connection.cursor() as cursor:
         cursor.execute(upsert_sql(), [win.key, win.bucket, win.expires])
         hits = cursor.fetchone()[0]

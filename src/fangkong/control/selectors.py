@@ -13,7 +13,7 @@ from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.core.access import log_access
 from fangkong.core.crypto import unseal
-from fangkong.core.roles import Role
+from fangkong.core.permissions import role_allows
 from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 
 from . import gathering_rules
@@ -267,8 +267,6 @@ def destinations_in_city(*, checkpoint, query: str, limit: int = 20) -> list:
 # ---------------------------------------------------------------------------
 
 
-# Who prints a community's declaration poster: the chain from the grid worker to the district (and the city).
-POSTER_ROLES = frozenset({Role.GRID_WORKER, Role.TOWNSHIP, Role.DISTRICT, Role.CITY_COMMAND})
 # The origin picker of the public page offers divisions down to townships: names the statistics office publishes.
 PICKER_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP)
 
@@ -290,7 +288,8 @@ def declaration_community(token: str) -> Area | None:
 
 
 def _may_print_posters(user) -> bool:
-    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.role in POSTER_ROLES)
+    """The chain from the grid worker to the district (and the city): control.poster.print."""
+    return role_allows(user, "control.poster.print")
 
 
 def poster_communities(*, user) -> QuerySet[Area]:
@@ -457,15 +456,14 @@ def gatherings_pending(*, user) -> QuerySet[Gathering]:
     qs = gatherings_for(user=user, status=Gathering.Status.SUBMITTED)
     if getattr(user, "is_superuser", False):
         return qs.order_by("starts_at", "pk")
-    if getattr(user, "role", "") not in gathering_rules.APPROVER_ROLES or not user.area_code:
+    if not role_allows(user, "control.gathering.decide") or not user.area_code:
         return qs.none()
     return qs.filter(subtree_q(user.area_code, "approver_code")).order_by("starts_at", "pk")
 
 
 def gathering_actions(*, user, gathering: Gathering) -> set[str]:
     """What the user may do with the application now: approve, reject, withdraw, cancel (the services check again)."""
-    decider = gathering_rules.may_decide(role=getattr(user, "role", ""), user_area_code=user.area_code,
-                                         decided_at=gathering.approver_code, is_superuser=user.is_superuser)
+    decider = _decides(user, gathering)
     own = gathering.submitted_by_id is not None and gathering.submitted_by_id == user.pk
     actions: set[str] = set()
     if gathering.status == Gathering.Status.SUBMITTED:
@@ -473,7 +471,8 @@ def gathering_actions(*, user, gathering: Gathering) -> set[str]:
             actions |= {"approve", "reject"}
         if own or user.is_superuser:
             actions.add("withdraw")
-    elif gathering.status == Gathering.Status.APPROVED and gathering.ends_at > timezone.now() and (decider or own):
+    elif gathering.status == Gathering.Status.APPROVED and gathering.ends_at > timezone.now() and (
+            (decider and role_allows(user, "control.gathering.cancel")) or own):
         actions.add("cancel")
     return actions
 
@@ -482,9 +481,14 @@ def gathering_may_see_phone(*, user, gathering: Gathering) -> bool:
     """The applicant, the deciders (who call the organiser) and roles that need full values."""
     return bool(
         user.sees_unmasked or gathering.submitted_by_id == user.pk
-        or gathering_rules.may_decide(role=getattr(user, "role", ""), user_area_code=user.area_code,
-                                      decided_at=gathering.approver_code, is_superuser=user.is_superuser)
+        or _decides(user, gathering)
     )
+
+
+def _decides(user, gathering: Gathering) -> bool:
+    """The user's role decides applications (the permission policy) and stands where this one is decided."""
+    return role_allows(user, "control.gathering.decide") and gathering_rules.may_decide(
+        user_area_code=user.area_code, decided_at=gathering.approver_code, is_superuser=user.is_superuser)
 
 
 def gathering_contact_phone(*, user, gathering: Gathering, reason: str, request=None) -> str:

@@ -13,26 +13,30 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Responsible
+from fangkong.core import audit
 from fangkong.core.clock import today as local_today
 from fangkong.core.crypto import lookup_hash, seal
 from fangkong.core.ids import normalize_mobile
 from fangkong.core.masking import mask_name, mask_phone
+from fangkong.core.permissions import PUBLIC, SCHEDULER, at_city_level, require
 from fangkong.core.roles import Role
-from fangkong.core.scoping import in_scope, require_in_scope, subtree_q
+from fangkong.core.scoping import in_scope, subtree_q
 from fangkong.people.bulkwrite import converters, insert_rows, prepare
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
 from fangkong.policy.health import GREEN, colour_for
 from fangkong.policy.profile import Profile, load_profile
 
-from . import gathering_rules, ratelimit
+from . import actions, gathering_rules, ratelimit
 from .models import (
     GATHERING_MIN_ATTENDANCE,
     RISK_ORDER,
@@ -57,12 +61,10 @@ from .models import (
 from .risk_rows import RiskRow, RowError, parse_row
 from .selectors import gathering_risk_blocks, risk_level_on
 
-# Risk areas are announced by the command headquarters and the CDC, not by grid workers.
-RISK_AREA_EDITORS = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.CDC})
 
-
-class NotAllowed(Exception):
-    pass
+class NotAllowed(PermissionDenied):
+    """A domain rule refuses this caller (only the applicant, only the level above): 403. Who may do an
+    action at all is the permission policy's (core.permissions.require)."""
 
 
 @dataclass
@@ -77,9 +79,15 @@ class RiskImportResult:
                 "rejected": len(self.rejected), "errors": self.rejected}
 
 
-def _require_editor(user) -> None:
-    if not (getattr(user, "is_superuser", False) or getattr(user, "role", None) in RISK_AREA_EDITORS):
-        raise NotAllowed(_("only city command, district and CDC users may change the risk-area list"))
+def _require_risk_editor(user, division_code: str | None) -> None:
+    """Risk areas are announced by the command and the CDC. A district keeps the list for its own area; places
+    outside the city (the origins of arrivals) are the city level's."""
+    require(user, actions.RISK_AREA_EDIT, None if division_code is None or at_city_level(user) else division_code)
+
+
+def _risk_values(risk: RiskArea) -> dict:
+    return {"division_code": risk.division_code, "region_name": risk.region_name, "level": risk.level,
+            "zone": risk.zone, "starts_on": risk.starts_on, "lifted_on": risk.lifted_on}
 
 
 def _upsert(row: RiskRow, user) -> str:
@@ -101,7 +109,7 @@ def _upsert(row: RiskRow, user) -> str:
 
 def risk_areas_import(*, user, text: str) -> RiskImportResult:
     """Import the list pushed by the upper level. Idempotent: keyed on (code, name, start date)."""
-    _require_editor(user)
+    _require_risk_editor(user, None)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"level", "start_date"} - set(reader.fieldnames or [])
     if missing or not ({"code", "name"} & set(reader.fieldnames or [])):
@@ -111,28 +119,40 @@ def risk_areas_import(*, user, text: str) -> RiskImportResult:
         for number, rec in enumerate(reader, start=2):
             try:
                 row = parse_row(number, rec)
+                _require_risk_editor(user, row.division_code)
             except RowError as exc:
                 result.rejected.append({"row": number, "column": exc.column, "reason": exc.reason})
                 continue
+            except Http404:
+                result.rejected.append({"row": number, "column": "code", "reason": _("outside your area")})
+                continue
             outcome = _upsert(row, user)
             setattr(result, outcome, getattr(result, outcome) + 1)
+        audit.record(user, actions.RISK_AREA_EDIT, object_type="riskarea", reason="list imported",
+                     count=result.created + result.updated, changes=result.as_dict() | {"errors": None})
     return result
 
 
 def risk_area_set(*, user, row: RiskRow) -> RiskArea:
-    _require_editor(user)
+    _require_risk_editor(user, row.division_code)
     with transaction.atomic():
-        _upsert(row, user)
-    return RiskArea.objects.get(division_code=row.division_code, region_name=row.region_name, starts_on=row.starts_on)
+        outcome = _upsert(row, user)
+        risk = RiskArea.objects.get(division_code=row.division_code, region_name=row.region_name, starts_on=row.starts_on)
+        audit.record(user, actions.RISK_AREA_EDIT, obj=risk, area_code=risk.division_code, reason=outcome,
+                     changes=_risk_values(risk))
+    return risk
 
 
 def risk_area_lift(*, user, risk_area: RiskArea, lifted_on) -> RiskArea:
-    _require_editor(user)
+    _require_risk_editor(user, risk_area.division_code)
     if lifted_on <= risk_area.starts_on:
         raise RowError("lifted_on", _("must be after the start date"))
     with transaction.atomic():
+        before = risk_area.lifted_on
         risk_area.lifted_on = lifted_on
         risk_area.save(update_fields=["lifted_on"])
+        audit.record(user, actions.RISK_AREA_EDIT, obj=risk_area, area_code=risk_area.division_code, reason="lifted",
+                     changes={"lifted_on": [before, lifted_on]})
     return risk_area
 
 
@@ -191,15 +211,19 @@ def arrival_register(
     released_from_centralized_isolation: bool = False,
     destination_code: str = "",
     origin_risk: str = "",
+    action: str = actions.ARRIVAL_REGISTER,
 ) -> Arrival:
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
-    `by` is the reporting user, or None for the public self-declaration page and checkpoints.
+    `by` is the reporting user, or None for the public self-declaration page (the system actor
+    `system:public`). `action` is the one the caller does: registering an arrival, recording a checkpoint
+    passage, importing a list, submitting a declaration.
     The destination is the household's node, else `destination_code` (a node a checkpoint was
     told, a community whose household is still to be confirmed, or a village from a pushed list),
     else the person's own node. `origin_risk` is the level the source states (a 协查 list); the
     higher of it and the level on the risk-area list applies.
     """
+    actor = require(by if by is not None else PUBLIC, action)
     errors: dict[str, str] = {}
     if category not in ARRIVAL_CATEGORIES:
         errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(ARRIVAL_CATEGORIES)}
@@ -211,7 +235,8 @@ def arrival_register(
         errors["origin_risk"] = _("must be high, medium or low")
     _check_dates(errors, arrived_on=arrived_on, negative_test_date=negative_test_date)
     destination = household.area_code if household is not None else (destination_code or person.area_code)
-    if by is not None and not in_scope(by, destination):
+    # A checkpoint or a pushed list reports for the whole city; a user registering by hand, only in their area.
+    if action == actions.ARRIVAL_REGISTER and by is not None and not in_scope(by, destination):
         errors["destination"] = _("outside your area")
     if errors:
         raise InvalidInput(errors)
@@ -223,7 +248,8 @@ def arrival_register(
             person=person, area_code=destination, household=household, category=category, origin_code=origin_code,
             origin_name=origin_name.strip(), origin_risk=risk or "", route=route, transport=transport,
             transport_number=transport_number, arrived_on=arrived_on, negative_test_date=negative_test_date,
-            released_from_centralized_isolation=released_from_centralized_isolation, source=source, reported_by=by,
+            released_from_centralized_isolation=released_from_centralized_isolation, source=source,
+            reported_by=by if getattr(by, "pk", None) else None,
         )
         owner = _responsible_for(destination, household)
         if owner is not None:
@@ -233,7 +259,11 @@ def arrival_register(
             id=str(person.pk), category=category, origin_risk=risk, arrival_date=arrived_on,
             negative_test_date=negative_test_date, released_from_centralized_isolation=released_from_centralized_isolation,
         )
-        order_from_facts(person=person, facts=facts, arrival=arrival, owner=owner)
+        order = order_from_facts(person=person, facts=facts, arrival=arrival, owner=owner)
+        audit.record(actor, action, obj=arrival, changes={
+            "person": person.pk, "category": category, "origin_code": origin_code, "origin_name": arrival.origin_name,
+            "origin_risk": arrival.origin_risk, "arrived_on": arrived_on, "source": source,
+            "order": order.pk if order else None, "rule": order.rule_id if order else None})
     return arrival
 
 
@@ -272,16 +302,12 @@ def _write_schedule(order: ControlOrder, plan: Plan) -> None:
     order.save(update_fields=["starts_on", "ends_on"])
 
 
-def _require_order_access(user, order: ControlOrder) -> None:
-    """System jobs (user None) act everywhere; a user only in their subtree."""
-    if user is not None:
-        require_in_scope(user, order.area_code)
-
-
 def checkin_record(*, by, order: ControlOrder, temperature, symptoms: list[str] | None = None, note: str = "",
                    self_reported: bool = False) -> CheckIn:
-    """A daily check-in. Fever or symptoms escalate at once to the responsibility chain."""
-    _require_order_access(by, order)
+    """A daily check-in. Fever or symptoms escalate at once to the responsibility chain.
+    A self-reported one (through the person's link) is the public page's (`system:public`)."""
+    action = actions.CHECKIN_SELF_RECORD if self_reported else actions.CHECKIN_RECORD
+    actor = require(by if by is not None else PUBLIC, action, order.area_code)
     errors: dict[str, str] = {}
     try:
         temp = Decimal(str(temperature)).quantize(Decimal("0.1"))
@@ -314,6 +340,7 @@ def checkin_record(*, by, order: ControlOrder, temperature, symptoms: list[str] 
         if temp >= Decimal(str(profile.escalation.fever_celsius)) or symptoms:
             detail = f"{temp} °C" + (f", {', '.join(symptoms)}" if symptoms else "")
             _escalate(order, Escalation.Kind.FEVER, detail, level=1)
+        audit.record(actor, action, obj=checkin, changes={"order": order.pk, "temperature": temp, "symptoms": symptoms})
     return checkin
 
 
@@ -328,22 +355,28 @@ def _escalate(order: ControlOrder, kind: str, detail: str, *, level: int) -> Esc
 
 
 def test_result_record(*, by, test: ScheduledTest, positive: bool, at: dt.datetime | None = None) -> ScheduledTest:
-    """A result for a scheduled test. A positive escalates and turns the code red; a negative may complete the order."""
-    _require_order_access(by, test.order)
+    """A result for a scheduled test. A positive escalates and turns the code red; a negative may complete the order.
+    The result keeps who recorded it."""
+    require(by, actions.TEST_RESULT_RECORD, test.area_code)
     with transaction.atomic():
+        before = test.status
         test.status = ScheduledTest.Status.POSITIVE if positive else ScheduledTest.Status.NEGATIVE
         test.result_at = at or timezone.now()
-        test.save(update_fields=["status", "result_at"])
+        test.recorded_by = by if getattr(by, "pk", None) else None
+        test.save(update_fields=["status", "result_at", "recorded_by"])
         if positive:
             _escalate(test.order, Escalation.Kind.POSITIVE, f"positive test due {test.due_on}", level=3)
+        audit.record(by, actions.TEST_RESULT_RECORD, obj=test, changes={
+            "status": [before, test.status], "due_on": test.due_on, "order": test.order_id, "result_at": test.result_at})
         person = test.order.person
         transaction.on_commit(lambda: health_code_refresh(person=person))
     return test
 
 
-def order_release(*, by, order: ControlOrder, on: dt.date | None = None) -> ControlOrder:
-    """Release when the schedule is complete and every test is negative; otherwise say what is missing."""
-    _require_order_access(by, order)
+def order_release(*, by, order: ControlOrder, on: dt.date | None = None, audited: bool = True) -> ControlOrder:
+    """Release when the schedule is complete and every test is negative; otherwise say what is missing.
+    `by` None is the scheduled release (`system:scheduler`), which records one event per run instead."""
+    actor = require(by if by is not None else SCHEDULER, actions.ORDER_RELEASE, order.area_code)
     on = on or local_today()
     problems = {}
     if order.ends_on and on < order.ends_on:
@@ -360,6 +393,9 @@ def order_release(*, by, order: ControlOrder, on: dt.date | None = None) -> Cont
     with transaction.atomic():
         order.status, order.closed_at, order.closing_reason = ControlOrder.Status.RELEASED, timezone.now(), "schedule complete"
         order.save(update_fields=["status", "closed_at", "closing_reason"])
+        if audited:
+            audit.record(actor, actions.ORDER_RELEASE, obj=order, changes={"status": ["open", order.status]},
+                         reason=order.closing_reason)
         person = order.person
         transaction.on_commit(lambda: health_code_refresh(person=person))
     return order
@@ -367,15 +403,20 @@ def order_release(*, by, order: ControlOrder, on: dt.date | None = None) -> Cont
 
 def orders_release_due(*, on: dt.date | None = None) -> int:
     """Release every open order whose schedule ended with all tests negative and nothing escalated."""
+    require(SCHEDULER, actions.ORDER_RELEASE)
     on = on or local_today()
     released = 0
     due = ControlOrder.objects.filter(status__in=[ControlOrder.Status.ORDERED, ControlOrder.Status.IN_PROGRESS], ends_on__lt=on)
     for order in due.iterator():
         try:
-            order_release(by=None, order=order, on=on)
+            order_release(by=None, order=order, on=on, audited=False)
         except InvalidInput:
             continue
         released += 1
+    if released:
+        with transaction.atomic():
+            audit.record(SCHEDULER, actions.ORDER_RELEASE, object_type="controlorder", count=released,
+                         reason="schedules complete", changes={"on": on})
     return released
 
 
@@ -420,6 +461,7 @@ def overdue_scan(*, now: dt.datetime | None = None) -> dict:
 
     Idempotent: run it as often as you like (the worker runs it every few minutes).
     """
+    require(SCHEDULER, actions.SCAN_RUN)
     now = now or timezone.now()
     profile = active_profile()
     tz = timezone.get_default_timezone()
@@ -483,16 +525,34 @@ def overdue_scan(*, now: dt.datetime | None = None) -> dict:
                 existing.level = level
                 existing.save(update_fields=["level"])
                 counts["raised"] += 1
+        if any(counts.values()):
+            audit.record(SCHEDULER, actions.SCAN_RUN, object_type="escalation", count=sum(counts.values()),
+                         changes=counts)
     for person in Person.objects.filter(pk__in=touched):
         health_code_refresh(person=person)
     return counts
 
 
+class AlreadyDone(Exception):
+    """The thing was done meanwhile by someone else (409): the first stays."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def escalation_resolve(*, by, escalation: Escalation, note: str = "") -> Escalation:
-    require_in_scope(by, escalation.area_code)
+    require(by, actions.ESCALATION_RESOLVE, escalation.area_code)
     with transaction.atomic():
+        escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if escalation.resolved_at is not None:
+            raise AlreadyDone(_("this escalation was resolved already, by %(name)s at %(at)s") % {
+                "name": getattr(escalation.resolved_by, "username", "") or _("the system"),
+                "at": timezone.localtime(escalation.resolved_at).strftime("%Y-%m-%d %H:%M")})
         escalation.resolved_at, escalation.resolved_by = timezone.now(), by
         escalation.save(update_fields=["resolved_at", "resolved_by"])
+        audit.record(by, actions.ESCALATION_RESOLVE, obj=escalation, reason=note[:300],
+                     changes={"kind": escalation.kind, "level": escalation.level, "order": escalation.order_id})
         order = escalation.order
         if order is not None and order.status == ControlOrder.Status.ESCALATED and not order.escalations.filter(resolved_at__isnull=True).exists():
             order.status = ControlOrder.Status.IN_PROGRESS
@@ -596,8 +656,7 @@ def profile_switch(
     elsewhere orders are read a chunk at a time and written in bulk (`_Rewrite`).
     `details` keeps the before/after of at most that many changes (all by default); `total` counts all.
     """
-    if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) == Role.CITY_COMMAND):
-        raise NotAllowed(_("only the city command may switch the policy profile"))
+    require(by, actions.PROFILE_SWITCH)  # city-wide: a user bound at city level (the dry run lists any order)
     profile = load_profile(name)
     changes = OrderChanges()
     now, today = timezone.now(), local_today()
@@ -612,8 +671,11 @@ def profile_switch(
                                         changes=changes, chunk=chunk)
         if not apply:
             return changes, None
-        record = ActiveProfile.objects.create(name=profile.name, version=profile.version, activated_by=by,
+        record = ActiveProfile.objects.create(name=profile.name, version=profile.version,
+                                              activated_by=by if getattr(by, "pk", None) else None,
                                               changed_orders=changes.total)
+        audit.record(by, actions.PROFILE_SWITCH, obj=record, count=changes.total, reason=_switch_reason(profile),
+                     changes={"profile": [f"{before.name} v{before.version}", f"{profile.name} v{profile.version}"]})
         if _colour_settings(before) != _colour_settings(profile):
             # The rules changed: colours of persons whose orders stayed as they were may change too.
             touched = set(touched) | set(open_orders.values_list("person_id", flat=True))
@@ -977,22 +1039,34 @@ VERIFY_RULE = "verify"
 VERIFY_PER_MINUTE = 120  # scans per device and minute
 
 
-def verification_by_token(*, by_id: int | None, device: str, token: str, limit: int, window: int = 60) -> Verified:
+def verification_by_token(*, by, device: str, token: str, limit: int, window: int = 60) -> Verified:
     """Scan a QR token (验码): count the device's hit, find the code, log the scan, in one statement.
 
     Venues scan all day, so this is the busiest call of the platform. On PostgreSQL the rate
     counter's upsert, the lookup and the log's insert are one statement (data-modifying CTEs: one
     round trip instead of three, and one commit); elsewhere the same three steps one by one. Either
     way a scan over the limit is neither answered nor logged, and a scan of an unknown token is
-    logged without a person.
+    logged without a person. The limit counts the scanning user's hits, whatever device name it sends.
     """
+    require(by, actions.HEALTH_CODE_VERIFY)
     if connection.vendor != "postgresql":
-        verdict = ratelimit.hit(VERIFY_RULE, device, limit=limit, window=window)
+        verdict = ratelimit.hit(VERIFY_RULE, verification_subject(by.pk), limit=limit, window=window, plain=True)
         if not verdict.allowed:
             return Verified(verdict, None)
         code = HealthCode.objects.select_related("person").filter(token=token).first()
-        return Verified(verdict, verification_record(by_id=by_id, device=device, code=code))
-    return _scan_in_one_statement(holder=None, by_id=by_id, device=device, token=token, limit=limit, window=window)[1]
+        return Verified(verdict, verification_record(by=by, device=device, code=code))
+    return _scan_in_one_statement(holder=None, by_id=by.pk, device=device, token=token, limit=limit, window=window)[1]
+
+
+def verification_subject(user_id) -> str:
+    """What a scan's rate limit counts: the scanning user (a device name is the caller's to choose)."""
+    return f"user:{user_id}"
+
+
+def _verifier_roles() -> list[str]:
+    from fangkong.core.permissions import granted
+
+    return [role for role in Role.values if actions.HEALTH_CODE_VERIFY in granted(role)]
 
 
 def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int, window: int = 60) -> Verified | None:
@@ -1000,13 +1074,16 @@ def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int, 
     PostgreSQL (the scan's one round trip); None when no active user holds the token (nothing counted
     or logged then). The checkpoint fast path calls this."""
     from fangkong.core.api_support import plausible_token, token_holder_id, token_used
-    from fangkong.core.models import ApiToken
+    from fangkong.core.models import ApiToken, User
 
     if connection.vendor != "postgresql":
+        from fangkong.core.permissions import role_allows
+
         user_id = token_holder_id(bearer)
-        if user_id is None:
-            return None
-        return verification_by_token(by_id=user_id, device=device, token=token, limit=limit, window=window)
+        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
+        if user is None or not role_allows(user, actions.HEALTH_CODE_VERIFY):
+            return None  # the normal stack answers 401 or 403
+        return verification_by_token(by=user, device=device, token=token, limit=limit, window=window)
     if not plausible_token(bearer):
         return None
     found, verified = _scan_in_one_statement(holder=ApiToken.digest_of(bearer), by_id=None, device=device,
@@ -1032,7 +1109,9 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
     """
     from fangkong.core.models import ApiToken, User
 
-    win = ratelimit.window_of(VERIFY_RULE, device, window)
+    # Counted per scanning user, whichever way they came in: the key is built inside the statement from the
+    # holder's user id ("verify:user:<id>", as _scanner names it on the other paths).
+    win = ratelimit.window_of(VERIFY_RULE, verification_subject(by_id), window, plain=True)
     now = timezone.now()
     quote = connection.ops.quote_name
     codes, persons = quote(HealthCode._meta.db_table), quote(Person._meta.db_table)
@@ -1042,12 +1121,14 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
         holder_sql, holder_params = "SELECT NULL::bigint AS token_id, %s::bigint AS user_id, NULL::timestamptz AS last_used_at", [by_id]
     else:
         tokens, users = quote(ApiToken._meta.db_table), quote(User._meta.db_table)
+        # The holder must be active, bound to an area and of a role that verifies (core.grants), or a superuser.
         holder_sql = (f"SELECT t.id AS token_id, t.user_id, t.last_used_at FROM {tokens} t "  # noqa: S608
-                      f"JOIN {users} u ON u.id = t.user_id WHERE t.digest = %s AND NOT t.revoked AND u.is_active")
-        holder_params = [holder]
+                      f"JOIN {users} u ON u.id = t.user_id WHERE t.digest = %s AND NOT t.revoked AND u.is_active "
+                      f"AND (u.is_superuser OR (u.role = ANY(%s) AND u.area_code <> ''))")
+        holder_params = [holder, _verifier_roles()]
     sql = (
         f"WITH holder AS ({holder_sql}), "  # noqa: S608
-        f"hit AS ({ratelimit.upsert_sql(only_if='holder')}), "
+        f"hit AS ({ratelimit.upsert_sql(only_if='holder', key_sql='%s || holder.user_id::text')}), "
         f"code AS (SELECT c.person_id, c.colour, p.name FROM {codes} c JOIN {persons} p ON p.id = c.person_id "
         f"WHERE c.token = %s), "
         f"logged AS (INSERT INTO {log} (at, person_id, device, colour, verified_by_id) "
@@ -1057,7 +1138,8 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
         f"set_config('synchronous_commit', 'off', true) "
         f"FROM holder JOIN hit ON true LEFT JOIN code ON true"
     )
-    row = _prepared_row(sql, [*holder_params, win.key, win.bucket, win.expires, token, now, device[:64], limit])
+    key_prefix = f"{VERIFY_RULE}:{verification_subject('')}"
+    row = _prepared_row(sql, [*holder_params, key_prefix, win.bucket, win.expires, token, now, device[:64], limit])
     if row is None:
         return None, Verified(win.verdict(0, limit), None)
     token_pk, last_used_at, hits, colour, name, _sync = row
@@ -1086,11 +1168,12 @@ def _prepared_row(sql: str, params: list) -> tuple | None:
         return cur.fetchone()
 
 
-def verification_record(*, by_id: int | None, device: str, code: HealthCode | None) -> dict | None:
-    """Log a scan and answer what a scanner may know: colour, masked name, time."""
+def verification_record(*, by, device: str, code: HealthCode | None) -> dict | None:
+    """Log a scan and answer what a scanner may know: colour, masked name, time. A step of guarded services (a
+    verification, a checkpoint passage); the verification log is the record of scans, not the audit log."""
     now = timezone.now()
     Verification.objects.create(person=code.person if code else None, device=device[:64], colour=code.colour if code else "",
-                                verified_by_id=by_id, at=now)
+                                verified_by_id=getattr(by, "pk", None), at=now)
     if code is None:
         return None
     return {"colour": code.colour, "name": mask_name(code.person.name), "at": now}
@@ -1100,10 +1183,6 @@ def verification_record(*, by_id: int | None, device: str, code: HealthCode | No
 # Capability 7: checkpoints (卡口): passages of vehicles and people, and the arrivals they register
 # ---------------------------------------------------------------------------
 
-# Who may record at a checkpoint: its own staff, and the roles that may write personal records.
-CHECKPOINT_RECORDERS = frozenset({Role.CHECKPOINT, Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP, Role.GRID_WORKER, Role.CDC})
-# Who may open or close checkpoints (besides the admin).
-CHECKPOINT_MANAGERS = frozenset({Role.CITY_COMMAND, Role.DISTRICT})
 MAX_PASSENGERS = 80  # a full coach and then some
 _COLOURS = ("green", "yellow", "red")
 _OUTCOMES = ("let_through", "turned_back", "medical")
@@ -1151,10 +1230,6 @@ class _Row:
     matched: Person | None
 
 
-def may_record_at_checkpoints(user) -> bool:
-    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) in CHECKPOINT_RECORDERS)
-
-
 def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", active: bool = True,
                       responsible_name: str = "", responsible_phone: str = ""):
     """Open a checkpoint under a county or township of the user's subtree (city command and districts)."""
@@ -1163,9 +1238,7 @@ def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", 
 
     from .models import Checkpoint
 
-    require_in_scope(by, area.code)
-    if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) in CHECKPOINT_MANAGERS):
-        raise NotAllowed("only the city command and district users may open checkpoints")
+    require(by, actions.CHECKPOINT_MANAGE, area.code)
     errors: dict[str, str] = {}
     name = " ".join((name or "").split())
     if not name:
@@ -1184,10 +1257,13 @@ def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", 
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        return Checkpoint.objects.create(
+        checkpoint = Checkpoint.objects.create(
             name=name, channel=channel, area=area, area_code=area.code, location=(location or "").strip()[:200],
             active=active, responsible_name=(responsible_name or "").strip()[:50], responsible_phone=phone[:20],
         )
+        audit.record(by, actions.CHECKPOINT_MANAGE, obj=checkpoint, changes={
+            "name": name, "channel": channel, "active": active, "responsible_phone": checkpoint.responsible_phone})
+        return checkpoint
 
 
 def _parse_temperature(value) -> tuple[Decimal | None, str]:
@@ -1359,9 +1435,7 @@ def passage_record(
     from .models import Checkpoint, Passage, Passenger
     from .plates import check_plate
 
-    require_in_scope(by, checkpoint.area_code)
-    if not may_record_at_checkpoints(by):
-        raise NotAllowed("your role may not record at checkpoints")
+    require(by, actions.PASSAGE_RECORD, checkpoint.area_code)
     now = timezone.now()
     at = at or now
     errors: dict[str, str] = {}
@@ -1407,8 +1481,7 @@ def passage_record(
                     except PersonInvalid as exc:  # registered by someone else since the check above
                         raise InvalidInput({f"passengers.{seq - 1}.{k}": str(v) for k, v in exc.errors.items()}) from exc
                 if row.code is not None:
-                    verification_record(by_id=by.pk if getattr(by, "pk", None) else None,
-                                        device=f"checkpoint:{checkpoint.pk}", code=row.code)
+                    verification_record(by=by, device=f"checkpoint:{checkpoint.pk}", code=row.code)
                 passenger = Passenger(
                     passage=passage, checkpoint=checkpoint, area_code=checkpoint.area_code, at=at, seq=seq,
                     name=row.clean.name, origin_code=row.origin_code, origin_name=row.origin_name,
@@ -1419,6 +1492,8 @@ def passage_record(
                 set_document(passenger, id_type=row.clean.id_type, id_number=row.clean.id_number)
                 set_phone(passenger, row.clean.phone)
                 passenger.save()
+            audit.record(by, actions.PASSAGE_RECORD, obj=passage, count=len(rows), changes={
+                "checkpoint": checkpoint.pk, "plate": plate_text, "outcomes": [r.outcome for r in rows]})
     except IntegrityError as exc:
         # Two checkpoints registered the same new person at the same moment: the other one won.
         raise InvalidInput({"passengers": "a person was registered by someone else meanwhile; save again"}) from exc
@@ -1445,24 +1520,18 @@ def _arrival_from_checkpoint(by, checkpoint, row: _Row, arrived_on: dt.date, tra
     if household is None and person.household_id and person.household.area_code.startswith(place.code):
         household = person.household  # going home: the household's own worker takes it up
     arrival = arrival_register(
-        by=None, person=person, household=household, destination_code=place.code, category=row.given.category,
+        by=by, action=actions.PASSAGE_RECORD, person=person, household=household, destination_code=place.code,
+        category=row.given.category,
         origin_code=row.origin_code, origin_name=row.origin_name, arrived_on=arrived_on, source=Arrival.Source.CHECKPOINT,
         route=checkpoint.name, transport={"airport": "plane", "railway": "train"}.get(checkpoint.channel, "car"),
         transport_number=transport_number, negative_test_date=row.given.negative_test_date,
     )
-    if getattr(by, "pk", None):
-        arrival.reported_by = by
-        arrival.save(update_fields=["reported_by"])
     return person, arrival
 
 
 # ---------------------------------------------------------------------------
 # Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
 # ---------------------------------------------------------------------------
-
-
-# Roles that may rotate a community's declaration QR code (voids every printed poster of it).
-POSTER_ROTATE_ROLES = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP})
 
 
 @dataclass
@@ -1561,6 +1630,7 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
     from fangkong.people.services import person_find_by_document
     from fangkong.people.validation import PersonInvalid, clean_person
 
+    require(PUBLIC, actions.DECLARATION_SUBMIT, community.code)
     if community.level != Level.VILLAGE:
         raise InvalidInput({"community": "declarations are made to a community or village"})
     clean = clean_person(name=data.name, id_type=data.id_type, id_number=data.id_number, phone=data.phone)
@@ -1589,7 +1659,8 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
                    "address_text": data.address.strip()[:200]}
         if earlier is None:
             arrival = arrival_register(
-                by=None, person=person, household=household, destination_code=community.code, category=data.category,
+                by=None, action=actions.DECLARATION_SUBMIT, person=person, household=household,
+                destination_code=community.code, category=data.category,
                 origin_name=data.origin_name, origin_code=data.origin_code, arrived_on=data.arrived_on,
                 source=Arrival.Source.SELF_DECLARATION, route=data.route, transport=data.transport,
                 transport_number=data.transport_number, negative_test_date=data.negative_test_date,
@@ -1601,6 +1672,8 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
             )
         else:
             declaration = _declaration_update(earlier, person=person, data=data, household=household, contact=contact)
+            audit.record(PUBLIC, actions.DECLARATION_SUBMIT, obj=declaration, reason="declaration updated",
+                         changes={"arrived_on": data.arrived_on, "category": data.category})
         plan = evaluate(active_profile(), Facts.model_validate(_arrival_facts(declaration.arrival)))
     return DeclarationOutcome(declaration, plan, updated=earlier is not None)
 
@@ -1672,9 +1745,7 @@ def _route_declaration(declaration: SelfDeclaration, household: Household, *, by
 
 def declaration_household_confirm(*, by, declaration: SelfDeclaration, household: Household) -> SelfDeclaration:
     """The worker names the household of a declaration whose address did not resolve; the arrival is re-routed."""
-    require_in_scope(by, declaration.area_code)
-    if not getattr(by, "may_write", False):
-        raise NotAllowed("this role may not change arrivals")
+    require(by, actions.DECLARATION_CONFIRM, declaration.area_code)
     errors: dict[str, str] = {}
     if not declaration.household_pending:
         errors["household"] = "the household of this declaration is already confirmed"
@@ -1685,20 +1756,22 @@ def declaration_household_confirm(*, by, declaration: SelfDeclaration, household
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
+        before = declaration.area_code
         _route_declaration(declaration, household, by=by)
+        audit.record(by, actions.DECLARATION_CONFIRM, obj=declaration, changes={
+            "area_code": [before, declaration.area_code], "household": household.pk})
     return declaration
 
 
 def poster_rotate(*, by, community: Area) -> DeclarationPoster:
     """Void every printed QR poster of a community: its token gets a new generation."""
-    require_in_scope(by, community.code)
-    if not (getattr(by, "is_superuser", False) or getattr(by, "role", None) in POSTER_ROTATE_ROLES):
-        raise NotAllowed("only township, district and city users may replace a community's QR code")
+    require(by, actions.POSTER_ROTATE, community.code)
     with transaction.atomic():
         poster, _ = DeclarationPoster.objects.select_for_update().get_or_create(area_code=community.code)
         poster.generation += 1
         poster.rotated_at, poster.rotated_by = timezone.now(), by
         poster.save()
+        audit.record(by, actions.POSTER_ROTATE, obj=poster, changes={"generation": poster.generation})
     return poster
 
 
@@ -1706,26 +1779,27 @@ def checkin_link_issue(*, by, order: ControlOrder) -> CheckinLink:
     """A new personal check-in link for an open order; any earlier link of the order stops working."""
     import secrets
 
-    _require_order_access(by, order)
-    if by is not None and not getattr(by, "may_write", False):
-        raise NotAllowed("this role may not issue check-in links")
+    require(by, actions.CHECKIN_LINK_MANAGE, order.area_code)
     if not order.is_open:
         raise InvalidInput({"order": f"the order is {order.status}; links are for open orders"})
     now = timezone.now()
     expires = now + dt.timedelta(days=settings.FANGKONG_PUBLIC["CHECKIN_LINK_DAYS"])
     with transaction.atomic():
         order.checkin_links.filter(revoked_at__isnull=True).update(revoked_at=now)
-        return CheckinLink.objects.create(order=order, area_code=order.area_code, nonce=secrets.token_urlsafe(16),
+        link = CheckinLink.objects.create(order=order, area_code=order.area_code, nonce=secrets.token_urlsafe(16),
                                           created_by=by if getattr(by, "pk", None) else None, expires_at=expires)
+        audit.record(by, actions.CHECKIN_LINK_MANAGE, obj=link, reason="issued",
+                     changes={"order": order.pk, "expires_at": expires})
+        return link
 
 
 def checkin_link_revoke(*, by, link: CheckinLink) -> CheckinLink:
-    _require_order_access(by, link.order)
-    if by is not None and not getattr(by, "may_write", False):
-        raise NotAllowed("this role may not revoke check-in links")
-    if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
+    require(by, actions.CHECKIN_LINK_MANAGE, link.area_code)
+    with transaction.atomic():
+        if link.revoked_at is None:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+            audit.record(by, actions.CHECKIN_LINK_MANAGE, obj=link, reason="revoked")
     return link
 
 
@@ -1799,11 +1873,6 @@ def _check_plan_file(upload, errors: dict[str, str]) -> tuple[str, str] | None:
     return content_type, gathering_rules.clean_file_name(getattr(upload, "name", ""), content_type)
 
 
-def _require_gathering_writer(by) -> None:
-    if not getattr(by, "is_authenticated", False) or not (by.is_superuser or by.may_write):
-        raise NotAllowed(_("your role may read but not submit applications"))
-
-
 def gathering_submit(
     *,
     by,
@@ -1826,8 +1895,7 @@ def gathering_submit(
     Refused with a reason per field: 50 people or fewer (no application needed), a start in the
     past, an area that is a high/medium risk area or a sealed/controlled zone on the event's dates.
     """
-    require_in_scope(by, area.code)
-    _require_gathering_writer(by)
+    require(by, actions.GATHERING_SUBMIT, area.code)
     errors: dict[str, str] = {}
     text = {"title": (title, 200), "organiser": (organiser, 200), "contact_name": (contact_name, 50), "venue": (venue, 200)}
     cleaned = {}
@@ -1905,7 +1973,7 @@ def _store_plan_file(gathering: Gathering, upload, content_type: str, name: str)
 
 def gathering_attach_plan(*, by, gathering: Gathering, plan_file) -> Gathering:
     """Attach (or replace) the plan file of a submitted application: only its applicant, before the decision."""
-    require_in_scope(by, gathering.area_code)
+    require(by, actions.GATHERING_SUBMIT, gathering.area_code)
     if gathering.submitted_by_id != by.pk and not by.is_superuser:
         raise NotAllowed(_("only the applicant may change the plan file"))
     errors: dict[str, str] = {}
@@ -1919,6 +1987,8 @@ def gathering_attach_plan(*, by, gathering: Gathering, plan_file) -> Gathering:
     with transaction.atomic():
         _store_plan_file(gathering, plan_file, *info)
         gathering.save(update_fields=["plan_file", "plan_file_name", "plan_file_type", "plan_file_size", "plan_file_sha256"])
+        audit.record(by, actions.GATHERING_SUBMIT, obj=gathering, reason="plan file attached",
+                     changes={"plan_file_sha256": gathering.plan_file_sha256, "plan_file_size": gathering.plan_file_size})
         if old:
             storage = gathering.plan_file.storage
             transaction.on_commit(lambda: storage.delete(old))
@@ -1926,6 +1996,9 @@ def gathering_attach_plan(*, by, gathering: Gathering, plan_file) -> Gathering:
 
 
 def _gathering_step(gathering: Gathering, status: str, by, reason: str) -> GatheringStep:
+    action = {Gathering.Status.APPROVED: actions.GATHERING_DECIDE, Gathering.Status.REJECTED: actions.GATHERING_DECIDE,
+              Gathering.Status.CANCELLED: actions.GATHERING_CANCEL}.get(status, actions.GATHERING_SUBMIT)
+    audit.record(by, action, obj=gathering, reason=reason, changes={"status": status, "title": gathering.title})
     return GatheringStep.objects.create(
         gathering=gathering, status=status, by=by if getattr(by, "pk", None) else None,
         by_name=(by.get_full_name() or by.username) if getattr(by, "pk", None) else "", reason=reason,
@@ -1943,8 +2016,9 @@ def _require_status(gathering: Gathering, *allowed: str) -> None:
 
 
 def _require_decider(by, gathering: Gathering) -> None:
-    if not gathering_rules.may_decide(role=getattr(by, "role", ""), user_area_code=by.area_code,
-                                      decided_at=gathering.approver_code, is_superuser=by.is_superuser):
+    require(by, actions.GATHERING_DECIDE, gathering.area_code)
+    if not gathering_rules.may_decide(user_area_code=by.area_code, decided_at=gathering.approver_code,
+                                      is_superuser=by.is_superuser):
         decider = Area.objects.filter(code=gathering.approver_code).values_list("name", flat=True).first()
         raise NotAllowed(_("this application is decided by %(node)s (the level above the event's area) or above it; "
                            "users at the event's level or below cannot decide it") % {"node": decider or gathering.approver_code})
@@ -1971,7 +2045,6 @@ def _clean_reason(reason: str, *, required: bool) -> str:
 
 def gathering_approve(*, by, gathering: Gathering, reason: str = "") -> Gathering:
     """Approve, by the level above the event's area; refused while the area is at risk on the event's dates."""
-    require_in_scope(by, gathering.area_code)
     _require_decider(by, gathering)
     reason = _clean_reason(reason, required=False)
     with transaction.atomic():
@@ -1989,7 +2062,6 @@ def gathering_approve(*, by, gathering: Gathering, reason: str = "") -> Gatherin
 
 def gathering_reject(*, by, gathering: Gathering, reason: str) -> Gathering:
     """Reject, by the level above the event's area, with a reason (required: the applicant must know why)."""
-    require_in_scope(by, gathering.area_code)
     _require_decider(by, gathering)
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
@@ -2001,7 +2073,7 @@ def gathering_reject(*, by, gathering: Gathering, reason: str) -> Gathering:
 
 def gathering_withdraw(*, by, gathering: Gathering, reason: str = "") -> Gathering:
     """The applicant takes back an application that is not decided yet."""
-    require_in_scope(by, gathering.area_code)
+    require(by, actions.GATHERING_SUBMIT, gathering.area_code)
     if gathering.submitted_by_id != by.pk and not by.is_superuser:
         raise NotAllowed(_("only the applicant may withdraw an application"))
     reason = _clean_reason(reason, required=False)
@@ -2016,10 +2088,10 @@ def gathering_withdraw(*, by, gathering: Gathering, reason: str = "") -> Gatheri
 
 def gathering_cancel(*, by, gathering: Gathering, reason: str) -> Gathering:
     """Call off an approved event (the organiser gives up, or the deciders stop it, e.g. after a case nearby)."""
-    require_in_scope(by, gathering.area_code)
     own = gathering.submitted_by_id == by.pk
-    if not own and not gathering_rules.may_decide(role=getattr(by, "role", ""), user_area_code=by.area_code,
-                                                  decided_at=gathering.approver_code, is_superuser=by.is_superuser):
+    require(by, actions.GATHERING_SUBMIT if own else actions.GATHERING_CANCEL, gathering.area_code)
+    if not own and not gathering_rules.may_decide(user_area_code=by.area_code, decided_at=gathering.approver_code,
+                                                  is_superuser=by.is_superuser):
         raise NotAllowed(_("only the applicant or the level that decides may cancel an approved event"))
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():

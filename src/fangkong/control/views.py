@@ -14,10 +14,11 @@ from fangkong.areas.api import area_by_any_code
 from fangkong.areas.codes import LEVEL_OF_LENGTH
 from fangkong.areas.models import Area
 from fangkong.core.clock import today
+from fangkong.core.permissions import may, require
 from fangkong.people.selectors import person_get
 from fangkong.policy.profile import ProfileError, shipped_profiles
 
-from . import gathering_rules, selectors, services
+from . import actions, gathering_rules, selectors, services
 from .api import plan_file_response
 from .forms import (
     AREA_CHOICES_MAX,
@@ -56,7 +57,7 @@ def risk_areas(request):
         answer = selectors.risk_level_on(on=on, code=query if query.isdigit() else "", name="" if query.isdigit() else query)
     return render(request, "control/risk_areas.html", {
         "on": on, "in_force": selectors.risk_areas_in_force(on=on)[:500], "query": query, "answer": answer,
-        "may_edit": request.user.is_superuser or request.user.role in services.RISK_AREA_EDITORS,
+        "may_edit": may(request.user, actions.RISK_AREA_EDIT),
     })
 
 
@@ -144,8 +145,7 @@ def escalation_resolve(request, pk: int):
 @login_required
 def profile_switch(request):
     """Dry run first: every open order that would change; then apply."""
-    if not (request.user.is_superuser or request.user.role == "city_command"):
-        raise Http404
+    require(request.user, actions.PROFILE_SWITCH)  # 403 for anyone not bound at city level as city command
     name = request.POST.get("profile") or request.GET.get("profile") or ""
     changes, applied = None, None
     if name:
@@ -185,7 +185,9 @@ def checkpoints(request):
     from .models import Checkpoint
 
     mine = selectors.checkpoints_for(user=request.user)
-    if not request.GET and request.user.role == "checkpoint":
+    # Staff whose only work here is recording passages (they manage no checkpoint) go to their screen.
+    if not request.GET and may(request.user, actions.PASSAGE_RECORD) and not may(request.user, actions.CHECKPOINT_MANAGE) \
+            and not may(request.user, actions.ARRIVAL_REGISTER):
         active = list(mine.filter(active=True)[:2])
         if len(active) == 1:
             return redirect("control:checkpoint_entry", pk=active[0].pk)
@@ -195,7 +197,7 @@ def checkpoints(request):
     totals = {k: sum(r[1][k] for r in rows) for k in selectors.COUNT_KEYS}
     return render(request, "control/checkpoints.html", {
         "rows": rows, "totals": totals, "on": on, "channels": Checkpoint.Channel.choices,
-        "may_record": services.may_record_at_checkpoints(request.user),
+        "may_record": may(request.user, actions.PASSAGE_RECORD),
     })
 
 
@@ -223,13 +225,11 @@ def _apply_passage_errors(errors: dict[str, str], form, formset, rows: list[int]
 @login_required
 def checkpoint_entry(request, pk: int):
     """The fast entry screen: a plate, one row per person, save; the form comes back empty with today's counts."""
-    from django.core.exceptions import PermissionDenied
 
     from .forms import PassageForm, PassengerFormSet
 
     checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
-    if not services.may_record_at_checkpoints(request.user):
-        raise PermissionDenied(_("Your role may not record at checkpoints."))
+    require(request.user, actions.PASSAGE_RECORD, checkpoint.area_code)
     saved = None
     if request.method == "POST" and "add_row" in request.POST:
         data = _add_row_data(request.POST)
@@ -299,7 +299,7 @@ def checkpoint_day(request, pk: int):
     return render(request, "control/checkpoint_day.html", {
         "checkpoint": checkpoint, "on": on, "counts": counts.get(checkpoint.pk, selectors.empty_counts()),
         "passages": selectors.passages_of(user=request.user, checkpoint=checkpoint, on=on)[:1000],
-        "may_record": services.may_record_at_checkpoints(request.user),
+        "may_record": may(request.user, actions.PASSAGE_RECORD),
     })
 
 

@@ -161,28 +161,28 @@ class ActionAllowed(BearerToken):
     service's `require` (404), after that.
     """
 
-    def __init__(self, action: str):
+    def __init__(self, *names: str):
         super().__init__()
         from .permissions import action as registered
 
-        self.action = registered(action).name
+        self.actions = tuple(registered(name).name for name in names)
 
     def authenticate(self, request, token: str):
         user = super().authenticate(request, token)
         if user is not None:
-            from .permissions import NotPermitted, require
+            from .permissions import NotPermitted, require, role_allows
 
-            try:
-                require(user, self.action)
-            except NotPermitted:
+            if not any(role_allows(user, name) for name in self.actions):
                 request.user = user  # the 403 handler names the role
-                raise
+                require(user, self.actions[0])  # raises NotPermitted with its reason
+                raise NotPermitted(self.actions[0])
         return user
 
 
-def allowed_to(action: str) -> ActionAllowed:
-    """`auth=allowed_to(ACTION)` on a ninja operation that does the action."""
-    return ActionAllowed(action)
+def allowed_to(*actions: str) -> ActionAllowed:
+    """`auth=allowed_to(ACTION)` on a ninja operation that does the action (any one of several: the service
+    decides which applies, e.g. the applicant's or the decider's cancel)."""
+    return ActionAllowed(*actions)
 
 
 def token_holder_id(token: str) -> int | None:

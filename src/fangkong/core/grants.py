@@ -15,7 +15,7 @@ _TERRITORIAL = (
     "people.duplicate.decide", "people.transfer.*",
     "control.arrival.*", "control.arrival_import.run", "control.declaration.confirm",
     "control.order.*", "control.checkin.record", "control.checkin_link.*", "control.test_result.record",
-    "control.escalation.resolve", "control.passage.record", "control.gathering.submit",
+    "control.escalation.resolve", "control.gathering.submit", "control.poster.print",
     "areas.responsible.manage", "areas.team.manage", "areas.roster.manage",
 )
 
@@ -24,11 +24,11 @@ GRANTS: dict[str, tuple[str, ...]] = {
     # It works with figures and lists, not with numbers: it reveals none (the grid worker, CDC and hospital do).
     Role.CITY_COMMAND: ("*", "!people.person.reveal"),
     Role.DISTRICT: (
-        *_TERRITORIAL, "control.risk_area.edit", "control.checkpoint.manage",
+        *_TERRITORIAL, "control.risk_area.edit", "control.checkpoint.manage", "control.passage.record",
         "control.poster.rotate", "control.gathering.decide", "control.gathering.cancel", "areas.user.manage",
     ),
     Role.TOWNSHIP: (
-        *_TERRITORIAL, "control.poster.rotate", "control.gathering.decide",
+        *_TERRITORIAL, "control.passage.record", "control.poster.rotate", "control.gathering.decide",
         "control.gathering.cancel",
     ),
     # The same within its grid or village; it phones the people it monitors, so it reveals numbers.

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Role, can_write
+from .roles import Role
 
 
 class Unit(models.Model):
@@ -49,10 +49,6 @@ class User(AbstractUser):
         from .permissions import role_allows
 
         return role_allows(self, "people.person.reveal")
-
-    @property
-    def may_write(self) -> bool:
-        return can_write(self.role)
 
 
 class AccessLog(models.Model):

@@ -147,6 +147,11 @@ def _bound(user) -> bool:
     return bool(getattr(user, "area_code", "")) or is_system(user)
 
 
+def at_city_level(user) -> bool:
+    """Bound at city level or above (or the system, or a superuser): holds the city-wide view."""
+    return _at_city_level(user)
+
+
 def _at_city_level(user) -> bool:
     return is_system(user) or getattr(user, "is_superuser", False) or 0 < len(user.area_code) <= CITY_CODE_LENGTH
 

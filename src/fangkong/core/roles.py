@@ -17,11 +17,6 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-# Roles that may change personal records (others read only).
-WRITE_ROLES = frozenset({Role.CITY_COMMAND, Role.DISTRICT, Role.TOWNSHIP, Role.GRID_WORKER, Role.CDC})
 # Roles with administrative powers that require a TOTP device in production.
 ADMIN_ROLES = frozenset({Role.CITY_COMMAND})
 
-
-def can_write(role: str) -> bool:
-    return role in WRITE_ROLES

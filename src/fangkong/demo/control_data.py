@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from fangkong.areas.models import Area
 from fangkong.control import services as control
+from fangkong.control.actions import DECLARATION_SUBMIT
 from fangkong.control.models import (
     Arrival,
     CheckIn,
@@ -137,7 +138,10 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
         for entry in plan:
             draws = _draws(rng, entry, persons[entry[0]], today, city_name)
             if entry[-1]:  # the demo grid's own: through the real service, one by one
-                arrivals[entry[-1]] = control.arrival_register(by=None if draws["source"] == "self" else city_user, **draws)
+                if draws["source"] == "self":  # as the public self-declaration page registers them
+                    arrivals[entry[-1]] = control.arrival_register(by=None, action=DECLARATION_SUBMIT, **draws)
+                else:
+                    arrivals[entry[-1]] = control.arrival_register(by=city_user, **draws)
             else:
                 arrivals[entry[0]] = draws
         bulk = bulk_arrivals([a for a in arrivals.values() if isinstance(a, dict)], user=city_user, now=now)

@@ -65,6 +65,9 @@ def transfers(request):
                     messages.success(request, _("Request sent to the area where the person is registered."))
                     return redirect("people:transfers")
         status = status if status != 200 else 400
+        # The number is not written back into the page (it would sit in the HTML, the browser's cache and history).
+        form.data = form.data.copy()
+        form.data["id_number"] = ""
     context = {
         "form": form,
         "incoming": selectors.transfers(user=request.user, direction="incoming", status="pending")[:100],
