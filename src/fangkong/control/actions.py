@@ -11,6 +11,7 @@ ARRIVAL_IMPORT_RUN = register("control.arrival_import.run", _("Import a 协查 l
 DECLARATION_SUBMIT = register("control.declaration.submit", _("Submit a self-declaration"), reach=SYSTEM)
 DECLARATION_CONFIRM = register("control.declaration.confirm", _("Confirm a self-declaration"))
 ORDER_RELEASE = register("control.order.release", _("Release a control order"))
+ORDER_TRANSFER = register("control.order.transfer", _("Transfer a person under control to hospital"))
 CHECKIN_RECORD = register("control.checkin.record", _("Record a check-in"))
 CHECKIN_SELF_RECORD = register("control.checkin.self_record", _("Check in through a personal link"), reach=SYSTEM)
 CHECKIN_LINK_MANAGE = register("control.checkin_link.manage", _("Issue or revoke a personal check-in link"))

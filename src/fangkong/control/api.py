@@ -267,6 +267,47 @@ def test_result(request, pk: RecordId, body: ResultIn):
     return services.test_result_record(by=request.user, test=test, positive=body.positive)
 
 
+class HospitalTransferIn(Body):
+    reason: Text = Field(min_length=1, max_length=200, description="why the person goes to hospital")
+
+
+class DischargeIn(Body):
+    note: Text = Field("", max_length=200)
+
+
+@control_router.post("/orders/{pk}/hospital/transfer", response=responses({200: OrderOut}),
+                     auth=allowed_to(actions.ORDER_TRANSFER), summary="Transfer a person under control to hospital")
+def order_hospital_transfer(request, pk: RecordId, body: HospitalTransferIn):
+    order = selectors.order_get(user=request.user, pk=pk)
+    try:
+        order = services.order_transfer_to_hospital(by=request.user, order=order, reason=body.reason)
+    except services.InvalidInput as exc:
+        return _invalid(exc)
+    return _order_out(order)
+
+
+@control_router.post("/orders/{pk}/hospital/admit", response=responses({200: OrderOut}),
+                     auth=allowed_to(actions.HOSPITAL_ADMIT), summary="The hospital takes the person over")
+def order_hospital_admit(request, pk: RecordId):
+    order = selectors.order_get(user=request.user, pk=pk)
+    try:
+        order = services.order_hospital_admit(by=request.user, order=order)
+    except services.InvalidInput as exc:
+        return _invalid(exc)
+    return _order_out(order)
+
+
+@control_router.post("/orders/{pk}/hospital/discharge", response=responses({200: OrderOut}),
+                     auth=allowed_to(actions.HOSPITAL_DISCHARGE), summary="The hospital discharges the person")
+def order_hospital_discharge(request, pk: RecordId, body: DischargeIn):
+    order = selectors.order_get(user=request.user, pk=pk)
+    try:
+        order = services.order_hospital_discharge(by=request.user, order=order, note=body.note)
+    except services.InvalidInput as exc:
+        return _invalid(exc)
+    return _order_out(order)
+
+
 @control_router.post("/orders/{pk}/release", response=responses({200: OrderOut}), auth=allowed_to(actions.ORDER_RELEASE))
 def order_release(request, pk: RecordId):
     order = selectors.order_get(user=request.user, pk=pk)

@@ -146,6 +146,9 @@ class ControlOrder(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closing_reason = models.CharField(max_length=200, blank=True)
+    # A person transferred to hospital (转运): the hospital that took them over, and when.
+    hospital = models.ForeignKey("core.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    admitted_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -401,6 +401,57 @@ def order_release(*, by, order: ControlOrder, on: dt.date | None = None, audited
     return order
 
 
+def order_transfer_to_hospital(*, by, order: ControlOrder, reason: str) -> ControlOrder:
+    """A person under control goes to hospital (fever, a positive result): the order waits for the hospital."""
+    require(by, actions.ORDER_TRANSFER, order.area_code)
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise InvalidInput({"reason": _("give the reason")})
+    with transaction.atomic():
+        order = ControlOrder.objects.select_for_update().get(pk=order.pk)
+        if not order.is_open:
+            raise InvalidInput({"status": _("the order is %(status)s") % {"status": order.get_status_display()}})
+        before = order.status
+        order.status, order.closing_reason = ControlOrder.Status.HOSPITAL, reason
+        order._history_user = by if getattr(by, "pk", None) else None
+        order.save(update_fields=["status", "closing_reason"])
+        audit.record(by, actions.ORDER_TRANSFER, obj=order, reason=reason, changes={"status": [before, order.status]})
+    return order
+
+
+def order_hospital_admit(*, by, order: ControlOrder) -> ControlOrder:
+    """The hospital takes over a person transferred to it (the user's unit, when bound to one, is recorded)."""
+    require(by, actions.HOSPITAL_ADMIT, order.area_code)
+    with transaction.atomic():
+        order = ControlOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status != ControlOrder.Status.HOSPITAL or order.admitted_at is not None:
+            raise InvalidInput({"status": _("only a person transferred to hospital and not yet taken over can be admitted")})
+        order.admitted_at, order.hospital_id = timezone.now(), getattr(by, "unit_id", None)
+        order._history_user = by if getattr(by, "pk", None) else None
+        order.save(update_fields=["admitted_at", "hospital"])
+        audit.record(by, actions.HOSPITAL_ADMIT, obj=order, changes={"hospital": order.hospital_id})
+    return order
+
+
+def order_hospital_discharge(*, by, order: ControlOrder, note: str = "") -> ControlOrder:
+    """The hospital discharges the person: the order ends (a new order, if the policy wants one after discharge,
+    is the worker's to register)."""
+    require(by, actions.HOSPITAL_DISCHARGE, order.area_code)
+    with transaction.atomic():
+        order = ControlOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status != ControlOrder.Status.HOSPITAL or order.admitted_at is None:
+            raise InvalidInput({"status": _("only a person the hospital has taken over can be discharged")})
+        order.status, order.closed_at = ControlOrder.Status.RELEASED, timezone.now()
+        order.closing_reason = (" ".join((note or "").split()) or "discharged from hospital")[:200]
+        order._history_user = by if getattr(by, "pk", None) else None
+        order.save(update_fields=["status", "closed_at", "closing_reason"])
+        audit.record(by, actions.HOSPITAL_DISCHARGE, obj=order, reason=order.closing_reason,
+                     changes={"status": [ControlOrder.Status.HOSPITAL, order.status]})
+        person = order.person
+        transaction.on_commit(lambda: health_code_refresh(person=person))
+    return order
+
+
 def orders_release_due(*, on: dt.date | None = None) -> int:
     """Release every open order whose schedule ended with all tests negative and nothing escalated."""
     require(SCHEDULER, actions.ORDER_RELEASE)

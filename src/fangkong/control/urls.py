@@ -8,6 +8,7 @@ urlpatterns = [
     path("today/", views.today_list, name="today"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
     path("orders/<int:pk>/release/", views.order_release, name="order_release"),
+    path("orders/<int:pk>/hospital/", views.order_hospital, name="order_hospital"),
     path("tests/<int:pk>/result/", views.test_result, name="test_result"),
     path("arrivals/new/<int:person_pk>/", views.arrival_new, name="arrival_new"),
     path("escalations/", views.escalations, name="escalations"),

@@ -113,6 +113,32 @@ def order_release(request, pk: int):
 
 
 @login_required
+@require_POST
+def order_hospital(request, pk: int):
+    """Transfer to hospital (the worker), take over or discharge (the hospital): one form, by `step`."""
+    order = selectors.order_get(user=request.user, pk=pk)
+    step = request.POST.get("step")
+    calls = {
+        "transfer": lambda: services.order_transfer_to_hospital(by=request.user, order=order,
+                                                                reason=request.POST.get("reason", "")),
+        "admit": lambda: services.order_hospital_admit(by=request.user, order=order),
+        "discharge": lambda: services.order_hospital_discharge(by=request.user, order=order,
+                                                               note=request.POST.get("note", "")),
+    }
+    if step not in calls:
+        messages.error(request, _("Unknown action."))
+    else:
+        try:
+            calls[step]()
+        except services.InvalidInput as exc:
+            for reason in exc.errors.values():
+                messages.error(request, reason)
+        else:
+            messages.success(request, _("Saved."))
+    return redirect("control:order", pk=order.pk)
+
+
+@login_required
 def arrival_new(request, person_pk: int):
     person = person_get(user=request.user, pk=person_pk)
     form = ArrivalForm(request.POST or None, initial={"person_id": person.pk, "arrived_on": today()})
