@@ -14,8 +14,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from fangkong.core.access import TooManyRequests
 from fangkong.core.api_support import ApiError, BearerToken, error_field
-from fangkong.people.services import TooManyLookups
 from fangkong.people.validation import PersonInvalid
 
 
@@ -77,10 +77,10 @@ def unauthorized(request, exc):
     return response
 
 
-@api.exception_handler(TooManyLookups)
-def too_many_lookups(request, exc: TooManyLookups):
+@api.exception_handler(TooManyRequests)
+def too_many_requests(request, exc: TooManyRequests):
     response = _answer(request, 429, _("too many requests"), [
-        {"field": "id_number", "reason": _("too many documents registered in other areas were asked for; wait an hour")}])
+        {"field": "id_number", "reason": _("too many lookups of document numbers; wait before asking again")}])
     response["Retry-After"] = str(exc.retry_after)
     return response
 

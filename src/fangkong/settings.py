@@ -201,6 +201,8 @@ FANGKONG_PLAN_FILE_MAX_MB = env_int("FANGKONG_PLAN_FILE_MAX_MB", 10)
 # "This person is registered in another area" answers per user and hour: enough for a day's real registrations,
 # too few to test ID numbers in bulk (each answer is in the access log, which is the counter).
 REGISTERED_ELSEWHERE_PER_HOUR = env_int("REGISTERED_ELSEWHERE_PER_HOUR", 20)
+# Exact lookups by document number per user and hour (each is in the access log, which is the counter).
+DOCUMENT_LOOKUPS_PER_HOUR = env_int("DOCUMENT_LOOKUPS_PER_HOUR", 120)
 
 RETENTION_DAYS = {
     "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),

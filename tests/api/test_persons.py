@@ -1,3 +1,6 @@
+import datetime as dt
+
+from fangkong.core.clock import today
 from fangkong.core.models import AccessLog
 from fangkong.people.models import Person
 from tests.conftest import make_id_number
@@ -16,7 +19,7 @@ def test_it_lists_only_persons_of_the_callers_area(people, user_a, api_as):
 def test_it_masks_id_numbers_and_phones_in_lists(people, user_a, api_as):
     items = api_as(user_a).get("/persons").json()["items"]
     zhang = next(p for p in items if p["name"] == "张三")
-    assert zhang["id_number"] == ID_A[:6] + "********" + ID_A[-4:]
+    assert zhang["id_number"] == ID_A[:6] + "*" * 11 + ID_A[-1:]
     assert zhang["phone"] == "138****5678"
     assert zhang["masked"] is True
 
@@ -116,7 +119,10 @@ def test_it_creates_a_person_in_a_household_deriving_birth_date_and_sex(people, 
     )
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["name"] == "张 小明" and body["birth_date"] == "2010-06-15" and body["sex"] == "F"
+    assert body["name"] == "张 小明" and body["sex"] == "F"
+    # The answer is masked: the age, not the birth date (which beside the masked number is the number).
+    assert body["birth_date"] is None and body["age"] == today().year - 2010
+    assert Person.objects.get(pk=body["id"]).birth_date == dt.date(2010, 6, 15)
     assert body["area_code"] == people["hh_a"].area_code and body["masked"] is True
 
 
@@ -181,7 +187,7 @@ def test_it_updates_a_person_and_keeps_the_id_number(people, user_a, api_as):
     assert r.status_code == 200, r.content
     assert r.json()["name"] == "张叁" and r.json()["phone"] == "139****1111" and r.json()["tags"] == []
     person = Person.objects.get(pk=people["p_a"].pk)
-    assert person.id_number_masked == ID_A[:6] + "********" + ID_A[-4:]
+    assert person.id_number_masked == ID_A[:6] + "*" * 11 + ID_A[-1:]
     assert person.history.count() == 2
     assert person.history.first().history_user == user_a  # the token's user is recorded as the author
 

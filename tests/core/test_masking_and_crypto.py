@@ -5,7 +5,7 @@ from fangkong.core.masking import mask_id_number, mask_name, mask_phone
 
 
 def test_it_masks_id_numbers_and_phones_as_users_expect():
-    assert mask_id_number("11010119900307123X") == "110101********123X"
+    assert mask_id_number("11010119900307123X") == "110101***********X"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_name("张三") == "张*"
 

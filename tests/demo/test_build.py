@@ -94,7 +94,7 @@ def test_every_person_has_a_valid_sealed_id_number_matching_birth_date_and_sex(b
         assert checked.valid, checked.reason
         assert (checked.birth_date, checked.sex) == (person.birth_date, person.sex)
         assert person.id_number_hash == lookup_hash(number)
-        assert person.id_number_masked == number[:6] + "*" * 8 + number[-4:]
+        assert person.id_number_masked == number[:6] + "*" * 11 + number[-1:]
         assert number[:6] == person.area_code[:6]
         if person.phone_sealed:
             phone = unseal(person.phone_sealed)

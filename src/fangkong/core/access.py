@@ -25,3 +25,29 @@ def log_access(
         reason=reason[:200],
         ip=client_ip(request),
     )
+
+
+class TooManyRequests(Exception):
+    """A user asked for too many sensitive answers in the window (429, with when to try again)."""
+
+    def __init__(self, retry_after: int, what: str = ""):
+        super().__init__(what or "too many requests")
+        self.retry_after = retry_after
+        self.what = what
+
+
+def log_within_limit(*, user, action: str, limit: int, seconds: int, object_type: str, request=None, **fields) -> None:
+    """Write an access-log entry, or refuse with TooManyRequests when the user already has `limit` entries of
+    `action` in the last `seconds`. The log is the counter (one indexed range on (username, at)), so the limit
+    holds across server processes and every answer given is in the log."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    since = timezone.now() - dt.timedelta(seconds=seconds)
+    recent = list(AccessLog.objects.filter(username=getattr(user, "username", ""), action=action, at__gte=since)
+                  .order_by("at").values_list("at", flat=True)[:limit])
+    if len(recent) >= limit:
+        wait = recent[0] + dt.timedelta(seconds=seconds) - timezone.now()
+        raise TooManyRequests(max(1, int(wait.total_seconds())), action)
+    log_access(user=user, action=action, object_type=object_type, request=request, **fields)

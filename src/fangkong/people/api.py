@@ -36,7 +36,9 @@ from fangkong.core.api_support import (
     reject_unknown_query,
     responses,
 )
+from fangkong.core.clock import today
 from fangkong.core.ids import check_resident_id
+from fangkong.core.masking import birth_year_age
 
 from . import actions, selectors, services
 from .models import Household, Person
@@ -59,8 +61,10 @@ class PersonOut(Schema):
     area_code: str
     household_id: int | None
     id_type: str
-    id_number: str = Field(description="masked (110101********123X) unless unmasked on request")
-    birth_date: dt.date | None
+    id_number: str = Field(description="masked (110101***********X) unless unmasked on request")
+    birth_date: dt.date | None = Field(description="only with full values (unmask=true, logged); null otherwise")
+    age: int | None = Field(description="this year minus the birth year: shown instead of the birth date, which "
+                                        "beside the masked number would give the number away")
     sex: str
     phone: str = Field(description="masked (138****5678) unless unmasked on request")
     relation: str
@@ -112,8 +116,10 @@ class PersonFilter(Schema):
     area_code: AreaCode | None = Field(None, description="only under this node (short or 12-digit code)")
     name: Text | None = Field(None, max_length=100, description="name starts with")
     sex: Sex | None = None
-    born_from: IsoDate | None = Field(None, description="birth date on or after")
-    born_to: IsoDate | None = Field(None, description="birth date on or before")
+    born_from: IsoDate | None = Field(None, description="birth date on or after; 1 January of a year for roles that "
+                                                        "see numbers masked")
+    born_to: IsoDate | None = Field(None, description="birth date on or before; 31 December of a year for roles "
+                                                      "that see numbers masked")
     tag: Tag | None = None
     residence: Residence | None = None
     household_id: RecordId | None = None
@@ -173,7 +179,8 @@ def _out(person: Person, full: dict | None = None) -> dict:
         "household_id": person.household_id,
         "id_type": person.id_type,
         "id_number": shown.get("id_number", person.id_number_masked),
-        "birth_date": person.birth_date,
+        "birth_date": person.birth_date if full is not None else None,
+        "age": birth_year_age(person.birth_date, today()),
         "sex": person.sex,
         "phone": shown.get("phone", person.phone_masked),
         "relation": person.relation,
@@ -315,6 +322,13 @@ def person_list(request, filters: Query[PersonFilter], page: Query[Page]):
         qs = qs.filter(name__startswith=filters.name.strip())
     if filters.sex:
         qs = qs.filter(sex=filters.sex)
+    # Bisecting a birth-date filter would find the exact date, and with it the masked number: by year only,
+    # unless the role reveals numbers (and those reads are logged).
+    if not request.user.sees_unmasked:
+        if filters.born_from and (filters.born_from.month, filters.born_from.day) != (1, 1):
+            raise invalid("born_from", _("filter by year only: give 1 January of a year"))
+        if filters.born_to and (filters.born_to.month, filters.born_to.day) != (12, 31):
+            raise invalid("born_to", _("filter by year only: give 31 December of a year"))
     if filters.born_from:
         qs = qs.filter(birth_date__gte=filters.born_from)
     if filters.born_to:

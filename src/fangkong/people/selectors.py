@@ -38,15 +38,15 @@ def person_by_document(*, user, number: str, id_type: str = Person.IdType.RESIDE
     if id_type == Person.IdType.RESIDENT_ID:
         checked = check_resident_id(number)
         number = checked.normalized
+    from django.conf import settings
+
+    from fangkong.core.access import log_within_limit
+
     found = person_list(user=user).filter(id_type=id_type, id_number_hash=lookup_hash(number)).first()
-    log_access(
-        user=user,
-        action="lookup_document",
-        object_type="person",
-        object_id=str(found.pk) if found else "",
-        fields="id_number",
-        request=request,
-    )
+    # Logged, and limited per user: exact lookups are how numbers would be tested in bulk.
+    log_within_limit(user=user, action="lookup_document", limit=settings.DOCUMENT_LOOKUPS_PER_HOUR, seconds=3600,
+                     object_type="person", object_id=str(found.pk) if found else "", fields="id_number",
+                     request=request)
     return found
 
 

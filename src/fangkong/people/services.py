@@ -278,32 +278,14 @@ class RegisteredElsewhere(PersonInvalid):
         super().__init__({"id_number": _("this person is registered in another area; you may request a transfer")})
 
 
-class TooManyLookups(Exception):
-    """Too many "registered in another area" answers for one user: numbers are not to be tested in bulk."""
-
-    def __init__(self, retry_after: int):
-        super().__init__("too many lookups")
-        self.retry_after = retry_after
-
-
 def _answer_registered_elsewhere(by, *, request=None) -> None:
-    """Log the answer, and refuse it past the hourly limit: the access log itself is the counter (one indexed
-    range on (username, at)), so the limit holds across server processes."""
+    """Log the answer, and refuse it past the hourly limit (core.access.log_within_limit)."""
     from django.conf import settings
-    from django.utils import timezone
 
-    from fangkong.core.access import log_access
-    from fangkong.core.models import AccessLog
+    from fangkong.core.access import log_within_limit
 
-    limit = settings.REGISTERED_ELSEWHERE_PER_HOUR
-    since = timezone.now() - dt.timedelta(hours=1)
-    recent = AccessLog.objects.filter(username=getattr(by, "username", ""), at__gte=since,
-                                      action="registered_elsewhere").order_by("at").values_list("at", flat=True)
-    if len(recent[:limit]) >= limit:
-        oldest = recent.first()
-        raise TooManyLookups(max(1, int((oldest + dt.timedelta(hours=1) - timezone.now()).total_seconds())))
-    log_access(user=by, action="registered_elsewhere", object_type="person", reason="document registered elsewhere",
-               request=request)
+    log_within_limit(user=by, action="registered_elsewhere", limit=settings.REGISTERED_ELSEWHERE_PER_HOUR,
+                     seconds=3600, object_type="person", reason="document registered elsewhere", request=request)
 
 
 def _refuse_registered(by, existing: Person, *, request=None) -> None:

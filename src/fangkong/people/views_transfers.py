@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fangkong.core.access import TooManyRequests
 from fangkong.core.ids import check_resident_id
 from fangkong.core.permissions import may
 
@@ -58,7 +59,7 @@ def transfers(request):
                 except PersonInvalid as exc:
                     for field, reason in exc.errors.items():
                         form.add_error(field if field in form.fields else None, reason)
-                except services.TooManyLookups:
+                except TooManyRequests:
                     form.add_error(None, _("Too many documents of other areas asked for; wait an hour."))
                     status = 429
                 else:

@@ -26,3 +26,13 @@ def hhmm_end(value) -> str:
     """The end of an interval as HH:MM, with 24:00 for a local midnight (the end of the day shown)."""
     text = hhmm(value)
     return "24:00" if text == "00:00" else text
+
+
+@register.filter
+def age(birth_date) -> str:
+    """What a page shows in place of a birth date (core.masking.birth_year_age): "–" when unknown."""
+    from fangkong.core.clock import today
+    from fangkong.core.masking import birth_year_age
+
+    years = birth_year_age(birth_date, today())
+    return "–" if years is None else str(years)
