@@ -65,26 +65,32 @@ def resolve(rows: list[DivisionRow], stored_level: Callable[[str], int | None]) 
         key = id(row)
         if state.get(key) == "done":
             return
-        if state.get(key) == "busy":
-            row.error = "cycle: the row is its own ancestor"
-            return
         state[key] = "busy"
         try:
             _resolve_one(row)
         finally:
             state[key] = "done"
 
-    def find_parent(parent_raw: str) -> tuple[str, int] | None:
-        # A 12-digit parent code is read at its shallowest level that exists.
+    def find_parent(parent_raw: str) -> tuple[str, int] | str | None:
+        # A 12-digit parent code is read at its shallowest level that exists. A row being resolved (on the
+        # stack of this lookup) is never its own candidate: a village whose 12-digit code is its county's code
+        # padded, under the township that is the same code padded to 9, shares the form "CCCCCC000" with that
+        # township, and used to be taken for a cycle on a first run (and found on the second).
+        on_stack = False
         for form in reversed(candidate_forms(parent_raw)):
             level = stored_level(form)
             if level is not None:
                 return form, level
-            for other in by_form.get(form, []):
+            # Rows that give this very code come first: a 12-digit code may name the form only when it is
+            # read at a shallower level, so it is tried (and resolved) only when no row gives the form itself.
+            for other in sorted(by_form.get(form, []), key=lambda r: r.raw_code != form):
+                if state.get(id(other)) == "busy":
+                    on_stack = True
+                    continue
                 resolve_row(other)
                 if not other.error and other.code == form:
                     return form, other.level
-        return None
+        return "cycle" if on_stack else None
 
     def _resolve_one(row: DivisionRow) -> None:
         if row.error:
@@ -95,6 +101,9 @@ def resolve(rows: list[DivisionRow], stored_level: Callable[[str], int | None]) 
         else:
             found = find_parent(row.raw_parent)
             if row.error:
+                return
+            if found == "cycle":
+                row.error = "cycle: the row is its own ancestor"
                 return
             if found is None:
                 row.error = f"unknown parent {row.raw_parent}"

@@ -232,6 +232,10 @@ class ArrivalChunkImporter(importing.ChunkImporter):
         self.seen_references: dict[tuple[str, str], int] = {}
         self.by = self.user if getattr(self.user, "pk", None) else None
 
+    def remember(self, rows: list[Row]) -> None:
+        """Resuming: the references of the rows done before the interruption (a later repeat is still refused)."""
+        self._check_references(rows)
+
     @staticmethod
     def parse_chunk(chunk: list[tuple[int, list]], columns: dict[int, str], *, today: dt.date, sealer=None) -> list[Row]:
         return [parse_row(number, cells, columns, today=today) for number, cells in chunk]

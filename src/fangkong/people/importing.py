@@ -306,6 +306,8 @@ def run_batch(
                 progress(already)
             _widen_sqlite_cache()
             importer = kind.importer(batch=batch, sheet=sheet, dedup=dedup)
+            importer.prepare(Path(batch.stored_path), kind, skip=already)
+            importer._tick("prepare")
             chunk_size = chunk_size or kind.chunk_size
             batch.timings = importer.timings  # seconds per phase, for the benchmark
             if workers is None:
@@ -796,11 +798,41 @@ class ChunkImporter:
         self.today = today or local_today()
         self.areas: dict[str, Area | None] = {}
         self.seen_documents: dict[int, int] = {}  # hash prefix -> first row number in this run
+        self.named_codes: set[str] = set()  # every household code the file gives (prepare): never assigned freely
         self.reason = f"import batch {batch.pk}"
         self.history_user = batch.uploaded_by
         self.history_user_id = batch.uploaded_by_id
         self.timings: dict[str, float] = {}
         self._last = time.perf_counter()
+
+    # -- before the first chunk
+    def prepare(self, path: Path, kind: ImportKind, *, skip: int) -> None:
+        """Read the file once before writing: the household codes it names anywhere (a free code given to an
+        address-only household must not be one a later row names), and, when resuming, what the rows done
+        before the interruption held (their documents), so a resumed run answers as an uninterrupted one."""
+        sheet = open_rows(path, kind.columns)
+        try:
+            code_at = next((i for i, key in sheet.columns.items() if key == "household_code"), None)
+            done: list[tuple[int, list]] = []
+            for count, (number, cells) in enumerate(sheet.rows):
+                if code_at is not None and code_at < len(cells):
+                    with contextlib.suppress(nz.CellError):
+                        if code := nz.clean_code(cells[code_at]):
+                            self.named_codes.add(code)
+                if count < skip:
+                    done.append((number, cells))
+                    if len(done) == 10_000:
+                        self.remember(self.parse_chunk(done, sheet.columns, today=self.today, sealer=self.sealer))
+                        done = []
+            if done:
+                self.remember(self.parse_chunk(done, sheet.columns, today=self.today, sealer=self.sealer))
+        finally:
+            sheet.close()
+
+    def remember(self, rows: list[Row]) -> None:
+        """Replay, without writing, the checks of rows imported before an interruption that later rows meet."""
+        self._check_areas(rows)
+        self._check_in_file_duplicates(rows)
 
     # -- helpers
     def _reject(self, row: Row, key: str, reason: str) -> None:
@@ -919,7 +951,9 @@ class ChunkImporter:
                 Household.objects.filter(area_id__in=numbered).order_by().values("area_id").annotate(m=Max("code"))
                 .values_list("area_id", "m")
             )
-            taken = {code for code, _area, _address in to_create.values() if code}
+            # Codes the file names anywhere (earlier chunks, this one, later ones) are never given to an
+            # address-only household: a later row naming one would join a stranger's household.
+            taken = {code for code, _area, _address in to_create.values() if code} | self.named_codes
             counters: dict[int, int] = {}
             for spec in to_create.values():
                 if spec[0]:

@@ -165,6 +165,12 @@ def _number_text(value) -> str:
     if isinstance(value, bool):
         raise CellError(gettext_noop("not a number"))
     if isinstance(value, int):
+        if value >= 10**15:
+            # An integer cell of 16 or more digits is Excel's 15 kept digits written back with zeros: the
+            # number may even pass its check digit by chance (docs/import.md). Refuse it as a float is refused.
+            raise CellError(gettext_noop(
+                "the number was stored by Excel as a number and has lost its last digits; "
+                "format the column as text and type the number again"))
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value) or not value.is_integer() or value < 0:
