@@ -249,3 +249,18 @@ def test_a_test_cancelled_by_an_earlier_switch_is_revived_when_the_plan_needs_it
     legacy.refresh_from_db()
     assert legacy.status == ScheduledTest.Status.DUE
     assert order.tests.filter(due_on=future_day).count() == 1
+
+
+def test_the_bulk_refresh_writes_each_colour_change_to_the_history_on_both_paths(orders, tree, refresh_path):
+    from fangkong.control.models import HealthCodeChange
+
+    people = [o.person for o in orders]
+    right = {p.pk: c.colour for p in people for c in [services.health_code_refresh(person=p)]}
+    wrong = [p.pk for p in people if right[p.pk] != "green"][:3]
+    HealthCode.objects.filter(person_id__in=wrong).update(colour="green", reasons=[])
+    before = HealthCodeChange.objects.count()
+    services.health_codes_refresh(person_ids={p.pk for p in people})
+    written = HealthCodeChange.objects.order_by("id")[before:]
+    assert sorted((c.person_id, c.colour_from, c.colour_to) for c in written) == sorted(
+        (pk, "green", right[pk]) for pk in wrong)
+    assert all(c.cause for c in written)

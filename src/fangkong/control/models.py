@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from fangkong.core.models import AppendOnlyQuerySet
 from fangkong.policy.models import ActiveProfile  # noqa: F401 - moved to policy; kept importable here
 
 
@@ -307,6 +308,30 @@ class HealthCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.colour}"
+
+
+class HealthCodeChange(models.Model):
+    """One change of a person's code colour, with its cause, written with the change itself (set-based when
+    colours change in bulk). Append-only: it answers "what colour had this person on day D" and "how many
+    reds on day D" (control.selectors.colour_on, colour_counts_on). A code created green writes no row:
+    a person without a row has been green all along."""
+
+    # No database constraint: a profile switch adds these by the hundred thousand, for persons that exist.
+    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    area_code = models.CharField(max_length=24)
+    at = models.DateTimeField(default=timezone.now)
+    colour_from = models.CharField(max_length=6, blank=True)  # "" for a code created with this colour
+    colour_to = models.CharField(max_length=6)
+    cause = models.JSONField(default=list)  # the statuses the colour rules saw (categories, confirmed, overdue_test)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "at"], name="colourchange_person_at"),
+                   models.Index(fields=["area_code", "at"], name="colourchange_area_at")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.colour_from}->{self.colour_to} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Verification(models.Model):

@@ -52,6 +52,7 @@ from .models import (
     GatheringMeasure,
     GatheringStep,
     HealthCode,
+    HealthCodeChange,
     OrderMeasure,
     RiskArea,
     ScheduledTest,
@@ -493,12 +494,21 @@ def _overdue_before(profile: Profile, now: dt.datetime) -> dt.date:
 
 
 def health_code_refresh(*, person: Person) -> HealthCode:
-    """Recompute one person's colour now (called on every event that affects it)."""
-    colour = colour_for(active_profile(), person_statuses(person))
-    code, _ = HealthCode.objects.get_or_create(person=person, defaults={"area_code": person.area_code})
-    if code.colour != colour.colour or code.reasons != list(colour.reasons):
-        code.colour, code.reasons, code.updated_at = colour.colour, list(colour.reasons), timezone.now()
-        code.save(update_fields=["colour", "reasons", "updated_at"])
+    """Recompute one person's colour now (called on every event that affects it); a change of colour is
+    written to the colour history in the same transaction."""
+    statuses = person_statuses(person)
+    colour = colour_for(active_profile(), statuses)
+    with transaction.atomic():
+        code, created = HealthCode.objects.get_or_create(
+            person=person, defaults={"area_code": person.area_code, "colour": colour.colour,
+                                     "reasons": list(colour.reasons)})
+        before = "" if created else code.colour
+        if not created and (code.colour != colour.colour or code.reasons != list(colour.reasons)):
+            code.colour, code.reasons, code.updated_at = colour.colour, list(colour.reasons), timezone.now()
+            code.save(update_fields=["colour", "reasons", "updated_at"])
+        if before != code.colour and not (created and code.colour == GREEN):
+            HealthCodeChange.objects.create(person_id=person.pk, area_code=code.area_code, at=code.updated_at,
+                                            colour_from=before, colour_to=code.colour, cause=sorted(statuses))
     return code
 
 
@@ -2191,6 +2201,7 @@ def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
                  HealthCode.objects.filter(person_id__in=batch).values_list("pk", "person_id", "colour", "reasons")}
         updates: dict[tuple, list[int]] = {}
         missing = []
+        history: list[tuple[int, str, str, list[str]]] = []  # person, from, to, cause
         for person_id, found in statuses.items():
             key = frozenset(found)
             if key not in colours:
@@ -2199,14 +2210,23 @@ def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
             colour, reasons = colours[key]
             if person_id not in codes:
                 missing.append((person_id, colour, reasons))
+                if colour != GREEN:
+                    history.append((person_id, "", colour, sorted(found)))
             elif codes[person_id][1:] != (colour, reasons):
                 updates.setdefault((colour, tuple(reasons)), []).append(codes[person_id][0])
+                if codes[person_id][1] != colour:
+                    history.append((person_id, codes[person_id][1], colour, sorted(found)))
+        areas = dict(Person.objects.filter(pk__in=[h[0] for h in history] + [m[0] for m in missing])
+                     .values_list("pk", "area_code")) if history or missing else {}
         if missing:
-            areas = dict(Person.objects.filter(pk__in=[m[0] for m in missing]).values_list("pk", "area_code"))
             HealthCode.objects.bulk_create([
                 HealthCode(person_id=pk, area_code=areas[pk], colour=colour, reasons=reasons, updated_at=now)
                 for pk, colour, reasons in missing
             ])
+        HealthCodeChange.objects.bulk_create([
+            HealthCodeChange(person_id=pk, area_code=areas[pk], at=now, colour_from=old, colour_to=new, cause=cause)
+            for pk, old, new, cause in history
+        ], batch_size=2000)
         for (colour, reasons), pks in updates.items():
             HealthCode.objects.filter(pk__in=pks).update(colour=colour, reasons=list(reasons), updated_at=now)
             changed += len(pks)
@@ -2272,14 +2292,24 @@ def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, ove
         # The planner prices a probe of the codes' person index per person above hashing all of a city's
         # codes, as if index pages came from disk. In memory, for 670,000 of 10,000,000 codes, the probes
         # took 1.3 s and the hash 8.3 s (bench/results/README.md, Session 5).
+        changes = quote(HealthCodeChange._meta.db_table)
         with _planner(cur, enable_hashjoin="off", enable_mergejoin="off"):
+            # The rewrite and its colour history in one statement: the joined `old` row is the code before the
+            # update, so each changed colour is written with what it was and why (the statuses).
             cur.execute(
-                f"UPDATE {codes} c SET colour = k.colour, reasons = k.reasons, updated_at = %s "  # noqa: S608
-                "FROM hc_status s JOIN hc_colour k ON k.statuses = s.statuses "
-                "WHERE c.person_id = s.person_id AND (c.colour <> k.colour OR c.reasons <> k.reasons)",
-                [now],
+                f"WITH changed AS (UPDATE {codes} c SET colour = k.colour, reasons = k.reasons, updated_at = %s "  # noqa: S608
+                f"  FROM hc_status s JOIN hc_colour k ON k.statuses = s.statuses JOIN {codes} old "
+                "   ON old.person_id = s.person_id "
+                "  WHERE c.person_id = s.person_id AND c.id = old.id AND (c.colour <> k.colour OR c.reasons <> k.reasons) "
+                "  RETURNING c.person_id, c.area_code, old.colour AS colour_from, c.colour AS colour_to, "
+                "            to_jsonb(s.statuses) AS cause), "
+                f"logged AS (INSERT INTO {changes} (person_id, area_code, at, colour_from, colour_to, cause) "
+                "  SELECT person_id, area_code, %s, colour_from, colour_to, cause FROM changed "
+                "  WHERE colour_from <> colour_to RETURNING 1) "
+                "SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM logged)",
+                [now, now],
             )
-            changed = cur.rowcount
+            changed = cur.fetchone()[0]
             cur.execute(
                 f"SELECT s.person_id, p.area_code, s.statuses FROM hc_status s "  # noqa: S608
                 f"JOIN {persons} p ON p.id = s.person_id "
@@ -2291,4 +2321,7 @@ def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, ove
         _insert_rows(HealthCode, ["person_id", "area_code", "token", "colour", "reasons", "updated_at"],
                      [(pk, area, new_token(), colours[tuple(found)].colour, list(colours[tuple(found)].reasons), now)
                       for pk, area, found in missing])
+        _insert_rows(HealthCodeChange, ["person_id", "area_code", "at", "colour_from", "colour_to", "cause"],
+                     [(pk, area, now, "", colours[tuple(found)].colour, sorted(found))
+                      for pk, area, found in missing if colours[tuple(found)].colour != GREEN])
     return changed + len(missing)

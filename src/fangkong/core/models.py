@@ -102,8 +102,8 @@ class ApiToken(models.Model):
 
 
 
-class AuditEventQuerySet(models.QuerySet):
-    """Append-only: no update or delete through the ORM. The one delete path is `AuditEvent.purge_before`."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """Append-only: no update or delete through the ORM (the audit log, the colour history)."""
 
     def update(self, **kwargs):
         raise TypeError("audit events are append-only")
@@ -129,7 +129,7 @@ class AuditEvent(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     count = models.PositiveIntegerField(null=True, blank=True)  # rows touched, for one event per batch
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
