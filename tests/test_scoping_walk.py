@@ -198,6 +198,7 @@ SAMPLES: dict[str, Sample] = {
     "api:person_update": obj(lambda w: {"pk": w.person.pk}, body=lambda w: {"relation": "x"}),
     # --- areas: responsibility chain, teams, rosters ---
     "areas:search": listing(),
+    "audit_log": listing(),  # 403 for the walk's grid workers; tests/core/test_audit_page.py walks a sibling auditor
     "areas:users": listing(methods=("GET", "POST"), body=lambda w: {"username": "x1", "role": "read_only", "area_code": w.grid.code}),
     "areas:user": skip("needs areas.user.manage, which the walk's grid workers lack; tests/areas/test_users.py asks "
                        "for a sibling county's user as a district and expects 404"),

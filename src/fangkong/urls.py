@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
+from .core.audit_views import audit_log
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", audit_log, name="audit_log"),
     path("areas/", include("fangkong.areas.urls")),
     path("people/", include("fangkong.people.urls")),
     path("control/", include("fangkong.control.urls")),

@@ -14,7 +14,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-from .models import AccessLog, ApiToken, User
+from .models import AccessLog, ApiToken, AuditEvent, User
 from .roles import ADMIN_ROLES
 
 
@@ -105,3 +105,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ("revoked",)
     search_fields = ("prefix", "user__username")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only logs: nobody adds, changes or deletes a row here, superusers included."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_name", "action", "object_type", "object_id", "area_code", "count", "reason")
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
+    search_fields = ("=object_id", "=actor_name", "=area_code")
+    show_full_result_count = False
+    list_per_page = 100
