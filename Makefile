@@ -28,17 +28,22 @@ $(HTMX_JS):
 
 install: $(STAMP) $(HTMX_JS)
 
+migrate: export FANGKONG_DEMO ?= 1
 migrate: install
 	$(BIN)/fangkong migrate --no-input -v 0
 
+# The demo: DEBUG off as in production, but plain http on 127.0.0.1, the demo keys and logins without TOTP.
+demo: export FANGKONG_DEMO = 1
 demo: migrate
 	$(BIN)/fangkong demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --if-empty
 	$(BIN)/fangkong collectstatic --no-input -v 0
 	$(BIN)/fangkong serve --host $(HOST) --port $(PORT)
 
+serve: export FANGKONG_DEMO ?= 1
 serve: install
 	$(BIN)/fangkong serve --host $(HOST) --port $(PORT)
 
+test: export FANGKONG_DEMO ?= 1
 test: install
 	$(BIN)/fangkong makemigrations --check --dry-run -v 0
 	$(BIN)/ruff check src tests

@@ -1,8 +1,8 @@
 """One settings module; every deployment value comes from the environment.
 
 Three helpers read the environment (a bool, an int, a secret) and each value has
-a default that is safe for `make demo`. Production sets DEBUG=0, SECRET_KEY,
-FANGKONG_DATA_KEY, DATABASE_URL and ALLOWED_HOSTS.
+a default that is safe for production; `make demo` and the tests set FANGKONG_DEMO=1. Production sets
+SECRET_KEY, FANGKONG_DATA_KEY, DATABASE_URL and ALLOWED_HOSTS. DEBUG stays off unless a developer asks.
 """
 
 from __future__ import annotations
@@ -28,17 +28,23 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+# The demo (`make demo`, the test suite): plain http on 127.0.0.1, the demo keys, the printed logins without
+# TOTP; everything else behaves as in production, DEBUG included (its error pages would print settings).
+FANGKONG_DEMO = env_bool("FANGKONG_DEMO", False)
+DEBUG = env_bool("DEBUG", False)
+_RELAXED = DEBUG or FANGKONG_DEMO  # what a developer's machine or the demo may do without: TLS, TOTP, own keys
+
+
 def env_secret(name: str, demo_default: str) -> str:
-    """A secret: the demo default is refused once DEBUG is off."""
+    """A secret: the demo default is refused outside the demo and a developer's DEBUG."""
     value = os.environ.get(name, "")
     if value:
         return value
-    if not env_bool("DEBUG", True):
-        raise RuntimeError(f"{name} must be set in the environment when DEBUG is off")
+    if not _RELAXED:
+        raise RuntimeError(f"{name} must be set in the environment (or run the demo with FANGKONG_DEMO=1)")
     return demo_default
 
 
-DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_secret("SECRET_KEY", "demo-only-secret-key-not-for-production-use-0123456789abcdef")
 # Key for encrypting ID numbers and phones at rest, and for their lookup hashes.
 # 32 bytes, urlsafe base64. Changing it makes stored values unreadable.
@@ -156,7 +162,7 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Staff and admin roles must add a TOTP code to their password to reach /admin/.
-FANGKONG_REQUIRE_OTP = env_bool("FANGKONG_REQUIRE_OTP", not DEBUG)
+FANGKONG_REQUIRE_OTP = env_bool("FANGKONG_REQUIRE_OTP", not _RELAXED)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -165,12 +171,12 @@ SESSION_COOKIE_AGE = env_int("SESSION_MINUTES", 120) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SESSION_COOKIE_SECURE = not _RELAXED
+CSRF_COOKIE_SECURE = not _RELAXED
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not _RELAXED)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if _RELAXED else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not _RELAXED
+SECURE_HSTS_PRELOAD = not _RELAXED
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
 

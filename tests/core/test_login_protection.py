@@ -150,7 +150,7 @@ def test_pages_with_personal_data_are_never_cached(user_a):
 
 
 def production_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "FANGKONG_DEMO"}}
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(60),

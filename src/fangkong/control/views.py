@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -165,7 +166,11 @@ def escalations(request):
 def escalation_resolve(request, pk: int):
     services.escalation_resolve(by=request.user, escalation=selectors.escalation_get(user=request.user, pk=pk))
     messages.success(request, _("Marked as handled."))
-    return redirect(request.POST.get("next") or "control:escalations")
+    target = request.POST.get("next") or ""
+    # Only a path of this site: `next` must not send a worker to another host (an open redirect).
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "control:escalations"
+    return redirect(target)
 
 
 @login_required

@@ -515,7 +515,7 @@ def _produced_elsewhere(
 
 
 def demo_users(city_code: str) -> list[dict]:
-    """One user per role, with the fixed demo password (a random one when DEBUG is off)."""
+    """One user per role, with the fixed demo password (a random one outside the demo and DEBUG)."""
     import secrets
 
     first_household = (
@@ -533,7 +533,7 @@ def demo_users(city_code: str) -> list[dict]:
     User = get_user_model()
     out = []
     for username, role, place, label in DEMO_USERS:
-        password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(12)
+        password = DEMO_PASSWORD if settings.DEBUG or settings.FANGKONG_DEMO else secrets.token_urlsafe(12)
         code = places[place]
         user = User.objects.filter(username=username).first()
         if user is None:
