@@ -2,16 +2,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import GATHERING_MIN_ATTENDANCE, GatheringKind, GatheringMeasure, Transport
-from .services import ARRIVAL_CATEGORIES, KNOWN_SYMPTOMS
+from .services import KNOWN_SYMPTOMS, arrival_categories
 
 CATEGORY_LABELS = {"inbound": _("Inbound from abroad"), "risk_area_arrival": _("From a risk area"), "returnee": _("Returnee")}
 SYMPTOM_LABELS = {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Fatigue"),
                   "loss_of_smell": _("Loss of smell or taste"), "diarrhoea": _("Diarrhoea"), "short_breath": _("Short of breath")}
 
 
+def _category_choices() -> list[tuple[str, str]]:
+    """The categories of the profile in force, read when a form is made (a profile switch changes them)."""
+    return [(c, CATEGORY_LABELS.get(c, c)) for c in arrival_categories()]
+
+
 class ArrivalForm(forms.Form):
     person_id = forms.IntegerField(widget=forms.HiddenInput)
-    category = forms.ChoiceField(label=_("Category"), choices=[(c, CATEGORY_LABELS[c]) for c in ARRIVAL_CATEGORIES])
+    category = forms.ChoiceField(label=_("Category"), choices=lambda: _category_choices())
     origin_name = forms.CharField(label=_("Coming from"), max_length=200)
     origin_code = forms.CharField(label=_("Origin division code"), max_length=12, required=False)
     arrived_on = forms.DateField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -79,7 +84,7 @@ class PassengerForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES, initial="let_through", required=False,
                                 widget=forms.RadioSelect)
     id_type = forms.ChoiceField(label=_("Document"), choices=ID_TYPE_CHOICES, initial="resident_id", required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=[(c, CATEGORY_LABELS[c]) for c in ARRIVAL_CATEGORIES],
+    category = forms.ChoiceField(label=_("Category"), choices=lambda: _category_choices(),
                                  initial="returnee", required=False)
     origin = forms.CharField(label=_("Coming from (if different)"), max_length=200, required=False)
     destination = forms.CharField(label=_("Going to (if different)"), max_length=32, required=False,

@@ -16,6 +16,7 @@ from fangkong.core.crypto import unseal
 from fangkong.core.permissions import role_allows
 from fangkong.core.scoping import get_scoped_or_404, require_in_scope, scope, subtree_q
 from fangkong.people.models import Person
+from fangkong.policy.selectors import active_profile
 
 from . import gathering_rules
 from .models import (
@@ -149,7 +150,7 @@ def worker_day(*, user, on: dt.date) -> WorkerDay:
 def _home_orders(orders: list[ControlOrder], on: dt.date) -> list[ControlOrder]:
     home = set(
         OrderMeasure.objects.filter(order__in=[o.pk for o in orders], starts_on__lte=on, ends_on__gte=on,
-                                    measure__in=["home_isolation", "home_health_monitoring"]).values_list("order_id", flat=True)
+                                    measure__in=active_profile().home_visits.measures).values_list("order_id", flat=True)
     )
     return [o for o in orders if o.pk in home]
 

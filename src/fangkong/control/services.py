@@ -38,7 +38,6 @@ from fangkong.policy.profile import Profile, load_profile
 
 from . import actions, gathering_rules, ratelimit
 from .models import (
-    GATHERING_MIN_ATTENDANCE,
     RISK_ORDER,
     ActiveProfile,
     Arrival,
@@ -162,7 +161,9 @@ def risk_area_lift(*, user, risk_area: RiskArea, lifted_on) -> RiskArea:
 # ---------------------------------------------------------------------------
 
 
-ARRIVAL_CATEGORIES = ("inbound", "risk_area_arrival", "returnee")
+def arrival_categories() -> list[str]:
+    """What an arrival may be registered as: the profile in force says (its `arrivals` section)."""
+    return list(active_profile().arrivals.categories)
 KNOWN_SYMPTOMS = ("fever", "cough", "sore_throat", "fatigue", "loss_of_smell", "diarrhoea", "short_breath")
 
 
@@ -226,8 +227,8 @@ def arrival_register(
     """
     actor = require(by if by is not None else PUBLIC, action)
     errors: dict[str, str] = {}
-    if category not in ARRIVAL_CATEGORIES:
-        errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(ARRIVAL_CATEGORIES)}
+    if category not in arrival_categories():
+        errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(arrival_categories())}
     if not origin_name.strip():
         errors["origin_name"] = _("required")
     if origin_code and not origin_code.isdigit():
@@ -1445,8 +1446,8 @@ def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str,
             row_errors["outcome"] = _("%(why)s: hand the person to medical staff") % {"why": why}
         outcome = outcome or ("medical" if fever or colour == "red" else "let_through")
         given.category = given.category or "returnee"
-        if given.category not in ARRIVAL_CATEGORIES:
-            row_errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(ARRIVAL_CATEGORIES)}
+        if given.category not in arrival_categories():
+            row_errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(arrival_categories())}
         if given.negative_test_date and given.negative_test_date > local_today():
             row_errors["negative_test_date"] = _("the test date is in the future")
         origin_text = given.origin or group_origin
@@ -1971,9 +1972,11 @@ def gathering_submit(
     phone = normalize_mobile(contact_phone or "")
     if phone is None:
         errors["contact_phone"] = _("not a mainland mobile number (11 digits starting with 1)")
-    if expected_attendance is None or expected_attendance < GATHERING_MIN_ATTENDANCE:
+    more_than = active_profile().gatherings.more_than  # the profile in force (at least the documents' 50)
+    if expected_attendance is None or expected_attendance <= more_than:
         errors["expected_attendance"] = _(
-            "events of 50 people or fewer need no application; an application is for more than 50 people")
+            "events of %(n)d people or fewer need no application; an application is for more than %(n)d people"
+        ) % {"n": more_than}
     elif expected_attendance > gathering_rules.MAX_ATTENDANCE:
         errors["expected_attendance"] = _("more than %(n)d people is not a plausible figure") % {"n": gathering_rules.MAX_ATTENDANCE}
     plan = (plan_text or "").strip()

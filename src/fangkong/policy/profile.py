@@ -126,7 +126,8 @@ class Gatherings(Strict):
     """Events of more than `more_than` people need an approved prevention plan (50人以上集体活动报批),
     decided by the level above the event's area."""
 
-    more_than: int = Field(default=50, ge=1, le=100_000)
+    # At least the documents' 50: the database keeps that floor as a constraint on applications.
+    more_than: int = Field(default=50, ge=50, le=100_000)
     decided_by: Literal["level_above"] = "level_above"
 
 
