@@ -52,6 +52,7 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench
 
+messages: export FANGKONG_DEMO ?= 1
 messages: install
 	cd src/fangkong && ../../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete --ignore "*/migrations/*" && ../../$(BIN)/fangkong compilemessages
 

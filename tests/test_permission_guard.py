@@ -29,6 +29,7 @@ NOT_WRITES: dict[str, str] = {
     "checkpoint passage): each requires its own action and its audit event names the person",
     "control.services.active_profile": "a read",
     "control.services.person_statuses": "a read",
+    "control.services.arrival_categories": "a read of the profile in force",
     "control.services.checkin_link_state": "a read",
     "control.services.plan_file_max_bytes": "a setting",
     "control.services.verification_subject": "pure",

@@ -224,3 +224,38 @@ def test_two_identical_declarations_at_once_make_one_arrival(tree):
     assert errors == []
     assert Person.objects.count() == 1 and Arrival.objects.count() == 1
     assert SelfDeclaration.objects.get().submissions == 3
+
+
+def test_a_strangers_declaration_with_a_neighbours_number_changes_nothing_until_the_worker_confirms(
+        world, django_capture_on_commit_callbacks):
+    from fangkong.control.models import HealthCode, HealthCodeChange
+
+    neighbour = person_register(area=world.building, household=world.household, name="王小明",
+                                id_number=make_id_number(seq="731"))
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.declaration_submit(community=world.village, data=declaration())
+    d = outcome.declaration
+    assert d.identity_pending is True and not d.arrival.orders.exists()
+    assert not HealthCode.objects.filter(person=neighbour).exclude(colour="green").exists()
+    assert not HealthCodeChange.objects.filter(person_id=neighbour.pk).exists()
+    # It waits on the worker's list; a second submission inside the window still places nothing.
+    worker = make_user("w-dec", world.village.code, "grid_worker")
+    from fangkong.control import selectors
+
+    assert d in selectors.declarations_pending(user=worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.declaration_submit(community=world.village, data=declaration(origin_name="北京"))
+    assert not ControlOrder.objects.filter(person=neighbour).exists()
+    with pytest.raises(PermissionDenied):
+        services.declaration_identity_confirm(by=make_user("ro-dec", world.village.code, "read_only"), declaration=d)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.declaration_identity_confirm(by=worker, declaration=d)
+    d.refresh_from_db()
+    assert d.identity_pending is False and d.confirmed_by == worker
+    assert ControlOrder.objects.filter(person=neighbour, status__in=ControlOrder.OPEN).count() == 1
+    assert HealthCode.objects.get(person=neighbour).colour == "yellow"
+
+
+def test_a_declaration_that_matches_no_one_creates_its_person_and_order_at_once(world):
+    outcome = services.declaration_submit(community=world.village, data=declaration())
+    assert outcome.declaration.identity_pending is False and outcome.declaration.arrival.orders.exists()

@@ -548,6 +548,10 @@ class SelfDeclaration(models.Model):
     address_text = models.CharField(_("declared address"), max_length=200)
     person_created = models.BooleanField(default=False)  # the declaration created the person record
     household_pending = models.BooleanField(_("household to be confirmed"), default=False, db_index=True)
+    # Matched to a person already registered (by the document number typed on a public page): anyone who knows
+    # a neighbour's number could type it, so the arrival places no order and changes no code until the
+    # responsible worker confirms it.
+    identity_pending = models.BooleanField(_("person to be confirmed"), default=False, db_index=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -84,6 +84,15 @@ def poster_rotate(request, code: str):
 def declaration_confirm(request, pk: int):
     """A self-declaration whose address did not resolve: the worker names the household."""
     declaration = selectors.declaration_get(user=request.user, pk=pk)
+    if request.method == "POST" and request.POST.get("action") == "identity":
+        try:
+            services.declaration_identity_confirm(by=request.user, declaration=declaration)
+        except services.InvalidInput as exc:
+            for reason in exc.errors.values():
+                messages.error(request, reason)
+        else:
+            messages.success(request, _("Confirmed: the arrival's control order is in force."))
+        return redirect("control:declaration_confirm", pk=declaration.pk)
     if request.method == "POST" and declaration.household_pending:
         household = household_get(user=request.user, pk=int(request.POST.get("household") or 0))
         try:

@@ -330,9 +330,10 @@ def community_buildings(community: Area) -> list[tuple[str, str]]:
 
 
 def declarations_pending(*, user) -> QuerySet[SelfDeclaration]:
-    """Self-declarations whose household is to be confirmed, under the user's node."""
+    """Self-declarations waiting for the worker, under the user's node: the household to confirm, or the
+    person (a declaration matched to someone already registered)."""
     return (scope(SelfDeclaration.objects.select_related("arrival", "person"), user)
-            .filter(household_pending=True).order_by("submitted_at"))
+            .filter(Q(household_pending=True) | Q(identity_pending=True)).order_by("submitted_at"))
 
 
 def declaration_get(*, user, pk: int) -> SelfDeclaration:

@@ -214,6 +214,7 @@ def arrival_register(
     destination_code: str = "",
     origin_risk: str = "",
     action: str = actions.ARRIVAL_REGISTER,
+    place_order: bool = True,
 ) -> Arrival:
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
@@ -261,7 +262,8 @@ def arrival_register(
             id=str(person.pk), category=category, origin_risk=risk, arrival_date=arrived_on,
             negative_test_date=negative_test_date, released_from_centralized_isolation=released_from_centralized_isolation,
         )
-        order = order_from_facts(person=person, facts=facts, arrival=arrival, owner=owner)
+        # Not yet for a declaration that waits for the worker to confirm who made it (declaration_submit).
+        order = order_from_facts(person=person, facts=facts, arrival=arrival, owner=owner) if place_order else None
         audit.record(actor, action, obj=arrival, changes={
             "person": person.pk, "category": category, "origin_code": origin_code, "origin_name": arrival.origin_name,
             "origin_risk": arrival.origin_risk, "arrived_on": arrived_on, "source": source,
@@ -1722,7 +1724,7 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
         if earlier is None:
             arrival = arrival_register(
                 by=None, action=actions.DECLARATION_SUBMIT, person=person, household=household,
-                destination_code=community.code, category=data.category,
+                destination_code=community.code, category=data.category, place_order=created,
                 origin_name=data.origin_name, origin_code=data.origin_code, arrived_on=data.arrived_on,
                 source=Arrival.Source.SELF_DECLARATION, route=data.route, transport=data.transport,
                 transport_number=data.transport_number, negative_test_date=data.negative_test_date,
@@ -1730,7 +1732,8 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
             )
             declaration = SelfDeclaration.objects.create(
                 arrival=arrival, person=person, community_code=community.code, area_code=arrival.area_code,
-                person_created=created, household_pending=household is None, **contact,
+                person_created=created, household_pending=household is None, identity_pending=not created,
+                **contact,
             )
         else:
             declaration = _declaration_update(earlier, person=person, data=data, household=household, contact=contact)
@@ -1766,6 +1769,8 @@ def _declaration_update(declaration: SelfDeclaration, *, person: Person, data: D
     declaration.save()
     if declaration.household_pending and household is not None:
         _route_declaration(declaration, household, by=None)
+    if declaration.identity_pending:
+        return declaration  # no order yet: the worker's confirmation places it from the corrected facts
     facts = _declaration_facts(person, data, risk)
     profile = active_profile()
     plan = evaluate(profile, facts)
@@ -1822,6 +1827,25 @@ def declaration_household_confirm(*, by, declaration: SelfDeclaration, household
         _route_declaration(declaration, household, by=by)
         audit.record(by, actions.DECLARATION_CONFIRM, obj=declaration, changes={
             "area_code": [before, declaration.area_code], "household": household.pk})
+    return declaration
+
+
+def declaration_identity_confirm(*, by, declaration: SelfDeclaration) -> SelfDeclaration:
+    """The worker confirms that a declaration matched to a registered person was made by that person: only now
+    does the arrival place its order (and the person's code follow it)."""
+    require(by, actions.DECLARATION_CONFIRM, declaration.area_code)
+    with transaction.atomic():
+        declaration = SelfDeclaration.objects.select_for_update().select_related("arrival", "person").get(pk=declaration.pk)
+        if not declaration.identity_pending:
+            raise InvalidInput({"declaration": _("this declaration is confirmed already")})
+        arrival = declaration.arrival
+        facts = Facts.model_validate(_arrival_facts(arrival))
+        order = order_from_facts(person=declaration.person, facts=facts, arrival=arrival, owner=arrival.routed_to)
+        declaration.identity_pending = False
+        declaration.confirmed_by, declaration.confirmed_at = by, timezone.now()
+        declaration.save(update_fields=["identity_pending", "confirmed_by", "confirmed_at"])
+        audit.record(by, actions.DECLARATION_CONFIRM, obj=declaration, reason="person confirmed",
+                     changes={"order": order.pk if order else None, "rule": order.rule_id if order else None})
     return declaration
 
 
