@@ -18,7 +18,7 @@ from tests.conftest import make_id_number, make_user
 URL = "/api/v1/control/verify"
 ID = make_id_number(born="19920202", seq="332")
 HEADERS = ("Content-Type", "Cache-Control", "Pragma", "X-Frame-Options", "Content-Language", "Vary",
-           "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy")
+           "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Retry-After")
 ISO_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|[+-]\d\d:\d\d)")
 
 
@@ -112,11 +112,13 @@ def test_over_the_limit_a_scan_is_refused_and_not_logged_either_way(client, sett
     token, headers = scanner["code"].token, scanner["headers"]
 
     def steps(device):
-        return [scan(client, {"token": token, "device": device}, headers)[:2] for _ in range(5)]
+        return [scan(client, {"token": token, "device": device}, headers) for _ in range(5)]
 
     fast, stack, _calls = both_ways(client, settings, monkeypatch, steps)
     assert fast == stack
-    assert [status for status, _body in fast] == [200, 200, 200, 429, 429]
+    assert [status for status, _body, _headers in fast] == [200, 200, 200, 429, 429]
+    # The window is a minute and the clock stands at its 30th second: come back in 30 s.
+    assert [headers["Retry-After"] for _status, _body, headers in fast] == [None, None, None, "30", "30"]
     assert Verification.objects.filter(device="fast").count() == Verification.objects.filter(device="stack").count() == 3
 
 
@@ -153,6 +155,22 @@ def test_a_revoked_token_or_a_deactivated_user_scans_nothing_and_a_good_one_is_m
     assert scan(client, {"token": token, "device": "d1"}, headers)[0] == 200
     assert Verification.objects.get().verified_by_id == user.pk and RateCounter.objects.get().hits == 1
     assert ApiToken.objects.get(pk=api_token.pk).last_used_at is not None
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_an_expired_token_scans_nothing_either_way(client, settings, scanner, fast_path):
+    from fangkong.control.models import RateCounter
+    from fangkong.core.models import ApiToken
+
+    settings.VERIFY_FAST_PATH = fast_path
+    settings.API_TOKEN_DAYS = 30
+    api_token = ApiToken.objects.get(user=scanner["user"])
+    body = {"token": scanner["code"].token, "device": "d1"}
+    ApiToken.objects.filter(pk=api_token.pk).update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=30, seconds=1))
+    assert scan(client, body, scanner["headers"])[0] == 401
+    assert not Verification.objects.exists() and not RateCounter.objects.exists()
+    ApiToken.objects.filter(pk=api_token.pk).update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=29, hours=23))
+    assert scan(client, body, scanner["headers"])[0] == 200
 
 
 def test_on_postgresql_the_scan_is_planned_once_per_connection(client, scanner):

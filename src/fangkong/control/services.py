@@ -1137,7 +1137,7 @@ def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int, 
     """verification_by_token for the holder of a bearer API token, checked in the same statement on
     PostgreSQL (the scan's one round trip); None when no active user holds the token (nothing counted
     or logged then). The checkpoint fast path calls this."""
-    from fangkong.core.api_support import plausible_token, token_holder_id, token_used
+    from fangkong.core.api_support import plausible_token, token_holder_id, token_issued_after, token_used
     from fangkong.core.models import ApiToken, User
 
     if connection.vendor != "postgresql":
@@ -1150,18 +1150,19 @@ def verification_by_bearer(*, bearer: str, device: str, token: str, limit: int, 
         return verification_by_token(by=user, device=device, token=token, limit=limit, window=window)
     if not plausible_token(bearer):
         return None
-    found, verified = _scan_in_one_statement(holder=ApiToken.digest_of(bearer), by_id=None, device=device,
-                                             token=token, limit=limit, window=window)
+    found, verified = _scan_in_one_statement(holder=(ApiToken.digest_of(bearer), token_issued_after()), by_id=None,
+                                             device=device, token=token, limit=limit, window=window)
     if found is None:
         return None
     token_used(*found)
     return verified
 
 
-def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str, token: str, limit: int,
-                           window: int) -> tuple[tuple | None, Verified]:
+def _scan_in_one_statement(*, holder: tuple[str, dt.datetime] | None, by_id: int | None, device: str, token: str,
+                           limit: int, window: int) -> tuple[tuple | None, Verified]:
     """The scan on PostgreSQL: rate counter upsert, lookup, log insert (and, given a bearer token's
-    digest, the check of who holds it) as data-modifying CTEs of one statement. Returns the holder's
+    digest and the issue time before which tokens have expired, the check of who holds it) as
+    data-modifying CTEs of one statement. Returns the holder's
     token as (pk, last used) — None when nobody holds it — and the scan's outcome.
 
     The statement's transaction commits without waiting for its WAL to reach the disk
@@ -1187,9 +1188,9 @@ def _scan_in_one_statement(*, holder: str | None, by_id: int | None, device: str
         tokens, users = quote(ApiToken._meta.db_table), quote(User._meta.db_table)
         # The holder must be active, bound to an area and of a role that verifies (core.grants), or a superuser.
         holder_sql = (f"SELECT t.id AS token_id, t.user_id, t.last_used_at FROM {tokens} t "  # noqa: S608
-                      f"JOIN {users} u ON u.id = t.user_id WHERE t.digest = %s AND NOT t.revoked AND u.is_active "
-                      f"AND (u.is_superuser OR (u.role = ANY(%s) AND u.area_code <> ''))")
-        holder_params = [holder, _verifier_roles()]
+                      f"JOIN {users} u ON u.id = t.user_id WHERE t.digest = %s AND t.created_at > %s AND NOT t.revoked "
+                      f"AND u.is_active AND (u.is_superuser OR (u.role = ANY(%s) AND u.area_code <> ''))")
+        holder_params = [*holder, _verifier_roles()]
     sql = (
         f"WITH holder AS ({holder_sql}), "  # noqa: S608
         f"hit AS ({ratelimit.upsert_sql(only_if='holder', key_sql='%s || holder.user_id::text')}), "

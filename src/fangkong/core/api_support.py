@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -128,6 +129,15 @@ def plausible_token(token: str) -> bool:
     return bool(token) and len(token) <= 200
 
 
+def token_issued_after() -> dt.datetime:
+    """Tokens issued at or before this moment have expired (settings.API_TOKEN_DAYS after their issue)."""
+    return timezone.now() - dt.timedelta(days=settings.API_TOKEN_DAYS)
+
+
+def token_expires_at(created_at: dt.datetime) -> dt.datetime:
+    return created_at + dt.timedelta(days=settings.API_TOKEN_DAYS)
+
+
 def token_used(pk: int, last_used_at: dt.datetime | None) -> None:
     """Record a token's use, at most every TOKEN_TOUCH_SECONDS."""
     now = timezone.now()
@@ -143,7 +153,8 @@ class BearerToken(HttpBearer):
             return None
         row = (
             ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True)
+            .filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True,
+                    created_at__gt=token_issued_after())
             .first()
         )
         if row is None:
@@ -191,7 +202,8 @@ def token_holder_id(token: str) -> int | None:
     if not plausible_token(token):
         return None
     row = (
-        ApiToken.objects.filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True)
+        ApiToken.objects.filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True,
+                                created_at__gt=token_issued_after())
         .values_list("pk", "user_id", "last_used_at")
         .first()
     )

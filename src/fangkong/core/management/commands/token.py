@@ -1,13 +1,17 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from fangkong.core.api_support import token_expires_at
 from fangkong.core.management.base import print_json
 from fangkong.core.models import ApiToken
 
 
 class Command(BaseCommand):
     help = (
-        "API tokens: `create USERNAME` prints a new bearer token (shown once, only its hash is kept); "
+        "API tokens: `create USERNAME` prints a new bearer token (shown once, only its hash is kept; "
+        "its expiry, API_TOKEN_DAYS after issue, goes to stderr); "
         "`list [USERNAME]` shows prefixes only; `revoke PREFIX` (or `revoke --user USERNAME --all`)."
     )
 
@@ -36,8 +40,10 @@ class Command(BaseCommand):
         return user
 
     def _create(self, opts):
-        _, token = ApiToken.issue(self._user(opts["username"]), name=opts["name"])
-        self.stdout.write(token)
+        row, token = ApiToken.issue(self._user(opts["username"]), name=opts["name"])
+        self.stdout.write(token)  # alone on stdout, so a script can capture it
+        expires = timezone.localtime(token_expires_at(row.created_at))
+        self.stderr.write(f"expires {expires:%Y-%m-%d %H:%M %Z} (API_TOKEN_DAYS={settings.API_TOKEN_DAYS})")
 
     def _list(self, opts):
         qs = ApiToken.objects.select_related("user").order_by("user__username", "created_at")
@@ -48,6 +54,7 @@ class Command(BaseCommand):
         rows = [
             {
                 "prefix": t.prefix, "user": t.user.username, "name": t.name, "created_at": t.created_at.isoformat(),
+                "expires_at": token_expires_at(t.created_at).isoformat(),
                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None, "revoked": t.revoked,
             }
             for t in qs
@@ -55,11 +62,12 @@ class Command(BaseCommand):
         if opts["json"]:
             print_json(rows)
             return
+        now = timezone.now().isoformat()
         for r in rows:
-            state = "revoked" if r["revoked"] else "live"
+            state = "revoked" if r["revoked"] else "expired" if r["expires_at"] <= now else "live"
             self.stdout.write(
                 f"{r['prefix']}…  {r['user']:<20} {r['name']:<12} created {r['created_at'][:16]}  "
-                f"last used {(r['last_used_at'] or 'never')[:16]}  {state}"
+                f"last used {(r['last_used_at'] or 'never')[:16]}  expires {r['expires_at'][:16]}  {state}"
             )
 
     def _revoke(self, opts):
