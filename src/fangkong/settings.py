@@ -163,6 +163,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Staff and admin roles must add a TOTP code to their password to reach /admin/.
 FANGKONG_REQUIRE_OTP = env_bool("FANGKONG_REQUIRE_OTP", not _RELAXED)
+# The lockout page: our look, the user's language, and Retry-After (axes' own is a line of English).
+AXES_LOCKOUT_CALLABLE = "fangkong.web.errors.login_locked_out"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -179,6 +181,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not _RELAXED
 SECURE_HSTS_PRELOAD = not _RELAXED
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
+# A developer's debug page hides connection strings too (DATABASE_URL carries the database password).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "fangkong.web.errors.SecretsHiddenFilter"
+# API bearer tokens stop working this many days after they were issued (`fangkong token create` says when).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+if FANGKONG_DEMO and set(ALLOWED_HOSTS) - {"127.0.0.1", "localhost", "::1", "[::1]", "testserver"}:
+    # The demo's keys and passwords are published and it speaks plain http: never on a reachable host.
+    raise RuntimeError("FANGKONG_DEMO=1 serves only the loopback (127.0.0.1, localhost); unset it to deploy")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
