@@ -176,7 +176,7 @@ def main() -> None:
     info = machine()
     psql("postgres", f'DROP DATABASE IF EXISTS "{args.database}"')
     psql("postgres", f'CREATE DATABASE "{args.database}"')
-    env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
+    env = {"FANGKONG_DEMO": "1", **os.environ, "DATABASE_URL": f"{PG}/{args.database}", "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
     try:
         subprocess.run([BIN / "fangkong", "migrate", "--no-input", "-v", "0"], env=env, check=True)
         with ServerCpu(args.database) as server:

@@ -44,6 +44,7 @@ GRIDS = 50
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_DEMO", "1")  # benchmarks run on the loopback with the demo keys
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import django
 

@@ -35,6 +35,7 @@ def sample_numbers(database: str, count: int, misses: float, seed: int = 1) -> t
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_DEMO", "1")  # benchmarks run on the loopback with the demo keys
     os.environ.setdefault("FANGKONG_DATA_KEY", "ZGVtby1vbmx5LWRhdGEta2V5LWZhbmdrb25nLTMyYg==")
     import django
 

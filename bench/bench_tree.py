@@ -54,8 +54,8 @@ def main() -> None:
     from fangkong.areas import selectors
     from fangkong.areas.models import Area, AreaTally
     from fangkong.areas.services import tallies_refresh
-    from fangkong.core.permissions import SCHEDULER
     from fangkong.core.models import User
+    from fangkong.core.permissions import SCHEDULER
     from fangkong.people.models import Person
 
     with connection.cursor() as cur:
