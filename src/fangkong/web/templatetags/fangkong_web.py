@@ -36,3 +36,12 @@ def age(birth_date) -> str:
 
     years = birth_year_age(birth_date, today())
     return "–" if years is None else str(years)
+
+
+@register.filter
+def action_label(name: str) -> str:
+    """A registered action's label in the user's language (core.permissions); other log actions as they are."""
+    from fangkong.core.permissions import registered
+
+    found = registered().get(name)
+    return str(found.label) if found else name
