@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from fangkong.core.admin import ReadOnlyAdmin
+from fangkong.core.admin import AreaScopedAdmin, ReadOnlyAdmin
 
 # ---------------------------------------------------------------------------
 # Capability 7: checkpoints (卡口)
@@ -12,7 +12,7 @@ from .models import Checkpoint, Gathering, GatheringStep, HealthCodeChange
 
 
 @admin.register(Checkpoint)
-class CheckpointAdmin(SimpleHistoryAdmin):
+class CheckpointAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     """Open, rename, move or close checkpoints. Passages are not edited here: they are the log."""
 
     list_display = ("name", "channel", "area", "location", "responsible_name", "responsible_phone", "active")
@@ -37,7 +37,7 @@ class GatheringStepInline(admin.TabularInline):
 
 
 @admin.register(Gathering)
-class GatheringAdmin(admin.ModelAdmin):
+class GatheringAdmin(AreaScopedAdmin, admin.ModelAdmin):
     """For the city command's staff: read the applications and their history; decisions go through the UI or the API."""
 
     list_display = ("title", "kind", "area_code", "starts_at", "expected_attendance", "status", "submitted_at")
@@ -57,7 +57,7 @@ class GatheringAdmin(admin.ModelAdmin):
 
 
 @admin.register(HealthCodeChange)
-class HealthCodeChangeAdmin(ReadOnlyAdmin):
+class HealthCodeChangeAdmin(AreaScopedAdmin, ReadOnlyAdmin):
     list_display = ("at", "person_id", "area_code", "colour_from", "colour_to", "cause")
     list_filter = ("colour_to",)
     search_fields = ("=person__id", "=area_code")
