@@ -42,8 +42,9 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection, transaction
+from django.http import JsonResponse
 from django.test import Client
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, path, reverse
 
 from fangkong.api import api
 from fangkong.areas.models import Responsible
@@ -626,7 +627,7 @@ def _request(who: Viewer, route: Route, sample: Sample | None, w: World, method:
     # cannot show on the next route's page as if it were another area's.
     with transaction.atomic():
         response = _send(who, route, sample, w, method, kwargs, query)
-        response.text = _text(response)
+        response.walk_text = _text(response)
         transaction.set_rollback(True)
     return response
 
@@ -652,8 +653,8 @@ def _send(who: Viewer, route: Route, sample: Sample | None, w: World, method: st
 def _text(response) -> str:
     """The body as a reader sees it: JSON re-serialised without \\u escapes, so Chinese markers match;
     a streamed file read whole, and a spreadsheet (a zip of XML) read through its parts."""
-    if hasattr(response, "text"):
-        return response.text
+    if hasattr(response, "walk_text"):  # read inside the post's rolled-back transaction
+        return response.walk_text
     data = b"".join(response.streaming_content) if response.streaming else response.content
     if data.startswith(b"PK\x03\x04"):
         import io
@@ -933,3 +934,76 @@ def test_public_routes_show_no_personal_data(world, user_a):
                 if leaked:
                     failures.append(f"{method} {route.name}: shows {leaked}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------------------
+# The walk can fail: routes that forget the scoping, added at test time
+# ---------------------------------------------------------------------------
+
+
+def _leak_names(request):
+    """A list that forgot scope()."""
+    from fangkong.people.models import Person
+
+    return JsonResponse({"names": list(Person.objects.values_list("name", flat=True))})
+
+
+def _leak_count(request):
+    """A count that forgot scope(): no name, no id, only a number that grows with another area's records."""
+    from fangkong.people.models import Household
+
+    return JsonResponse({"households": Household.objects.count()})
+
+
+def _leak_by_query(request):
+    """A filter that trusts the household id in its query string."""
+    from fangkong.people.models import Household
+
+    found = Household.objects.filter(pk=request.GET.get("household") or 0).values("address").first()
+    return JsonResponse({"household": found})
+
+
+def _leak_detail(request, pk: int):
+    """A detail page that fetches by id without get_scoped_or_404."""
+    from fangkong.people.models import Person
+
+    return JsonResponse({"found": Person.objects.filter(pk=pk).exists()})
+
+
+class LeakyUrls:
+    """The project's URLs and four that forget the scoping, as a ROOT_URLCONF."""
+
+    from fangkong.urls import urlpatterns as _project
+
+    urlpatterns = [*_project,
+                   path("leak/names/", _leak_names, name="leak_names"),
+                   path("leak/count/", _leak_count, name="leak_count"),
+                   path("leak/by-query/", _leak_by_query, name="leak_by_query"),
+                   path("leak/<int:pk>/", _leak_detail, name="leak_detail")]
+
+
+def test_the_walk_reports_routes_that_forget_the_scoping(tree, city_user, settings, monkeypatch):
+    from fangkong.control.models import Gathering
+
+    settings.ROOT_URLCONF = LeakyUrls
+    monkeypatch.setitem(SAMPLES, "leak_detail", obj(lambda w: {"pk": w.person.pk}))
+    routes = [r for r in all_routes() if r.name.startswith("leak_")]
+    assert len(routes) == 4, "the resolver walk does not see routes added to the URLconf"
+    viewer = Viewer.of(make_user("a-grid", tree["county_a"].code, "grid_worker"))
+    staff = Viewer.of(make_user("a-staff", tree["county_a"].code, "city_command", is_staff=True, is_superuser=True))
+    w = World(tree=tree, user=make_user("bert", tree["county_b"].code, "grid_worker"))
+    before = snapshot(viewer, routes, w)
+    _number_tables_from(ID_BASE)
+    seed(w, city_user)
+    # An admin that forgot the mixin: Django's own queryset, every area's rows.
+    gathering_admin = admin.site._registry[Gathering]
+    monkeypatch.setattr(gathering_admin, "get_queryset", lambda request: Gathering.objects.all())
+
+    found = "\n".join(walk_lists(viewer, routes, w, before) + walk_objects(viewer, routes, w, {})
+                      + walk_admin(staff, w, models=[Gathering]))
+
+    assert f"GET leak_names: shows ['{MARK}" in found  # names (no entry in SAMPLES needed)
+    assert "GET leak_count: changed when another area's records were added" in found  # a bare count
+    assert re.search(rf"GET leak_by_query\?\S*household={w.household.pk}\S*: shows \['{MARK}", found)  # an id in the query
+    assert f"GET leak_detail {{'pk': {w.person.pk}}}: 200, expected 404" in found  # an object by id
+    assert f"/admin/control/gathering/?: 200, shows ['{MARK}" in found  # an admin changelist
