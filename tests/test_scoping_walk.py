@@ -1,17 +1,25 @@
-"""The scoping walk: every URL of the project, requested by a user of ANOTHER area.
+"""The scoping walk: every URL of the project, requested by users of ANOTHER area.
 
-The walk takes every URL pattern from Django's resolver (recursively, the ninja API's
-routes included) and, acting as a grid worker of county A, requests each one:
+County B is filled with one record of every kind that holds personal or area data (`seed`), numbered
+from ID_BASE so that an id of theirs on another area's page cannot be a coincidence. Then a user of
+county A of every role walks every URL pattern of Django's resolver (recursively, the ninja API's
+routes included):
 
-- a route that takes an object (URL kwargs) gets the kwargs of a sample object that
-  lives in county B, and must answer 404 for every method it serves; the same request
-  by county B's own user must NOT answer 404, so a broken sample cannot pass silently;
-- a route without kwargs (a list, a search, a form) must not show anything of county B
-  (its names and codes) and must not answer 5xx.
+- a list, search, count, aggregate, export or form route (no URL kwargs) is requested before and after
+  county B is seeded: the answer must not change at all (so counts equal A's own), and must show no
+  name, code or id of B's records; each GET is repeated with B's area code, B's search text and B's ids
+  in its query parameters (the OpenAPI operation's for the API, `VIEW_QUERY` for views);
+- a route that takes an object gets the kwargs of county B's object and must answer 404 (or 403, when the
+  role lacks the route's action) for every method it serves, showing nothing of B; county B's own user
+  must NOT get 404, so a broken sample cannot pass silently;
+- the admin, through its registry: every changelist (plain and searched) and the change, history and
+  delete pages of B's records, as a staff user of county A (`walk_admin`).
+`test_the_walk_reports_routes_that_forget_the_scoping` adds unscoped routes and an unscoped admin at
+test time and checks that the walk reports each.
 
-EVERY ROUTE NEEDS AN ENTRY IN `SAMPLES`, keyed by its URL name ("namespace:name"): the
-test fails for a route without one, so a new page or endpoint cannot ship unscoped.
-Adding a route is one line:
+A ROUTE WITHOUT KWARGS IS WALKED WITHOUT AN ENTRY (as a GET for a view). A ROUTE WITH KWARGS NEEDS AN
+ENTRY IN `SAMPLES`, keyed by its URL name ("namespace:name"): the test fails for a route without one, so
+a new page or endpoint cannot ship unscoped. Adding one is one line:
 
     "areas:board": obj(lambda w: {"code": w.grid.code}),                          # object by code
     "people:import_detail": obj(lambda w: {"pk": batch_in(w).pk}),                # object you build
@@ -23,7 +31,8 @@ Adding a route is one line:
 `w.grid`), a household, a person, a responsible person, and its user (`w.user`). A route
 whose object is not there builds it in county B in a small helper next to its entry
 (e.g. `def batch_in(w): return ImportBatch.objects.create(area_code=w.grid.code, ...)`);
-give it a name or code containing `MARK` when a list route shows it.
+give it a name or code containing `MARK` when a list route shows it, and call it from `seed` when it
+is a new kind of record.
 For API routes the methods come from the operation itself; for views give `methods=`.
 A route that can show nothing of any area may be skipped with `skip("reason")` (the
 reason is the review).
