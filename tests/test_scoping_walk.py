@@ -545,18 +545,28 @@ SEARCH_TEXT = MARK[:2]  # finds county B's names, which carry the whole MARK; an
 
 
 def _number_tables_from(base: int) -> None:
-    """Move every table's id sequence to `base`: what is written next gets an id of seven digits."""
+    """Move every table's id sequence to `base` (or just past its highest id, if higher): what is written next
+    gets an id of seven digits. `base=1` brings the sequences back down (PostgreSQL's survive a rollback)."""
     with connection.cursor() as cur:
         for model in apps.get_models(include_auto_created=True):
             pk = model._meta.pk
             if pk.get_internal_type() not in {"AutoField", "BigAutoField", "SmallAutoField"}:
                 continue
-            table = model._meta.db_table
+            table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(pk.column)
+            cur.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}")  # noqa: S608 (names from the models)
+            following = max(base, cur.fetchone()[0] + 1)
             if connection.vendor == "postgresql":
-                cur.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)", [table, pk.column, base])
+                cur.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)",
+                            [model._meta.db_table, pk.column, following])
             else:  # Django's SQLite ids are AUTOINCREMENT: the next id is one above sqlite_sequence's
-                cur.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
-                cur.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, base - 1])
+                cur.execute("DELETE FROM sqlite_sequence WHERE name = %s", [model._meta.db_table])
+                cur.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [model._meta.db_table, following - 1])
+
+
+@pytest.fixture
+def small_ids(db):
+    """Ids from 1 again, before county A's rows are made (list it before `tree`)."""
+    _number_tables_from(1)
 
 
 def seed(w: World, city_user) -> World:
@@ -601,7 +611,7 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def world(tree, city_user) -> World:
+def world(small_ids, tree, city_user) -> World:
     _number_tables_from(ID_BASE)
     return seed(World(tree=tree, user=make_user("bert", tree["county_b"].code, "grid_worker")), city_user)
 
@@ -885,7 +895,7 @@ def test_no_sample_names_a_route_that_is_gone():
     assert not set(SAMPLES) - names, f"SAMPLES has entries for routes that no longer exist: {set(SAMPLES) - names}"
 
 
-def test_users_of_every_role_see_nothing_of_another_area(tree, city_user):
+def test_users_of_every_role_see_nothing_of_another_area(small_ids, tree, city_user):
     """County A's users (every role) before and after county B fills with one record of every kind: their lists,
     counts and exports do not change and show none of B's names, codes or ids; B's objects answer 404."""
     routes = all_routes()
@@ -902,7 +912,7 @@ def test_users_of_every_role_see_nothing_of_another_area(tree, city_user):
     assert not failures, "\n".join(failures)
 
 
-def test_staff_of_one_area_see_nothing_of_another_in_the_admin(tree, city_user):
+def test_staff_of_one_area_see_nothing_of_another_in_the_admin(small_ids, tree, city_user):
     staff = Viewer.of(make_user("a-staff", tree["county_a"].code, "city_command", is_staff=True, is_superuser=True))
     city_staff = Viewer.of(make_user("city-staff", tree["city"].code, "city_command", is_staff=True, is_superuser=True))
     _number_tables_from(ID_BASE)
@@ -991,7 +1001,7 @@ class LeakyUrls:
                    path("leak/<int:pk>/", _leak_detail, name="leak_detail")]
 
 
-def test_the_walk_reports_routes_that_forget_the_scoping(tree, city_user, settings, monkeypatch):
+def test_the_walk_reports_routes_that_forget_the_scoping(small_ids, tree, city_user, settings, monkeypatch):
     from fangkong.control.models import Gathering
 
     settings.ROOT_URLCONF = LeakyUrls
