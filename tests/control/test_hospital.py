@@ -53,3 +53,15 @@ def test_a_hospital_of_another_city_area_cannot_see_the_order(tree, user_a, orde
     r = client.post(f"/api/v1/control/orders/{order.pk}/hospital/admit", content_type="application/json",
                     **token_for(doctor_b))
     assert r.status_code == 404
+
+
+def test_a_positive_person_in_hospital_stays_red(tree, user_a, order, django_capture_on_commit_callbacks):
+    from fangkong.control.models import HealthCode
+
+    test = order.tests.order_by("due_on").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.test_result_record(by=user_a, test=test, positive=True)
+    services.order_transfer_to_hospital(by=user_a, order=order, reason="阳性转运")
+    assert services.health_code_refresh(person=order.person).colour == "red"
+    assert services.health_codes_refresh(person_ids=[order.person_id]) == 0
+    assert HealthCode.objects.get(person=order.person).colour == "red"

@@ -127,6 +127,9 @@ class ControlOrder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN = (Status.ORDERED, Status.IN_PROGRESS, Status.ESCALATED)
+    # Orders whose category and positive results still colour a code: open ones, and a stay in hospital
+    # (a positive person transferred there must not turn green). Overdue tests count for open orders only.
+    COLOURING = (*OPEN, Status.HOSPITAL)
 
     # Indexed by (person, status) and (status, area_code) below: no single-column twins, whose upkeep a
     # profile switch pays on every order it updates.

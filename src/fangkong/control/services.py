@@ -478,9 +478,10 @@ def orders_release_due(*, on: dt.date | None = None) -> int:
 def person_statuses(person: Person, *, now: dt.datetime | None = None) -> set[str]:
     """What the profile's colour rules look at: open orders' categories, positives, overdue tests."""
     now = now or timezone.now()
-    statuses = set(ControlOrder.objects.filter(person=person, status__in=ControlOrder.OPEN).values_list("category", flat=True))
+    statuses = set(ControlOrder.objects.filter(person=person, status__in=ControlOrder.COLOURING)
+                   .values_list("category", flat=True))
     tests = ScheduledTest.objects.filter(person=person)
-    if tests.filter(status=ScheduledTest.Status.POSITIVE, order__status__in=ControlOrder.OPEN).exists():
+    if tests.filter(status=ScheduledTest.Status.POSITIVE, order__status__in=ControlOrder.COLOURING).exists():
         statuses.add("confirmed")
     profile = active_profile()
     overdue_before = _overdue_before(profile, now)
@@ -2216,11 +2217,13 @@ def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
     changed = 0
     for batch in _batches(person_ids):
         statuses: dict[int, set[str]] = {pk: set() for pk in batch}
-        open_orders = ControlOrder.objects.filter(person_id__in=batch, status__in=ControlOrder.OPEN)
+        open_orders = ControlOrder.objects.filter(person_id__in=batch, status__in=ControlOrder.COLOURING)
         for person_id, category in open_orders.values_list("person_id", "category").distinct():
             statuses[person_id].add(category)
         tests = ScheduledTest.objects.filter(person_id__in=batch, order__status__in=ControlOrder.OPEN)
-        for person_id in tests.filter(status=ScheduledTest.Status.POSITIVE).values_list("person_id", flat=True).distinct():
+        positives = ScheduledTest.objects.filter(person_id__in=batch, order__status__in=ControlOrder.COLOURING,
+                                                 status=ScheduledTest.Status.POSITIVE)
+        for person_id in positives.values_list("person_id", flat=True).distinct():
             statuses[person_id].add("confirmed")
         overdue = tests.filter(status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], due_on__lt=overdue_before)
         for person_id in overdue.values_list("person_id", flat=True).distinct():
@@ -2308,7 +2311,7 @@ def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, ove
             f"  UNION ALL SELECT t.person_id, 'overdue_test' FROM {tests} t JOIN {orders} o ON o.id = t.order_id "
             "     WHERE o.status = ANY(%s) AND t.status = ANY(%s) AND t.due_on < %s"
             ") s ON s.person_id = h.person_id GROUP BY h.person_id",
-            [open_statuses, open_statuses, ScheduledTest.Status.POSITIVE, open_statuses,
+            [list(ControlOrder.COLOURING), list(ControlOrder.COLOURING), ScheduledTest.Status.POSITIVE, open_statuses,
              [ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], overdue_before],
         )
         cur.execute("SELECT DISTINCT statuses FROM hc_status")
