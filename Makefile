@@ -33,11 +33,12 @@ migrate: install
 	$(BIN)/fangkong migrate --no-input -v 0
 
 # The demo: DEBUG off as in production, but plain http on 127.0.0.1, the demo keys and logins without TOTP.
+# `fangkong up` runs the web server, the background worker and the overdue scan; Ctrl-C stops all three.
 demo: export FANGKONG_DEMO = 1
 demo: migrate
 	$(BIN)/fangkong demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --if-empty
 	$(BIN)/fangkong collectstatic --no-input -v 0
-	$(BIN)/fangkong serve --host $(HOST) --port $(PORT)
+	$(BIN)/fangkong up --host $(HOST) --port $(PORT) --scan-every 300
 
 serve: export FANGKONG_DEMO ?= 1
 serve: install

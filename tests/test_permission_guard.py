@@ -28,7 +28,7 @@ NOT_WRITES: dict[str, str] = {
     "people.services.person_register": "a step of guarded services (person_create, an arrival, a declaration, a "
     "checkpoint passage): each requires its own action and its audit event names the person",
     "control.services.active_profile": "a read",
-    "control.services.person_statuses": "a read",
+    "healthcodes.services.person_statuses": "a read",
     "control.services.arrival_categories": "a read of the profile in force",
     "control.services.checkin_link_state": "a read",
     "control.services.plan_file_max_bytes": "a setting",
@@ -38,8 +38,9 @@ NOT_WRITES: dict[str, str] = {
     "control.services.order_rederive": "a step of the guarded profile switch and declaration update",
     "control.services.verification_record": "a step of guarded services (a verification, a passage); it writes the "
     "verification log",
-    "control.services.health_code_refresh": "a follow-up of guarded writes, run on their commit",
-    "control.services.health_codes_refresh": "a follow-up of guarded bulk writes (the profile switch)",
+    "healthcodes.services.health_code_refresh": "a follow-up of guarded writes, run on their commit",
+    "healthcodes.services.health_codes_refresh": "a follow-up of guarded bulk writes (the profile switch)",
+    "healthcodes.services.codes_follow_person": "a follow-up of a guarded move (a transfer decided, a household confirmed)",
     "demo.services.prefecture_city_code": "reads a file",
     "demo.services.village_batches": "pure generator",
     "demo.services.county_plan": "pure generator",

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fangkong.areas",
     "fangkong.people",
     "fangkong.policy",
+    "fangkong.healthcodes",
     "fangkong.control",
     "fangkong.demo",
     "fangkong.web",
@@ -207,6 +208,8 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A queued task that waited this long while no task started, ran or finished: the page says no worker runs.
+WORKER_SILENCE_SECONDS = env_int("WORKER_SILENCE_SECONDS", 60)
 
 # Retention (PIPL): days after which a closed purpose's personal data is purged.
 # The policy profile in force until a user switches it (policy.ActiveProfile).

@@ -13,14 +13,13 @@ from fangkong.control.models import (
     Arrival,
     Checkpoint,
     ControlOrder,
-    HealthCode,
     Passage,
     Passenger,
     RiskArea,
-    Verification,
 )
 from fangkong.control.services import PassengerIn
 from fangkong.core.crypto import unseal
+from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.people.models import Person
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number, make_user

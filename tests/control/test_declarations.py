@@ -228,7 +228,7 @@ def test_two_identical_declarations_at_once_make_one_arrival(tree):
 
 def test_a_strangers_declaration_with_a_neighbours_number_changes_nothing_until_the_worker_confirms(
         world, django_capture_on_commit_callbacks):
-    from fangkong.control.models import HealthCode, HealthCodeChange
+    from fangkong.healthcodes.models import HealthCode, HealthCodeChange
 
     neighbour = person_register(area=world.building, household=world.household, name="王小明",
                                 id_number=make_id_number(seq="731"))

@@ -11,6 +11,7 @@ from fangkong.control import services
 from fangkong.control.models import ControlOrder
 from fangkong.core.clock import today
 from fangkong.core.models import AuditEvent, Unit
+from fangkong.healthcodes import services as hc_services
 from fangkong.people.services import household_create, person_create
 from tests.conftest import make_id_number, make_user
 
@@ -56,12 +57,12 @@ def test_a_hospital_of_another_city_area_cannot_see_the_order(tree, user_a, orde
 
 
 def test_a_positive_person_in_hospital_stays_red(tree, user_a, order, django_capture_on_commit_callbacks):
-    from fangkong.control.models import HealthCode
+    from fangkong.healthcodes.models import HealthCode
 
     test = order.tests.order_by("due_on").first()
     with django_capture_on_commit_callbacks(execute=True):
         services.test_result_record(by=user_a, test=test, positive=True)
     services.order_transfer_to_hospital(by=user_a, order=order, reason="阳性转运")
-    assert services.health_code_refresh(person=order.person).colour == "red"
-    assert services.health_codes_refresh(person_ids=[order.person_id]) == 0
+    assert hc_services.health_code_refresh(person=order.person).colour == "red"
+    assert hc_services.health_codes_refresh(person_ids=[order.person_id]) == 0
     assert HealthCode.objects.get(person=order.person).colour == "red"

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsible
 from fangkong.control import selectors, services
-from fangkong.control.models import ControlOrder, Escalation, HealthCode, RiskArea, ScheduledTest
+from fangkong.control.models import ControlOrder, Escalation, RiskArea, ScheduledTest
+from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number
 

@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 
 from fangkong.control import services
-from fangkong.control.models import ActiveProfile, ControlOrder, HealthCode, ScheduledTest
+from fangkong.control.models import ActiveProfile, ControlOrder, ScheduledTest
+from fangkong.healthcodes import services as hc_services
+from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
 from fangkong.policy import profile as profiles
 from fangkong.policy.engine import Facts, evaluate
@@ -182,7 +184,7 @@ def test_new_colour_rules_recolour_persons_whose_orders_did_not_change(orders, t
 @pytest.fixture(params=[None, 0], ids=["grouped", "set-based"])
 def refresh_path(request, monkeypatch):
     if request.param is not None:
-        monkeypatch.setattr(services, "_SET_BASED_REFRESH_FROM", request.param)
+        monkeypatch.setattr(hc_services, "SET_BASED_REFRESH_FROM", request.param)
 
 
 def test_the_bulk_health_code_refresh_agrees_with_the_one_person_refresh(orders, tree, user_a, refresh_path):
@@ -193,23 +195,23 @@ def test_the_bulk_health_code_refresh_agrees_with_the_one_person_refresh(orders,
     positive.save()
     people = [o.person for o in orders] + [nobody]
     HealthCode.objects.all().delete()
-    one_by_one = {p.pk: (c.colour, c.reasons) for p in people for c in [services.health_code_refresh(person=p)]}
+    one_by_one = {p.pk: (c.colour, c.reasons) for p in people for c in [hc_services.health_code_refresh(person=p)]}
     HealthCode.objects.all().delete()
-    assert services.health_codes_refresh(person_ids={p.pk for p in people}) == len(people)
+    assert hc_services.health_codes_refresh(person_ids={p.pk for p in people}) == len(people)
     bulk = {c.person_id: (c.colour, c.reasons) for c in HealthCode.objects.all()}
     assert bulk == one_by_one
     assert {c for c, _ in bulk.values()} >= {"red", "yellow", "green"}
-    assert services.health_codes_refresh(person_ids={p.pk for p in people}) == 0
+    assert hc_services.health_codes_refresh(person_ids={p.pk for p in people}) == 0
 
 
 def test_the_bulk_refresh_rewrites_only_the_codes_that_are_wrong(orders, tree, refresh_path):
     people = [o.person for o in orders]
-    right = {p.pk: (c.colour, c.reasons) for p in people for c in [services.health_code_refresh(person=p)]}
+    right = {p.pk: (c.colour, c.reasons) for p in people for c in [hc_services.health_code_refresh(person=p)]}
     wrong = [p.pk for p in people if right[p.pk][0] != "green"][:3]
     HealthCode.objects.filter(person_id__in=wrong).update(colour="green", reasons=[])
     untouched = HealthCode.objects.exclude(person_id__in=wrong).values_list("person_id", "updated_at")
     stamps = dict(untouched)
-    assert services.health_codes_refresh(person_ids={p.pk for p in people}) == len(wrong) > 0
+    assert hc_services.health_codes_refresh(person_ids={p.pk for p in people}) == len(wrong) > 0
     assert {c.person_id: (c.colour, c.reasons) for c in HealthCode.objects.all()} == right
     assert dict(untouched) == stamps
 
@@ -222,7 +224,7 @@ def test_the_bulk_refresh_works_outside_a_transaction_too(tree, user_a, refresh_
     services.order_from_facts(person=person, facts=Facts(id=str(person.pk), category="close_contact",
                                                          last_exposure_date=TODAY - dt.timedelta(days=1)))
     HealthCode.objects.all().delete()
-    assert services.health_codes_refresh(person_ids={person.pk}) == 1
+    assert hc_services.health_codes_refresh(person_ids={person.pk}) == 1
     assert HealthCode.objects.get(person=person).colour == "red"
 
 
@@ -231,7 +233,7 @@ def test_the_set_based_refresh_leaves_the_planner_as_it_found_it(orders, refresh
         pytest.skip("planner settings are PostgreSQL's")
     with connection.cursor() as cur:
         cur.execute("SET LOCAL enable_mergejoin = off")
-        services.health_codes_refresh(person_ids={o.person_id for o in orders})
+        hc_services.health_codes_refresh(person_ids={o.person_id for o in orders})
         cur.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
         assert cur.fetchone() == ("on", "off")
 
@@ -252,14 +254,14 @@ def test_a_test_cancelled_by_an_earlier_switch_is_revived_when_the_plan_needs_it
 
 
 def test_the_bulk_refresh_writes_each_colour_change_to_the_history_on_both_paths(orders, tree, refresh_path):
-    from fangkong.control.models import HealthCodeChange
+    from fangkong.healthcodes.models import HealthCodeChange
 
     people = [o.person for o in orders]
-    right = {p.pk: c.colour for p in people for c in [services.health_code_refresh(person=p)]}
+    right = {p.pk: c.colour for p in people for c in [hc_services.health_code_refresh(person=p)]}
     wrong = [p.pk for p in people if right[p.pk] != "green"][:3]
     HealthCode.objects.filter(person_id__in=wrong).update(colour="green", reasons=[])
     before = HealthCodeChange.objects.count()
-    services.health_codes_refresh(person_ids={p.pk for p in people})
+    hc_services.health_codes_refresh(person_ids={p.pk for p in people})
     written = HealthCodeChange.objects.order_by("id")[before:]
     assert sorted((c.person_id, c.colour_from, c.colour_to) for c in written) == sorted(
         (pk, "green", right[pk]) for pk in wrong)

@@ -10,8 +10,9 @@ import re
 import pytest
 
 from fangkong.control import ratelimit
-from fangkong.control.models import HealthCode, RateCounter, Verification
+from fangkong.control.models import RateCounter
 from fangkong.core import api_support
+from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number, make_user
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsible
 from fangkong.control import services
-from fangkong.control.models import Arrival, HealthCode, RiskArea
+from fangkong.control.models import Arrival, RiskArea
 from fangkong.core.clock import today
 from fangkong.demo import control_data
+from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number
 

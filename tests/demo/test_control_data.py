@@ -11,13 +11,13 @@ from fangkong.control.models import (
     ControlOrder,
     Escalation,
     Gathering,
-    HealthCode,
     RiskArea,
     ScheduledTest,
 )
 from fangkong.core.clock import today
 from fangkong.core.models import User
 from fangkong.demo import control_data
+from fangkong.healthcodes.models import HealthCode
 
 from .test_build import remove_everything, run_demo
 
@@ -108,8 +108,9 @@ def test_the_same_seed_gives_the_same_control_data(built):
 
 
 def test_every_health_code_is_what_a_refresh_would_make_it(built):
-    from fangkong.control.services import active_profile, person_statuses
+    from fangkong.healthcodes.services import person_statuses
     from fangkong.policy.health import colour_for
+    from fangkong.policy.selectors import active_profile
 
     codes = list(HealthCode.objects.select_related("person"))
     assert codes

@@ -3,12 +3,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from fangkong.core.admin import AreaScopedAdmin, ReadOnlyAdmin
+from fangkong.core.admin import AreaScopedAdmin
 
 # ---------------------------------------------------------------------------
 # Capability 7: checkpoints (卡口)
 # ---------------------------------------------------------------------------
-from .models import Checkpoint, Gathering, GatheringStep, HealthCodeChange
+from .models import Checkpoint, Gathering, GatheringStep
 
 
 @admin.register(Checkpoint)
@@ -54,11 +54,3 @@ class GatheringAdmin(AreaScopedAdmin, admin.ModelAdmin):
 
     def has_add_permission(self, request):  # an application is submitted through the service, with its checks
         return False
-
-
-@admin.register(HealthCodeChange)
-class HealthCodeChangeAdmin(AreaScopedAdmin, ReadOnlyAdmin):
-    list_display = ("at", "person_id", "area_code", "colour_from", "colour_to", "cause")
-    list_filter = ("colour_to",)
-    search_fields = ("=person__id", "=area_code")
-    show_full_result_count = False

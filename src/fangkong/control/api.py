@@ -29,6 +29,7 @@ from fangkong.core.api_support import (
     responses,
 )
 from fangkong.core.clock import today
+from fangkong.healthcodes.services import health_code_refresh
 from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
 from fangkong.policy.profile import shipped_profiles
@@ -411,7 +412,7 @@ def verify(request, body: VerifyIn, response: HttpResponse):
             code = None
             if body.id_number:
                 person = person_find_by_document(id_type="resident_id", id_number=body.id_number)
-                code = services.health_code_refresh(person=person) if person is not None else None
+                code = health_code_refresh(person=person) if person is not None else None
             result = services.verification_record(by=request.user, device=body.device, code=code)
     if not verdict.allowed:
         response["Retry-After"] = str(verdict.retry_after)

@@ -9,12 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from fangkong.core.models import AppendOnlyQuerySet
+from fangkong.healthcodes.models import new_token as _new_token  # noqa: F401 - named by migrations 0002 and 0007
 from fangkong.policy.models import ActiveProfile  # noqa: F401 - moved to policy; kept importable here
-
-
-def _new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class RiskLevel(models.TextChoices):
@@ -280,77 +276,6 @@ class Escalation(models.Model):
         return f"{self.kind} {self.person_id} L{self.level}"
 
 
-
-
-class HealthCode(models.Model):
-    """A person's current health-code colour, recomputed on every event that affects it.
-
-    The QR token identifies the person to checkpoint and venue scanners without carrying
-    any personal data; a verification answers only the colour, a masked name and the time.
-    """
-
-    class Colour(models.TextChoices):
-        GREEN = "green", _("Green")
-        YELLOW = "yellow", _("Yellow")
-        RED = "red", _("Red")
-
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="health_code")
-    area_code = models.CharField(max_length=24)
-    token = models.CharField(max_length=43, default=_new_token)
-    colour = models.CharField(max_length=6, choices=Colour.choices, default=Colour.GREEN)
-    reasons = models.JSONField(default=list)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        # Declared here rather than with unique=/db_index= on the fields, so PostgreSQL gets no LIKE
-        # twins: tokens are matched exactly and areas by range. A code is rewritten on every event
-        # that affects it; its table also leaves room on each page (migration 0007) so such an
-        # update, which changes no indexed column, stays on its page and writes no index.
-        constraints = [models.UniqueConstraint(fields=["token"], name="healthcode_token_unique")]
-        indexes = [models.Index(fields=["area_code"], name="healthcode_area")]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.colour}"
-
-
-class HealthCodeChange(models.Model):
-    """One change of a person's code colour, with its cause, written with the change itself (set-based when
-    colours change in bulk). Append-only: it answers "what colour had this person on day D" and "how many
-    reds on day D" (control.selectors.colour_on, colour_counts_on). A code created green writes no row:
-    a person without a row has been green all along."""
-
-    # No database constraint: a profile switch adds these by the hundred thousand, for persons that exist.
-    person = models.ForeignKey("people.Person", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    area_code = models.CharField(max_length=24)
-    at = models.DateTimeField(default=timezone.now)
-    colour_from = models.CharField(max_length=6, blank=True)  # "" for a code created with this colour
-    colour_to = models.CharField(max_length=6)
-    cause = models.JSONField(default=list)  # the statuses the colour rules saw (categories, confirmed, overdue_test)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        indexes = [models.Index(fields=["person", "at"], name="colourchange_person_at"),
-                   models.Index(fields=["area_code", "at"], name="colourchange_area_at")]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.colour_from}->{self.colour_to} {self.at:%Y-%m-%d %H:%M}"
-
-
-class Verification(models.Model):
-    """Every scan of a health code at a checkpoint or venue (验码)."""
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    person = models.ForeignKey("people.Person", null=True, on_delete=models.SET_NULL, related_name="+")
-    device = models.CharField(max_length=64)
-    colour = models.CharField(max_length=6)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.device} {self.colour}"
 
 
 # ---------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from fangkong.areas.selectors import responsible_for
+from fangkong.healthcodes.services import codes_follow_person
 from fangkong.people.signals import person_moved
 
-from .models import ControlOrder, HealthCode, ScheduledTest
+from .models import ControlOrder, ScheduledTest
 
 
 @receiver(person_moved)
@@ -21,4 +22,4 @@ def move_open_orders(sender, *, person, from_area_code: str, by, **kwargs) -> No
         order._change_reason = f"person moved from {from_area_code}"
         order.save(update_fields=["area_code", "owner"])
         ScheduledTest.objects.filter(order=order, status=ScheduledTest.Status.DUE).update(area_code=person.area_code)
-    HealthCode.objects.filter(person=person).update(area_code=person.area_code)
+    codes_follow_person(person)

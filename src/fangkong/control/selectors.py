@@ -14,8 +14,7 @@ from fangkong.areas.models import Area
 from fangkong.core.access import log_access
 from fangkong.core.crypto import unseal
 from fangkong.core.permissions import role_allows
-from fangkong.core.scoping import get_scoped_or_404, require_in_scope, scope, subtree_q
-from fangkong.people.models import Person
+from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 from fangkong.policy.selectors import active_profile
 
 from . import gathering_rules
@@ -29,7 +28,6 @@ from .models import (
     Escalation,
     Gathering,
     GatheringStep,
-    HealthCode,
     OrderMeasure,
     RiskArea,
     RiskLevel,
@@ -158,11 +156,6 @@ def _home_orders(orders: list[ControlOrder], on: dt.date) -> list[ControlOrder]:
 def escalations_open(*, user) -> QuerySet[Escalation]:
     """What is overdue or alarming under the user's node, the most serious first."""
     return scope(Escalation.objects.select_related("person", "order"), user).filter(resolved_at__isnull=True).order_by("-level", "raised_at")
-
-
-def health_code_by_token(token: str) -> HealthCode | None:
-    """For verification (验码): unscoped by design, since a venue anywhere may scan anyone; it answers only a colour."""
-    return HealthCode.objects.select_related("person").filter(token=token).first()
 
 
 def profile_in_force():
@@ -561,41 +554,3 @@ def gathering_calendar(*, user, year: int, month: int, area_code: str = "") -> G
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]
     return GatheringMonth(first=first, weeks=weeks, area_code=area_code)
-
-
-# ---------------------------------------------------------------------------
-# Colour history: a person's colour on a past day, and the colours of an area on a past day
-# ---------------------------------------------------------------------------
-
-
-def _end_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_default_timezone())
-
-
-def colour_on(*, user, person, day: dt.date) -> str:
-    """The colour a person's code had at the end of `day` (green when it never changed before then)."""
-    from .models import HealthCodeChange
-
-    get_scoped_or_404(Person.objects.all(), user, pk=person.pk)
-    last = (HealthCodeChange.objects.filter(person_id=person.pk, at__lt=_end_of(day))
-            .order_by("-at", "-id").values_list("colour_to", flat=True).first())
-    return last or "green"
-
-
-def colour_counts_on(*, user, area_code: str, day: dt.date) -> dict[str, int]:
-    """How many persons under `area_code` had a red or a yellow code at the end of `day`, from the colour
-    history: each person's last change before the day ended. (Green is everyone else registered there.)"""
-    from django.db.models import Max
-
-    from .models import HealthCodeChange
-
-    require_in_scope(user, area_code)
-    # Rows are appended as colours change, so a person's highest id before the day's end is their last change.
-    last = (HealthCodeChange.objects.filter(subtree_q(area_code), at__lt=_end_of(day)).order_by()
-            .values("person_id").annotate(last=Max("id")).values("last"))
-    counts = {"red": 0, "yellow": 0}
-    for colour, n in (HealthCodeChange.objects.filter(id__in=last).order_by().values("colour_to")
-                      .annotate(n=Count("id")).values_list("colour_to", "n")):
-        if colour in counts:
-            counts[colour] = n
-    return counts

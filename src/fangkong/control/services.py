@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,13 +15,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import connection, models, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Responsible
 from fangkong.core import audit
+from fangkong.core.bulkwrite import batches, insert_model_rows, insert_rows
 from fangkong.core.clock import today as local_today
 from fangkong.core.crypto import lookup_hash, seal
 from fangkong.core.ids import normalize_mobile
@@ -30,10 +29,11 @@ from fangkong.core.masking import mask_name, mask_phone
 from fangkong.core.permissions import PUBLIC, SCHEDULER, at_city_level, require
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope, subtree_q
-from fangkong.people.bulkwrite import converters, insert_rows, prepare
+from fangkong.healthcodes.models import HealthCode, Verification
+from fangkong.healthcodes.services import codes_follow_person, health_code_refresh, health_codes_refresh
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
-from fangkong.policy.health import GREEN, colour_for
+from fangkong.policy.health import GREEN
 from fangkong.policy.profile import Profile, load_profile
 
 from . import actions, gathering_rules, ratelimit
@@ -50,16 +50,14 @@ from .models import (
     GatheringKind,
     GatheringMeasure,
     GatheringStep,
-    HealthCode,
-    HealthCodeChange,
     OrderMeasure,
     RiskArea,
     ScheduledTest,
     SelfDeclaration,
-    Verification,
 )
 from .risk_rows import RiskRow, RowError, parse_row
 from .selectors import gathering_risk_blocks, risk_level_on
+from .statuses import overdue_before
 
 
 class NotAllowed(PermissionDenied):
@@ -475,47 +473,6 @@ def orders_release_due(*, on: dt.date | None = None) -> int:
     return released
 
 
-def person_statuses(person: Person, *, now: dt.datetime | None = None) -> set[str]:
-    """What the profile's colour rules look at: open orders' categories, positives, overdue tests."""
-    now = now or timezone.now()
-    statuses = set(ControlOrder.objects.filter(person=person, status__in=ControlOrder.COLOURING)
-                   .values_list("category", flat=True))
-    tests = ScheduledTest.objects.filter(person=person)
-    if tests.filter(status=ScheduledTest.Status.POSITIVE, order__status__in=ControlOrder.COLOURING).exists():
-        statuses.add("confirmed")
-    profile = active_profile()
-    overdue_before = _overdue_before(profile, now)
-    if tests.filter(Q(status=ScheduledTest.Status.DUE) | Q(status=ScheduledTest.Status.MISSED),
-                    order__status__in=ControlOrder.OPEN, due_on__lt=overdue_before).exists():
-        statuses.add("overdue_test")
-    return statuses
-
-
-def _overdue_before(profile: Profile, now: dt.datetime) -> dt.date:
-    """A test without a result is overdue if due before this day: the end of its day plus the grace period passed."""
-    grace = dt.timedelta(hours=profile.escalation.missed_test_grace_hours)
-    return (now - grace).astimezone(timezone.get_default_timezone()).date()
-
-
-def health_code_refresh(*, person: Person) -> HealthCode:
-    """Recompute one person's colour now (called on every event that affects it); a change of colour is
-    written to the colour history in the same transaction."""
-    statuses = person_statuses(person)
-    colour = colour_for(active_profile(), statuses)
-    with transaction.atomic():
-        code, created = HealthCode.objects.get_or_create(
-            person=person, defaults={"area_code": person.area_code, "colour": colour.colour,
-                                     "reasons": list(colour.reasons)})
-        before = "" if created else code.colour
-        if not created and (code.colour != colour.colour or code.reasons != list(colour.reasons)):
-            code.colour, code.reasons, code.updated_at = colour.colour, list(colour.reasons), timezone.now()
-            code.save(update_fields=["colour", "reasons", "updated_at"])
-        if before != code.colour and not (created and code.colour == GREEN):
-            HealthCodeChange.objects.create(person_id=person.pk, area_code=code.area_code, at=code.updated_at,
-                                            colour_from=before, colour_to=code.colour, cause=sorted(statuses))
-    return code
-
-
 def _chain_level(profile: Profile, hours_overdue: float) -> int:
     """1 = village cadre, 2 = township, 3 = county, by the profile's chain_hours thresholds."""
     return max(1, sum(1 for threshold in profile.escalation.chain_hours if hours_overdue >= threshold))
@@ -535,7 +492,7 @@ def overdue_scan(*, now: dt.datetime | None = None) -> dict:
     touched: set[int] = set()
     with transaction.atomic():
         # Tests: a test due on D is missed once the end of D plus the grace period has passed.
-        cutoff_day = _overdue_before(profile, now)
+        cutoff_day = overdue_before(profile, now)
         late = ScheduledTest.objects.filter(
             status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], due_on__lt=cutoff_day,
             order__status__in=ControlOrder.OPEN,
@@ -653,16 +610,6 @@ class OrderChanges(list):
 
 
 SWITCH_CHUNK = 20_000  # open orders read (and re-derived) per round
-_SQL_BATCH = 900  # ids per statement on SQLite: under its limit of bound parameters with room to spare
-_SQL_BATCH_POSTGRES = 20_000  # PostgreSQL has no such limit; fewer, larger statements cost less
-
-
-def _batches(items: list, size: int | None = None):
-    size = size or (_SQL_BATCH_POSTGRES if connection.vendor == "postgresql" else _SQL_BATCH)
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _schedule_key(measures: list[tuple], tests: list[tuple]) -> tuple:
     """An order's schedule, comparable with a plan's: measures with their (not cancelled) test days."""
     days = {due for _, due, status in tests if status != ScheduledTest.Status.CANCELLED}
@@ -830,7 +777,7 @@ class _Rewrite:
     def add(self, work: list[tuple]) -> None:
         """Orders of one chunk: (order pk, person id, area code, derived plan, its tests as (pk, day, status))."""
         ids = [w[0] for w in work]
-        for batch in _batches(ids):
+        for batch in batches(ids):
             OrderMeasure.objects.filter(order_id__in=batch).delete()
         self.tick("delete_measures")
         remove, revive, create, measures = [], [], [], []
@@ -851,14 +798,14 @@ class _Rewrite:
             groups.setdefault(d.order_values, []).append(pk)
         self.ids += ids
         self.tick("plan_writes")
-        for batch in _batches(remove):
+        for batch in batches(remove):
             ScheduledTest.objects.filter(pk__in=batch).delete()
         for status in {status for _pk, status in revive}:
-            for batch in _batches([pk for pk, s in revive if s == status]):
+            for batch in batches([pk for pk, s in revive if s == status]):
                 ScheduledTest.objects.filter(pk__in=batch).update(status=status)
         self.tick("remove_and_revive_tests")
-        _insert_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
-        _insert_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
+        insert_model_rows(ScheduledTest, ["order_id", "person_id", "area_code", "due_on", "status"], create)
+        insert_model_rows(OrderMeasure, ["order_id", "seq", "measure", "starts_on", "ends_on"], measures)
         self.tick("insert_tests_and_measures")
 
     def finish(self) -> None:
@@ -866,11 +813,11 @@ class _Rewrite:
             fields = dict(values)
             if fields.get("status") == ControlOrder.Status.CANCELLED:
                 fields["closed_at"] = self.now
-            for batch in _batches(sorted(pks)):
+            for batch in batches(sorted(pks)):
                 ControlOrder.objects.filter(pk__in=batch).update(**fields)
         self.tick("update_orders")
         reason = _switch_reason(self.profile)
-        for batch in _batches(sorted(self.ids)):
+        for batch in batches(sorted(self.ids)):
             marks = ", ".join(["%s"] * len(batch))
             _history_of_orders(f"IN ({marks})", batch, by=self.by, at=self.now, reason=reason)
         self.tick("history_rows")
@@ -953,7 +900,7 @@ def _switch_in_sql(profile: Profile, *, by, apply: bool, details: int | None, no
             cur.execute("DROP TABLE sw_plan, sw_measure, sw_order")
             return []
         cur.execute("CREATE TEMP TABLE sw_touched (person_id bigint PRIMARY KEY) ON COMMIT DROP")
-        overdue_before = _overdue_before(profile, now)
+        overdue_day = overdue_before(profile, now)
         # Tests without a result that the plan no longer has; a person with one of them overdue may turn a
         # colour lighter. (Days added below are never overdue: past ones are waived.)
         cur.execute(
@@ -961,7 +908,7 @@ def _switch_in_sql(profile: Profile, *, by, apply: bool, details: int | None, no
             "  WHERE t.order_id = s.id AND t.status = ANY(%s) AND NOT t.due_on = ANY(p.days) "
             "  RETURNING t.person_id, t.status, t.due_on) "
             "INSERT INTO sw_touched SELECT DISTINCT person_id FROM gone WHERE status = %s AND due_on < %s",
-            [[ScheduledTest.Status.DUE, ScheduledTest.Status.WAIVED], ScheduledTest.Status.DUE, overdue_before],
+            [[ScheduledTest.Status.DUE, ScheduledTest.Status.WAIVED], ScheduledTest.Status.DUE, overdue_day],
         )
         waived_or_due = "CASE WHEN {day} < %s THEN %s ELSE %s END"
         status_args = [today, ScheduledTest.Status.WAIVED, ScheduledTest.Status.DUE]
@@ -1039,14 +986,6 @@ def order_rederive(*, order: ControlOrder, profile: Profile, plan: Plan, by) -> 
     rewrite.finish()
     order.refresh_from_db()
     return True
-
-
-def _insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Plain rows of field values (no model instances): COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    db_columns = [model._meta.get_field(c).column for c in columns]
-    insert_rows(model._meta.db_table, db_columns, prepare(rows, converters(model, db_columns)))
 
 
 def _order_values(plan: Plan, profile: Profile) -> tuple:
@@ -1398,10 +1337,9 @@ def _local_day(at: dt.datetime) -> dt.date:
 def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str, group_destination: str,
                       fever_at: Decimal, errors: dict[str, str]) -> list[_Row]:
     from fangkong.core.crypto import lookup_hash
+    from fangkong.healthcodes.selectors import health_code_by_token
     from fangkong.people.services import person_find_by_document
     from fangkong.people.validation import PersonInvalid, clean_person
-
-    from .selectors import health_code_by_token
 
     city_code = checkpoint.area_code[:4]
     origins: dict[str, tuple[str, str, str]] = {}
@@ -1806,7 +1744,7 @@ def _route_declaration(declaration: SelfDeclaration, household: Household, *, by
     if declaration.person_created and person.household_id is None:
         person.household, person.area, person.area_code = household, household.area, code
         person.save()
-        HealthCode.objects.filter(person=person).update(area_code=code)
+        codes_follow_person(person)
     declaration.area_code, declaration.household_pending = code, False
     declaration.confirmed_by, declaration.confirmed_at = by, timezone.now()
     declaration.save(update_fields=["area_code", "household_pending", "confirmed_by", "confirmed_at"])
@@ -2193,166 +2131,3 @@ def gathering_cancel(*, by, gathering: Gathering, reason: str) -> Gathering:
         locked.save(update_fields=["status", "reason"])
         _gathering_step(locked, Gathering.Status.CANCELLED, by, reason)
     return locked
-
-
-# ---------------------------------------------------------------------------
-# Health codes of many persons at once (profile switch, bulk work)
-# ---------------------------------------------------------------------------
-
-
-def health_codes_refresh(*, person_ids, now: dt.datetime | None = None) -> int:
-    """health_code_refresh for many persons with a few grouped queries per batch; how many codes changed.
-
-    Same statuses and colours as the one-person version (open orders' categories, a positive
-    test of an open order, a test overdue past the grace period), and a code is created for a
-    person who has none.
-    """
-    now = now or timezone.now()
-    profile = active_profile()
-    overdue_before = _overdue_before(profile, now)
-    person_ids = sorted(person_ids)
-    if connection.vendor == "postgresql" and len(person_ids) >= _SET_BASED_REFRESH_FROM:
-        return _health_codes_refresh_in_sql(person_ids, profile=profile, overdue_before=overdue_before, now=now)
-    colours: dict[frozenset, tuple[str, list[str]]] = {}
-    changed = 0
-    for batch in _batches(person_ids):
-        statuses: dict[int, set[str]] = {pk: set() for pk in batch}
-        open_orders = ControlOrder.objects.filter(person_id__in=batch, status__in=ControlOrder.COLOURING)
-        for person_id, category in open_orders.values_list("person_id", "category").distinct():
-            statuses[person_id].add(category)
-        tests = ScheduledTest.objects.filter(person_id__in=batch, order__status__in=ControlOrder.OPEN)
-        positives = ScheduledTest.objects.filter(person_id__in=batch, order__status__in=ControlOrder.COLOURING,
-                                                 status=ScheduledTest.Status.POSITIVE)
-        for person_id in positives.values_list("person_id", flat=True).distinct():
-            statuses[person_id].add("confirmed")
-        overdue = tests.filter(status__in=[ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], due_on__lt=overdue_before)
-        for person_id in overdue.values_list("person_id", flat=True).distinct():
-            statuses[person_id].add("overdue_test")
-        codes = {person_id: (pk, colour, reasons) for pk, person_id, colour, reasons in
-                 HealthCode.objects.filter(person_id__in=batch).values_list("pk", "person_id", "colour", "reasons")}
-        updates: dict[tuple, list[int]] = {}
-        missing = []
-        history: list[tuple[int, str, str, list[str]]] = []  # person, from, to, cause
-        for person_id, found in statuses.items():
-            key = frozenset(found)
-            if key not in colours:
-                c = colour_for(profile, set(found))
-                colours[key] = (c.colour, list(c.reasons))
-            colour, reasons = colours[key]
-            if person_id not in codes:
-                missing.append((person_id, colour, reasons))
-                if colour != GREEN:
-                    history.append((person_id, "", colour, sorted(found)))
-            elif codes[person_id][1:] != (colour, reasons):
-                updates.setdefault((colour, tuple(reasons)), []).append(codes[person_id][0])
-                if codes[person_id][1] != colour:
-                    history.append((person_id, codes[person_id][1], colour, sorted(found)))
-        areas = dict(Person.objects.filter(pk__in=[h[0] for h in history] + [m[0] for m in missing])
-                     .values_list("pk", "area_code")) if history or missing else {}
-        if missing:
-            HealthCode.objects.bulk_create([
-                HealthCode(person_id=pk, area_code=areas[pk], colour=colour, reasons=reasons, updated_at=now)
-                for pk, colour, reasons in missing
-            ])
-        HealthCodeChange.objects.bulk_create([
-            HealthCodeChange(person_id=pk, area_code=areas[pk], at=now, colour_from=old, colour_to=new, cause=cause)
-            for pk, old, new, cause in history
-        ], batch_size=2000)
-        for (colour, reasons), pks in updates.items():
-            HealthCode.objects.filter(pk__in=pks).update(colour=colour, reasons=list(reasons), updated_at=now)
-            changed += len(pks)
-        changed += len(missing)
-    return changed
-
-
-_SET_BASED_REFRESH_FROM = 5000  # persons: from here on PostgreSQL derives the statuses in SQL
-
-
-@contextmanager
-def _planner(cur, **settings: str):
-    """PostgreSQL planner settings for the statements inside, then back to what they were."""
-    before = {}
-    for name, value in settings.items():
-        cur.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
-        before[name] = cur.fetchone()[0]
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            cur.execute("SELECT set_config(%s, %s, true)", [name, value])
-
-
-def _health_codes_refresh_in_sql(person_ids: list[int], *, profile: Profile, overdue_before: dt.date,
-                                 now: dt.datetime) -> int:
-    """health_codes_refresh on PostgreSQL for many persons: statuses gathered and codes rewritten by a few
-    set-based statements over temporary tables, colours computed in Python once per distinct status set.
-
-    A switch over a million orders touches a million codes; one grouped query per batch of persons
-    cost minutes there, most of it round trips and rows shipped to Python and back.
-    """
-    quote = connection.ops.quote_name
-    orders, tests = quote(ControlOrder._meta.db_table), quote(ScheduledTest._meta.db_table)
-    codes, persons = quote(HealthCode._meta.db_table), quote(Person._meta.db_table)
-    open_statuses = list(ControlOrder.OPEN)
-    # The temporary tables live until the commit: one transaction even when the caller has none.
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE hc_people (person_id bigint PRIMARY KEY) ON COMMIT DROP")
-        insert_rows("hc_people", ["person_id"], [(pk,) for pk in person_ids])
-        cur.execute("ANALYZE hc_people")
-        # One row per person: the sorted statuses the colour rules look at (empty: none).
-        cur.execute(
-            "CREATE TEMP TABLE hc_status ON COMMIT DROP AS "  # noqa: S608 - model tables, values are parameters
-            "SELECT h.person_id, COALESCE(array_agg(DISTINCT s.status ORDER BY s.status) "
-            "  FILTER (WHERE s.status IS NOT NULL), '{}'::text[]) AS statuses "
-            "FROM hc_people h LEFT JOIN ("
-            f"  SELECT o.person_id, o.category::text AS status FROM {orders} o WHERE o.status = ANY(%s) "
-            f"  UNION ALL SELECT t.person_id, 'confirmed' FROM {tests} t JOIN {orders} o ON o.id = t.order_id "
-            "     WHERE o.status = ANY(%s) AND t.status = %s "
-            f"  UNION ALL SELECT t.person_id, 'overdue_test' FROM {tests} t JOIN {orders} o ON o.id = t.order_id "
-            "     WHERE o.status = ANY(%s) AND t.status = ANY(%s) AND t.due_on < %s"
-            ") s ON s.person_id = h.person_id GROUP BY h.person_id",
-            [list(ControlOrder.COLOURING), list(ControlOrder.COLOURING), ScheduledTest.Status.POSITIVE, open_statuses,
-             [ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED], overdue_before],
-        )
-        cur.execute("SELECT DISTINCT statuses FROM hc_status")
-        sets = [row[0] for row in cur.fetchall()]
-        cur.execute("CREATE TEMP TABLE hc_colour (statuses text[] PRIMARY KEY, colour text, reasons jsonb) ON COMMIT DROP")
-        colours = {tuple(found): colour_for(profile, set(found)) for found in sets}
-        for found, colour in colours.items():
-            cur.execute("INSERT INTO hc_colour VALUES (%s, %s, %s::jsonb)", [list(found), colour.colour, json.dumps(list(colour.reasons))])
-        # The planner prices a probe of the codes' person index per person above hashing all of a city's
-        # codes, as if index pages came from disk. In memory, for 670,000 of 10,000,000 codes, the probes
-        # took 1.3 s and the hash 8.3 s (bench/results/README.md, Session 5).
-        changes = quote(HealthCodeChange._meta.db_table)
-        with _planner(cur, enable_hashjoin="off", enable_mergejoin="off"):
-            # The rewrite and its colour history in one statement: the joined `old` row is the code before the
-            # update, so each changed colour is written with what it was and why (the statuses).
-            cur.execute(
-                f"WITH changed AS (UPDATE {codes} c SET colour = k.colour, reasons = k.reasons, updated_at = %s "  # noqa: S608
-                f"  FROM hc_status s JOIN hc_colour k ON k.statuses = s.statuses JOIN {codes} old "
-                "   ON old.person_id = s.person_id "
-                "  WHERE c.person_id = s.person_id AND c.id = old.id AND (c.colour <> k.colour OR c.reasons <> k.reasons) "
-                "  RETURNING c.person_id, c.area_code, old.colour AS colour_from, c.colour AS colour_to, "
-                "            to_jsonb(s.statuses) AS cause), "
-                f"logged AS (INSERT INTO {changes} (person_id, area_code, at, colour_from, colour_to, cause) "
-                "  SELECT person_id, area_code, %s, colour_from, colour_to, cause FROM changed "
-                "  WHERE colour_from <> colour_to RETURNING 1) "
-                "SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM logged)",
-                [now, now],
-            )
-            changed = cur.fetchone()[0]
-            cur.execute(
-                f"SELECT s.person_id, p.area_code, s.statuses FROM hc_status s "  # noqa: S608
-                f"JOIN {persons} p ON p.id = s.person_id "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {codes} c WHERE c.person_id = s.person_id)"
-            )
-            missing = cur.fetchall()
-        cur.execute("DROP TABLE hc_people, hc_status, hc_colour")
-        new_token = HealthCode._meta.get_field("token").get_default
-        _insert_rows(HealthCode, ["person_id", "area_code", "token", "colour", "reasons", "updated_at"],
-                     [(pk, area, new_token(), colours[tuple(found)].colour, list(colours[tuple(found)].reasons), now)
-                      for pk, area, found in missing])
-        _insert_rows(HealthCodeChange, ["person_id", "area_code", "at", "colour_from", "colour_to", "cause"],
-                     [(pk, area, now, "", colours[tuple(found)].colour, sorted(found))
-                      for pk, area, found in missing if colours[tuple(found)].colour != GREEN])
-    return changed + len(missing)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import exports
 from fangkong.core.access import log_access
+from fangkong.core.background import no_worker_running
 from fangkong.people import importing
 from fangkong.people.models import ImportBatch
 
@@ -43,7 +44,7 @@ def arrival_import_status(request, pk: int):
     batch = selectors.arrival_batch_get(user=request.user, pk=pk)
     running = batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
     return render(request, "control/arrival_import_status.html", {
-        "batch": batch, "running": running, "shown": REJECTS_SHOWN,
+        "batch": batch, "worker_missing": _worker_missing(batch), "running": running, "shown": REJECTS_SHOWN,
         "rejects": batch.rejects.order_by("row_number")[:REJECTS_SHOWN],
         "summary": None if running else arrival_import.feedback_summary(batch),
         "is_xiecha": batch.kind == arrival_import.KIND_XIECHA,
@@ -89,3 +90,7 @@ def arrival_import_template(request):
     return exports.xlsx_response("来返人员导入模板.xlsx", list(arrival_import.ar.TEMPLATE_COLUMNS.values()),
                                  arrival_import.template_example_rows(), title="来返人员",
                                  notes=arrival_import.template_notes())
+
+
+def _worker_missing(batch: ImportBatch) -> bool:
+    return batch.status == ImportBatch.Status.QUEUED and no_worker_running(waiting_since=batch.created_at)

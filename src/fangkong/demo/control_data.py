@@ -39,17 +39,17 @@ from fangkong.control.models import (
     Escalation,
     Gathering,
     GatheringStep,
-    HealthCode,
     OrderMeasure,
     RiskArea,
     ScheduledTest,
-    Verification,
 )
 from fangkong.control.risk_rows import RiskRow
 from fangkong.control.selectors import risk_level_on
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
+from fangkong.healthcodes.models import HealthCode, Verification
+from fangkong.healthcodes.services import health_codes_refresh
 from fangkong.people.models import Person
 from fangkong.policy.engine import Facts, evaluate
 
@@ -155,7 +155,7 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
         bulk_ids = {a.pk for a in bulk}
         counts["released"] = bulk_release([o for o in orders if o.arrival_id in bulk_ids], today, now)
         # Results and releases changed the bulk persons' colours: once more, as the services' on-commit refresh would.
-        control.health_codes_refresh(person_ids={o.person_id for o in orders if o.arrival_id in bulk_ids}, now=now)
+        health_codes_refresh(person_ids={o.person_id for o in orders if o.arrival_id in bulk_ids}, now=now)
         fever = arrivals["fever"].orders.first() if "fever" in arrivals else None
         if fever is not None and fever.is_open:
             control.checkin_record(by=grid_user, order=fever, temperature=Decimal("38.4"), symptoms=["fever", "cough"],
@@ -310,7 +310,7 @@ def bulk_arrivals(items: list[dict], *, user, now: dt.datetime) -> list[Arrival]
                   for d in sorted({d for m in plan.measures for d in m.test_days})]
     OrderMeasure.objects.bulk_create(measures, batch_size=2000)
     ScheduledTest.objects.bulk_create(tests, batch_size=2000)
-    control.health_codes_refresh(person_ids={o.person_id for o in orders}, now=now)
+    health_codes_refresh(person_ids={o.person_id for o in orders}, now=now)
     return arrivals
 
 

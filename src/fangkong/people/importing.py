@@ -45,6 +45,7 @@ from simple_history.utils import bulk_update_with_history
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.core import audit
+from fangkong.core.bulkwrite import fetch_with_arrays, insert_with_history, select_in
 from fangkong.core.clock import today as local_today
 from fangkong.core.crypto import Sealer
 from fangkong.core.masking import mask_id_number, mask_phone
@@ -52,7 +53,6 @@ from fangkong.core.permissions import CLI, require
 from fangkong.core.scoping import in_scope
 
 from . import normalize as nz
-from .bulkwrite import fetch_with_arrays, insert_with_history, select_in
 from .dedup import NewPerson, likely_duplicates
 from .models import DuplicateCandidate, Household, ImportBatch, ImportReject, Person
 from .selectors import follow_merges

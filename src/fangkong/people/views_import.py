@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core import exports
 from fangkong.core.access import log_access
+from fangkong.core.background import no_worker_running
 from fangkong.core.permissions import NotPermitted
 from fangkong.core.scoping import get_scoped_or_404, scope
 
@@ -51,7 +52,7 @@ def import_status(request, pk: int):
     rejects = batch.rejects.order_by("row_number")[:REJECTS_SHOWN]
     running = batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
     return render(request, "people/import_status.html", {
-        "batch": batch, "rejects": rejects, "running": running, "shown": REJECTS_SHOWN,
+        "batch": batch, "worker_missing": _worker_missing(batch), "rejects": rejects, "running": running, "shown": REJECTS_SHOWN,
         "may_download": _may_download_rejects(request.user, batch),
     })
 
@@ -163,3 +164,7 @@ def duplicate_decide(request, pk: int):
     except NotPermitted:
         return HttpResponseForbidden(_("Your role may not change personal records."))
     return redirect("people:duplicates")
+
+
+def _worker_missing(batch: ImportBatch) -> bool:
+    return batch.status == ImportBatch.Status.QUEUED and no_worker_running(waiting_since=batch.created_at)

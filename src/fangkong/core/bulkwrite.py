@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 
 from django.db import connection
@@ -190,3 +191,36 @@ def fetch_with_arrays(sql: str, params: list) -> list[tuple]:
     with psycopg.Cursor(connection.connection) as cur:
         cur.execute(sql, params)
         return cur.fetchall()
+
+
+SQL_BATCH = 900  # ids per statement on SQLite: under its limit of bound parameters with room to spare
+SQL_BATCH_POSTGRES = 20_000  # PostgreSQL has no such limit; fewer, larger statements cost less
+
+
+def batches(items: Sequence, size: int | None = None):
+    """Slices of `items` small enough for one statement's parameters on this database."""
+    size = size or (SQL_BATCH_POSTGRES if connection.vendor == "postgresql" else SQL_BATCH)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def insert_model_rows(model, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Plain rows of a model's field values (no instances): COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    db_columns = [model._meta.get_field(c).column for c in columns]
+    insert_rows(model._meta.db_table, db_columns, prepare(rows, converters(model, db_columns)))
+
+
+@contextmanager
+def planner(cur, **settings: str):
+    """PostgreSQL planner settings for the statements inside, then back to what they were."""
+    before = {}
+    for name, value in settings.items():
+        cur.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+        before[name] = cur.fetchone()[0]
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            cur.execute("SELECT set_config(%s, %s, true)", [name, value])

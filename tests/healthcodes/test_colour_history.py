@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from fangkong.control import selectors, services
-from fangkong.control.models import HealthCode, HealthCodeChange
+from fangkong.control import services
 from fangkong.core.clock import today
+from fangkong.healthcodes import selectors as hc_selectors
+from fangkong.healthcodes import services as hc_services
+from fangkong.healthcodes.models import HealthCode, HealthCodeChange
 from fangkong.people.services import household_create, person_create
 from tests.conftest import make_id_number
 
@@ -27,7 +29,7 @@ def test_a_change_of_colour_is_written_with_its_cause_and_a_repeat_is_not(tree, 
                                             origin_name="某国", arrived_on=today(), source="manual")
     change = HealthCodeChange.objects.get(person_id=person.pk)
     assert (change.colour_from, change.colour_to) == ("", "yellow") and "inbound" in change.cause
-    services.health_code_refresh(person=person)  # nothing changed: no second row
+    hc_services.health_code_refresh(person=person)  # nothing changed: no second row
     assert HealthCodeChange.objects.filter(person_id=person.pk).count() == 1
     test = arrival.orders.get().tests.order_by("due_on").first()
     with django_capture_on_commit_callbacks(execute=True):
@@ -47,11 +49,11 @@ def test_a_past_day_is_answered_from_the_history(tree, user_a, person, city_user
                                     at=three_days_ago + dt.timedelta(days=2), colour_from="red", colour_to="yellow",
                                     cause=["overdue_test"])
     day = timezone.localtime(three_days_ago).date()
-    assert selectors.colour_on(user=user_a, person=person, day=day - dt.timedelta(days=1)) == "green"
-    assert selectors.colour_on(user=user_a, person=person, day=day) == "red"
-    assert selectors.colour_on(user=user_a, person=person, day=day + dt.timedelta(days=2)) == "yellow"
-    assert selectors.colour_counts_on(user=city_user, area_code=tree["county_a"].code, day=day) == {"red": 1, "yellow": 0}
-    assert selectors.colour_counts_on(user=city_user, area_code=tree["county_b"].code, day=day) == {"red": 0, "yellow": 0}
+    assert hc_selectors.colour_on(user=user_a, person=person, day=day - dt.timedelta(days=1)) == "green"
+    assert hc_selectors.colour_on(user=user_a, person=person, day=day) == "red"
+    assert hc_selectors.colour_on(user=user_a, person=person, day=day + dt.timedelta(days=2)) == "yellow"
+    assert hc_selectors.colour_counts_on(user=city_user, area_code=tree["county_a"].code, day=day) == {"red": 1, "yellow": 0}
+    assert hc_selectors.colour_counts_on(user=city_user, area_code=tree["county_b"].code, day=day) == {"red": 0, "yellow": 0}
     assert code.colour == "green"
 
 
@@ -59,6 +61,6 @@ def test_the_bulk_refresh_writes_the_same_history_as_one_by_one(tree, user_a, pe
     services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
                               origin_name="某国", arrived_on=today(), source="manual")
     HealthCode.objects.filter(person=person).delete()
-    services.health_codes_refresh(person_ids=[person.pk])
+    hc_services.health_codes_refresh(person_ids=[person.pk])
     change = HealthCodeChange.objects.filter(person_id=person.pk).latest("id")
     assert change.colour_to == HealthCode.objects.get(person=person).colour == "yellow"

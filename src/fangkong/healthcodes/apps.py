@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HealthCodesConfig(AppConfig):
+    name = "fangkong.healthcodes"
+    label = "healthcodes"
+    verbose_name = "Health codes"
