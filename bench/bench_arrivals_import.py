@@ -113,11 +113,10 @@ def write_list(path: Path, rows: int) -> None:
 
 
 def timed(path: Path, area: str):
-    from fangkong.control import arrival_import
-    from fangkong.people.importing import SystemUser
+    from fangkong.imports.pipeline import command_line_actor, import_file
 
     cpu, start = time.process_time(), time.perf_counter()
-    batch = arrival_import.import_file(user=SystemUser(area_code=area), path=path, kind="xiecha", language="en")
+    batch = import_file(user=command_line_actor(area), path=path, kind="xiecha", language="en")
     return time.perf_counter() - start, time.process_time() - cpu, batch
 
 

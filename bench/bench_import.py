@@ -239,7 +239,7 @@ def children_cpu_seconds() -> float:
 
 def timed_import(path: Path, *, dedup: bool = True, profile: bool = False, workers: int | None = None,
                  chunk_size: int | None = None) -> tuple[float, object, str]:
-    from fangkong.people import importing
+    from fangkong.imports import pipeline
 
     profiler = cProfile.Profile() if profile else None
     cpu = time.process_time()
@@ -251,7 +251,7 @@ def timed_import(path: Path, *, dedup: bool = True, profile: bool = False, worke
     kwargs = {} if workers is None else {"workers": workers}
     if chunk_size:
         kwargs["chunk_size"] = chunk_size
-    batch = importing.import_file(user=importing.SystemUser(), path=path, dedup=dedup, language="en", **kwargs)
+    batch = pipeline.import_file(user=pipeline.command_line_actor(), path=path, kind="people", dedup=dedup, language="en", **kwargs)
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - start

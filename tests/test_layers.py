@@ -8,13 +8,14 @@ import ast
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "src" / "fangkong"
-DOMAIN_BELOW = {"core", "areas", "people", "policy", "healthcodes"}
+DOMAIN_BELOW = {"core", "imports", "areas", "people", "policy", "healthcodes"}
 
 MAY_IMPORT = {
     "core": set(),
+    "imports": {"core"},  # the pipeline every kind of import runs on; the kinds register themselves
     "policy": {"core"},
     "areas": {"core", "policy"},
-    "people": {"core", "areas"},
+    "people": {"core", "imports", "areas"},
     "healthcodes": {"core", "people", "policy"},  # and none of the apps that contribute statuses
     "control": DOMAIN_BELOW,
     "demo": DOMAIN_BELOW | {"control"},

@@ -120,7 +120,7 @@ class World:
                                         ends_at=start + dt.timedelta(hours=8), name=f"{MARK}值班", phone="13700004444")
 
     def make_import_batch(self):
-        from fangkong.people.models import ImportBatch
+        from fangkong.imports.models import ImportBatch
 
         return ImportBatch.objects.create(filename=f"{MARK}.xlsx", sha256="0" * 64, uploaded_by=self.user,
                                           area_code=self.grid.code, status="done")
@@ -439,7 +439,7 @@ SAMPLES.update({
 def arrival_batch_in(w: World):
     """A done 协查 batch of county B, with one row registered for its person."""
     from fangkong.control.models import ArrivalImportRow
-    from fangkong.people.models import ImportBatch
+    from fangkong.imports.models import ImportBatch
 
     batch = ImportBatch.objects.create(kind="xiecha", filename=f"{MARK}.csv", sha256="0" * 64, uploaded_by=w.user,
                                        area_code=w.county.code, status="done")
@@ -574,7 +574,7 @@ def seed(w: World, city_user) -> World:
     from fangkong.control.services import poster_rotate
     from fangkong.core.access import log_access
     from fangkong.core.crypto import seal
-    from fangkong.people.models import ImportReject
+    from fangkong.imports.models import ImportReject
 
     w.household = services.household_create(user=city_user, area=w.grid, address=f"{MARK}路1号")
     w.person = services.person_create(

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",  # serves the API docs page's scripts locally (without it they come from a CDN)
     "fangkong.core",
+    "fangkong.imports",
     "fangkong.areas",
     "fangkong.people",
     "fangkong.policy",

@@ -17,7 +17,9 @@ from fangkong.control import arrival_import
 from fangkong.control.models import Arrival, ArrivalImportRow, ControlOrder, RiskArea
 from fangkong.core.crypto import unseal
 from fangkong.core.models import AccessLog
-from fangkong.people.models import ImportBatch, ImportReject, Person
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch, ImportReject
+from fangkong.people.models import Person
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number, make_user
 
@@ -289,11 +291,10 @@ def test_the_same_reference_twice_in_a_file_rejects_the_second(media, tmp_path, 
 
 def test_rejected_rows_can_be_downloaded_fixed_and_imported_again(media, tmp_path, user_a, place):
     from fangkong.core.exports import write_xlsx as export_xlsx
-    from fangkong.people import importing
 
     batch = run(user_a, write_csv(tmp_path / "x.csv", [xiecha_row("XC-1", 手机号="12345")]))
     path = tmp_path / "errors.xlsx"
-    export_xlsx(path, arrival_import.reject_headers(), importing.reject_rows(batch))
+    export_xlsx(path, arrival_import.reject_headers(), pipeline.reject_rows(batch))
     book = load_workbook(path)
     sheet = book.active
     header = [c.value for c in sheet[1]]
@@ -329,6 +330,34 @@ def test_an_address_in_another_district_is_not_matched(media, tmp_path, user_a, 
     assert counts(batch) == (0, 0, 0, 1)
     assert ArrivalImportRow.objects.get().outcome == "not_found"
     assert "matches no household in your area" in reasons(batch)[0][2]
+
+
+def test_a_person_registered_in_another_district_goes_to_that_district_and_is_not_named_back(
+        media, tmp_path, client, user_a, city_user, place, tree):
+    """Issue 11 §3: a township's 协查 list matched a person of another area, showed their name in the feedback and
+    put their order in the uploader's area. Now their own area's worker gets the arrival and the order."""
+    from fangkong.control.selectors import orders_for
+
+    grid_b = tree["grid_b"]
+    worker_b = Responsible.objects.create(area=grid_b, area_code=grid_b.code, tier="grid_worker", name="赵网格",
+                                          phone="13900000009")
+    home_b = household_create(user=city_user, area=grid_b, address="人民路9号")
+    other = person_register(area=grid_b, household=home_b, name="赵六", id_number=ID_NEW2)
+    batch = run(user_a, write_csv(tmp_path / "x.csv", [xiecha_row("XC-1", "赵六", ID_NEW2)]))
+    assert batch.status == ImportBatch.Status.DONE and batch.rejected == 0, reasons(batch)
+    arrival = Arrival.objects.get(person=other)
+    assert arrival.area_code == home_b.area_code and arrival.household == home_b and arrival.routed_to == worker_b
+    order = arrival.orders.get()
+    assert order.owner == worker_b and order.area_code == home_b.area_code
+    assert not orders_for(user=user_a).filter(pk=order.pk).exists()  # the uploader cannot record its results
+    (row,) = arrival_import.feedback_rows(batch, unmasked=True)
+    text = json.dumps(row, ensure_ascii=False)
+    assert "赵六" not in text and "赵网格" not in text and "13900000009" not in text and ID_NEW2 not in text
+    assert row[6] == "registered in another area of the city: passed to that area's worker"
+    assert arrival_import.feedback_summary(batch)["elsewhere"] == 1
+    client.force_login(user_a)
+    page = client.get(f"/control/arrivals/import/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Registered in another area" in page and "赵六" not in page
 
 
 def test_a_destination_outside_our_city_is_not_found(media, tmp_path, user_a, place):
@@ -421,7 +450,8 @@ def test_the_feedback_lists_every_row_with_its_outcome(pushed, place):
     assert rows[1][8:10] == ["王网格", "13900000001"] and "home isolation" in rows[1][10]
     assert rows[2][3] == "周九" and rows[2][4] == "310115" + "*" * 11 + ID_NEW2[-1:]
     assert rows[3][11] == "手机号: not a mainland mobile number (11 digits starting with 1)"
-    assert arrival_import.feedback_summary(pushed) == {"created": 1, "matched": 1, "not_found": 1, "rejected": 1}
+    assert arrival_import.feedback_summary(pushed) == {"created": 1, "matched": 1, "not_found": 1, "rejected": 1,
+                                                       "elsewhere": 0}
 
 
 def test_the_feedback_of_a_list_pushed_again_says_already_registered(pushed, tmp_path, user_a):
@@ -465,17 +495,16 @@ def test_a_crash_mid_import_keeps_whole_chunks_and_a_rerun_completes(media, tmp_
         return real(number, *args, **kwargs)
 
     monkeypatch.setattr(arrival_import, "parse_row", explode_on_row_6)
-    from fangkong.people import importing
 
-    batch = importing.batch_create(user=user_a, source=path, filename="x.csv", kind="xiecha")
+    batch = pipeline.batch_create(user=user_a, source=path, filename="x.csv", kind="xiecha")
     with pytest.raises(RuntimeError):
-        importing.run_batch(batch, language="en", chunk_size=2)
+        pipeline.run_batch(batch, language="en", chunk_size=2)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED and batch.processed_rows == 4
     assert (Person.objects.count() - 1, Arrival.objects.count(), ControlOrder.objects.count()) == (4, 4, 4)
     assert ArrivalImportRow.objects.count() == 4 and batch.created == 4
     monkeypatch.setattr(arrival_import, "parse_row", real)
-    batch = importing.run_batch(batch, language="en", chunk_size=2)
+    batch = pipeline.run_batch(batch, language="en", chunk_size=2)
     assert batch.status == ImportBatch.Status.DONE and counts(batch) == (7, 0, 0, 0)
     assert (Arrival.objects.count(), ControlOrder.objects.count()) == (7, 7)
     assert counts(run(user_a, path)) == (0, 0, 7, 0)

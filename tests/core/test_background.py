@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from fangkong.core.background import no_worker_running
-from fangkong.people.models import ImportBatch
+from fangkong.imports.models import ImportBatch
 
 NONE_RUNNING = "没有后台任务进程在运行"
 
@@ -22,7 +22,7 @@ def waiting(user_a):
 
 
 def _task(**fields) -> DBTaskResult:
-    return DBTaskResult.objects.create(id=uuid.uuid4(), task_path="fangkong.people.tasks.run_import", args_kwargs={},
+    return DBTaskResult.objects.create(id=uuid.uuid4(), task_path="fangkong.imports.tasks.import_batch", args_kwargs={},
                                        backend_name="default", run_after=timezone.now(), **fields)
 
 

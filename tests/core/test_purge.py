@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from fangkong.core.models import AccessLog
-from fangkong.people.models import ImportBatch, ImportReject
+from fangkong.imports.models import ImportBatch, ImportReject
 
 
 def make_log(days_old: int) -> AccessLog:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from fangkong.people import dedup, importing, services
-from fangkong.people.models import DuplicateCandidate, ImportBatch, Person
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
+from fangkong.people import dedup, services
+from fangkong.people.models import DuplicateCandidate, Person
 from tests.conftest import make_id_number
 
 from .conftest import person_row, write_csv
 
 
 def run(user, path, **kwargs) -> ImportBatch:
-    return importing.import_file(user=user, path=path, language="en", **kwargs)
+    return pipeline.import_file(user=user, path=path, language="en", **{"kind": "people", **kwargs})
 
 
 @pytest.fixture

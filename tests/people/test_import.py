@@ -9,15 +9,17 @@ from openpyxl import load_workbook
 
 from fangkong.core.crypto import unseal
 from fangkong.core.permissions import NotPermitted
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch, ImportReject
 from fangkong.people import importing
-from fangkong.people.models import Household, ImportBatch, ImportReject, Person
+from fangkong.people.models import Household, Person
 from tests.conftest import make_id_number, make_user
 
 from .conftest import HEADERS, person_row, write_csv, write_xlsx
 
 
 def run(user, path, **kwargs) -> ImportBatch:
-    return importing.import_file(user=user, path=path, language="en", **kwargs)
+    return pipeline.import_file(user=user, path=path, language="en", **{"kind": "people", **kwargs})
 
 
 def counts(batch: ImportBatch) -> tuple:
@@ -161,12 +163,33 @@ def test_the_same_document_twice_in_a_file_rejects_the_second(media, tmp_path, u
     assert "row 2" in ImportReject.objects.get(batch=batch).reason
 
 
-def test_a_person_registered_in_another_area_is_not_taken_over(media, tmp_path, user_a, user_b, tree):
+def test_a_person_registered_in_another_area_is_not_taken_over_but_a_transfer_is_requested(
+        media, tmp_path, user_a, user_b, tree):
+    """Issue 11 §3: imports put such rows into the transfer flow (迁入申请) that one person at a time uses."""
+    from fangkong.core.models import AccessLog
+    from fangkong.people.models import TransferRequest
+
     run(user_b, write_csv(tmp_path / "b.csv", [person_row(tree["grid_b"].code)]))
     batch = run(user_a, write_csv(tmp_path / "a.csv", [person_row(tree["grid_a"].code)]))
     assert counts(batch) == (0, 0, 0, 1)
-    assert "outside yours" in ImportReject.objects.get(batch=batch).reason
-    assert Person.objects.get().area_code == tree["grid_b"].code
+    assert "transfer request" in ImportReject.objects.get(batch=batch).reason
+    person = Person.objects.get()
+    assert person.area_code == tree["grid_b"].code
+    request = TransferRequest.objects.get()
+    assert (request.person, request.area_code, request.to_area_code, request.requested_by, request.status) == (
+        person, tree["grid_b"].code, tree["grid_a"].code, user_a, "pending")
+    assert AccessLog.objects.filter(user=user_a, action="registered_elsewhere", object_id=str(batch.pk)).exists()
+    run(user_a, write_csv(tmp_path / "a2.csv", [person_row(tree["grid_a"].code)]))
+    assert TransferRequest.objects.count() == 1  # one pending request, however often the file is imported
+
+
+def test_an_import_by_a_role_that_may_not_request_transfers_only_rejects(media, tmp_path, user_b, tree):
+    from fangkong.imports.pipeline import command_line_actor
+    from fangkong.people.models import TransferRequest
+
+    run(user_b, write_csv(tmp_path / "b.csv", [person_row(tree["grid_b"].code)]))
+    batch = run(command_line_actor(tree["county_a"].code), write_csv(tmp_path / "a.csv", [person_row(tree["grid_a"].code)]))
+    assert "outside yours" in ImportReject.objects.get(batch=batch).reason and not TransferRequest.objects.exists()
 
 
 def test_a_row_with_several_errors_names_each_column(media, tmp_path, user_a, tree):
@@ -203,9 +226,9 @@ def test_a_crash_mid_import_keeps_completed_chunks_and_a_rerun_completes(media, 
         return real(number, *args, **kwargs)
 
     monkeypatch.setattr(importing, "parse_row", explode_on_row_6)
-    batch = importing.batch_create(user=user_a, source=path, filename="a.csv")
+    batch = pipeline.batch_create(user=user_a, source=path, filename="a.csv", kind="people")
     with pytest.raises(RuntimeError):
-        importing.run_batch(batch, language="en", chunk_size=2)
+        pipeline.run_batch(batch, language="en", chunk_size=2)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
     assert batch.processed_rows == 4  # two chunks of two committed; the third rolled back
@@ -214,7 +237,7 @@ def test_a_crash_mid_import_keeps_completed_chunks_and_a_rerun_completes(media, 
     assert "RuntimeError" in batch.error and "disk" not in batch.error
 
     monkeypatch.setattr(importing, "parse_row", real)
-    batch = importing.run_batch(batch, language="en", chunk_size=2)
+    batch = pipeline.run_batch(batch, language="en", chunk_size=2)
     assert batch.status == ImportBatch.Status.DONE
     assert counts(batch) == (7, 0, 0, 0)
     assert Person.objects.count() == 7
@@ -240,7 +263,7 @@ def test_rejected_rows_can_be_downloaded_fixed_and_resubmitted(media, tmp_path, 
     from fangkong.core.exports import write_xlsx as export_xlsx
 
     path = tmp_path / "rejects.xlsx"
-    export_xlsx(path, importing.reject_headers(), importing.reject_rows(batch))
+    export_xlsx(path, pipeline.reject_headers("people"), pipeline.reject_rows(batch))
     book = load_workbook(path)
     sheet = book.active
     header = [c.value for c in sheet[1]]

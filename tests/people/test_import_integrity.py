@@ -7,14 +7,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch, ImportReject
 from fangkong.people import importing
-from fangkong.people.models import Household, ImportBatch, ImportReject, Person
+from fangkong.people.models import Household, Person
 
 from .conftest import person_row, write_csv, write_xlsx
 
 
 def _run(user, path, **kwargs) -> ImportBatch:
-    return importing.import_file(user=user, path=path, language="en", **kwargs)
+    return pipeline.import_file(user=user, path=path, language="en", **{"kind": "people", **kwargs})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -58,11 +60,11 @@ def test_a_resumed_import_still_refuses_a_number_repeated_after_the_crash(media,
         return real(number, *args, **kwargs)
 
     monkeypatch.setattr(importing, "parse_row", crash_once)
-    batch = importing.batch_create(user=user_a, source=path, filename="r.csv")
+    batch = pipeline.batch_create(user=user_a, source=path, filename="r.csv", kind="people")
     with pytest.raises(RuntimeError):
-        importing.run_batch(batch, language="en", chunk_size=2, workers=0)
+        pipeline.run_batch(batch, language="en", chunk_size=2, workers=0)
     state["boom"] = False
-    batch = importing.run_batch(batch, language="en", chunk_size=2, workers=0)
+    batch = pipeline.run_batch(batch, language="en", chunk_size=2, workers=0)
     uninterrupted = _run(user_a, write_csv(tmp_path / "r2.csv", rows), workers=0)
     assert (batch.created, batch.rejected) == (3, 1)
     reject = ImportReject.objects.get(batch=batch)

@@ -3,6 +3,7 @@ a user can see: the same persons, households, history and rejected rows as the p
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import pickle
 
@@ -10,15 +11,17 @@ import pytest
 from django.db import connection
 
 from fangkong.core.crypto import unseal
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch, ImportReject
 from fangkong.people import importing
-from fangkong.people.models import DuplicateCandidate, Household, ImportBatch, ImportReject, Person
+from fangkong.people.models import DuplicateCandidate, Household, Person
 from tests.conftest import make_id_number
 
 from .conftest import person_row, write_csv
 
 
 def run(user, path, **kwargs) -> ImportBatch:
-    return importing.import_file(user=user, path=path, language="en", **kwargs)
+    return pipeline.import_file(user=user, path=path, language="en", **{"kind": "people", **kwargs})
 
 
 def mixed_rows(tree) -> list[dict]:
@@ -94,16 +97,16 @@ def test_a_parser_process_that_fails_mid_file_leaves_the_completed_chunks(media,
         return real(number, *args, **kwargs)
 
     monkeypatch.setattr(importing, "parse_row", explode_on_row_6)  # the forked parser inherits it
-    batch = importing.batch_create(user=user_a, source=path, filename="a.csv")
+    batch = pipeline.batch_create(user=user_a, source=path, filename="a.csv", kind="people")
     with pytest.raises(RuntimeError):
-        importing.run_batch(batch, language="en", chunk_size=2, workers=1)
+        pipeline.run_batch(batch, language="en", chunk_size=2, workers=1)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
     assert batch.processed_rows == 4 and Person.objects.count() == 4
     assert "RuntimeError" in batch.error and "disk" not in batch.error
 
     monkeypatch.setattr(importing, "parse_row", real)
-    batch = importing.run_batch(batch, language="en", chunk_size=2, workers=1)
+    batch = pipeline.run_batch(batch, language="en", chunk_size=2, workers=1)
     assert (batch.status, batch.created) == (ImportBatch.Status.DONE, 7)
 
 
@@ -124,7 +127,7 @@ def test_a_parsed_row_crosses_to_the_writer_intact_and_never_prints_its_values(t
 
     columns = {i: key for i, key in enumerate(importing.nz.TEMPLATE_COLUMNS)}
     cells = [person_row(tree["grid_a"].code, "张三").get(h, "") for h in importing.nz.TEMPLATE_COLUMNS.values()]
-    (row,) = importing.parse_chunk([(2, cells)], columns, today=importing.local_today(), sealer=Sealer())
+    (row,) = importing.parse_chunk([(2, cells)], columns, today=dt.date.today(), sealer=Sealer())
     assert row.doc_hash and row.phone_sealed and not row.errors
     back = pickle.loads(pickle.dumps(row))
     assert back == row and back.raw(columns) == row.raw(columns)
@@ -132,8 +135,8 @@ def test_a_parsed_row_crosses_to_the_writer_intact_and_never_prints_its_values(t
 
 
 def test_small_files_are_parsed_in_the_importing_process():
-    assert importing.default_workers(500) == 0
-    assert importing.default_workers(1_000_000) in {0, 1}
+    assert pipeline.default_workers(500) == 0
+    assert pipeline.default_workers(1_000_000) in {0, 1}
 
 
 @pytest.mark.django_db(transaction=True)  # each chunk commits, as in production

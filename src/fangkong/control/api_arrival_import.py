@@ -13,8 +13,8 @@ from ninja.files import UploadedFile
 
 from fangkong.core.access import log_access
 from fangkong.core.api_support import RecordId, allowed_to, invalid, reject_unknown_query, responses
-from fangkong.people import importing
-from fangkong.people.models import ImportBatch
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 
 from . import actions, arrival_import, selectors
 
@@ -64,7 +64,7 @@ def arrival_import_upload(request, kind: Form[Literal["xiecha", "sheet"]], file:
     try:
         batch = arrival_import.batch_submit(user=request.user, upload=file, kind=kind,
                                             language=translation.get_language() or "")
-    except importing.ImportFileError as exc:
+    except pipeline.ImportFileError as exc:
         raise invalid("file", str(exc)) from exc
     return Status(202, _out(batch))
 

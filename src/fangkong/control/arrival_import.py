@@ -1,6 +1,6 @@
 """Arrivals in bulk: lists pushed by other regions (协查) and grid workers' spreadsheets of arrivals.
 
-This runs on the households-and-persons import machinery (`fangkong.people.importing`): the same
+This runs on the shared import pipeline (`fangkong.imports.pipeline`), as households and persons do: the same
 reading of .xlsx and .csv, header matching, cell normalisation, batches (`ImportBatch`, kinds
 `xiecha` and `arrival_sheet`) imported by the same background task with its progress, one
 transaction per chunk, and rejected rows kept sealed (`ImportReject`) for the errors file. What this
@@ -39,9 +39,11 @@ from fangkong.core.crypto import unseal
 from fangkong.core.ids import check_resident_id, normalize_mobile, to_halfwidth
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.scoping import in_scope, subtree_q
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 from fangkong.people import importing
 from fangkong.people import normalize as nz
-from fangkong.people.models import Household, ImportBatch, Person
+from fangkong.people.models import Household, Person
 from fangkong.people.selectors import follow_merges
 from fangkong.people.validation import PersonInvalid, clean_person
 
@@ -55,8 +57,8 @@ KINDS = {"xiecha": KIND_XIECHA, "sheet": KIND_SHEET}  # the names the CLI, the A
 ARRIVAL_KINDS = (KIND_XIECHA, KIND_SHEET)
 CHUNK_SIZE = 500  # every row is registered (and planned) one by one: keep each transaction short
 
-XIECHA_COLUMNS = importing.Columns(ar.TEMPLATE_COLUMNS, ar.HEADER_TO_FIELD, ar.XIECHA_REQUIRED)
-SHEET_COLUMNS = importing.Columns(ar.TEMPLATE_COLUMNS, ar.HEADER_TO_FIELD, ar.SHEET_REQUIRED)
+XIECHA_COLUMNS = pipeline.Columns(ar.TEMPLATE_COLUMNS, ar.HEADER_TO_FIELD, ar.XIECHA_REQUIRED)
+SHEET_COLUMNS = pipeline.Columns(ar.TEMPLATE_COLUMNS, ar.HEADER_TO_FIELD, ar.SHEET_REQUIRED)
 SOURCE = {KIND_XIECHA: Arrival.Source.ASSIST_LIST, KIND_SHEET: Arrival.Source.IMPORT}
 # arrival_register's field -> the column that holds it
 SERVICE_FIELDS = {"arrived_on": "arrived_at", "origin_name": "origin", "origin_risk": "risk", "facts": "category",
@@ -107,7 +109,7 @@ class Row:
         """The row as uploaded, as text (sealed in its ImportReject when it is rejected).
 
         The same call as the people importer's rows; these keep their values by field already."""
-        return {k: importing._raw_text(v) for k, v in self.values.items()
+        return {k: pipeline.raw_text(v) for k, v in self.values.items()
                 if k in ar.TEMPLATE_COLUMNS or k == nz.SOURCE_ROW}
 
     @property
@@ -222,11 +224,11 @@ def parse_row(number: int, cells: list, columns: dict[int, str], *, today: dt.da
     return row
 
 
-class ArrivalChunkImporter(importing.ChunkImporter):
+class ArrivalChunkImporter(pipeline.ChunkImporter):
     """One run of an arrivals batch; the base class brings the uploader, the sealer, the area cache,
     the timings and the storage of rejected rows."""
 
-    def __init__(self, *, batch: ImportBatch, sheet: importing.SheetRows, dedup: bool = True):
+    def __init__(self, *, batch: ImportBatch, sheet: pipeline.SheetRows, dedup: bool = True):
         super().__init__(batch=batch, sheet=sheet, dedup=dedup)
         self.source = SOURCE[batch.kind]
         self.seen_references: dict[tuple[str, str], int] = {}
@@ -251,7 +253,7 @@ class ArrivalChunkImporter(importing.ChunkImporter):
         for row in rows:
             if row.errors:
                 row.outcome = Outcome.NOT_FOUND if row.not_found else Outcome.REJECTED
-                own = frozenset({to_halfwidth(importing._raw_text(row.values.get("id_number"))).strip().upper()})
+                own = frozenset({to_halfwidth(pipeline.raw_text(row.values.get("id_number"))).strip().upper()})
                 row.errors = [(key, masked_numbers(reason, own)) for key, reason in row.errors]
         self._store_rows(rows)
         self._store_rejects([r for r in rows if r.errors])
@@ -450,10 +452,15 @@ class ArrivalChunkImporter(importing.ChunkImporter):
                 row.outcome, row.arrival_id = Outcome.UNCHANGED, same_day[key]
                 row.person_created = False
                 continue
+            # A person registered outside the importer's area is that area's to follow: the arrival is routed
+            # to their own household's worker, not to the address the list gives inside the importer's area.
+            elsewhere = not row.person_created and not in_scope(self.user, row.person.area_code)
+            household = row.person.household if elsewhere else row.household
+            destination = row.person.area_code if elsewhere else (row.area.code if row.household is None else "")
             try:
                 arrival = services.arrival_register(
-                    by=self.user, action=actions.ARRIVAL_IMPORT_RUN, person=row.person, household=row.household,
-                    destination_code="" if row.household is not None else row.area.code,
+                    by=self.user, action=actions.ARRIVAL_IMPORT_RUN, person=row.person, household=household,
+                    destination_code="" if household is not None else destination,
                     category=row.category, origin_name=row.origin_name, origin_code=row.origin_code,
                     origin_risk=row.origin_risk, arrived_on=row.arrived_on, source=self.source, route=row.route,
                     transport=row.transport, transport_number=row.transport_number,
@@ -466,7 +473,7 @@ class ArrivalChunkImporter(importing.ChunkImporter):
                 continue
             same_day[key] = arrival.pk
             row.arrival_id = arrival.pk
-            row.outcome = Outcome.CREATED if row.person_created else Outcome.MATCHED
+            row.outcome = Outcome.ELSEWHERE if elsewhere else Outcome.CREATED if row.person_created else Outcome.MATCHED
 
     def _store_rows(self, rows: list[Row]) -> None:
         pushed = timezone.get_default_timezone()
@@ -481,10 +488,11 @@ class ArrivalChunkImporter(importing.ChunkImporter):
         ])
 
 
-importing.IMPORT_KINDS[KIND_XIECHA] = importing.ImportKind(XIECHA_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE,
-                                                            actions.ARRIVAL_IMPORT_RUN)
-importing.IMPORT_KINDS[KIND_SHEET] = importing.ImportKind(SHEET_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE,
-                                                           actions.ARRIVAL_IMPORT_RUN)
+# Arrivals may register persons: the tree's counts are refreshed after a batch, as after a people import.
+pipeline.IMPORT_KINDS[KIND_XIECHA] = pipeline.ImportKind(XIECHA_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE,
+                                                         actions.ARRIVAL_IMPORT_RUN, after=importing.recount_the_tree)
+pipeline.IMPORT_KINDS[KIND_SHEET] = pipeline.ImportKind(SHEET_COLUMNS, ArrivalChunkImporter, CHUNK_SIZE,
+                                                        actions.ARRIVAL_IMPORT_RUN, after=importing.recount_the_tree)
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -492,19 +500,19 @@ importing.IMPORT_KINDS[KIND_SHEET] = importing.ImportKind(SHEET_COLUMNS, Arrival
 
 def batch_submit(*, user, upload, kind: str, language: str = "") -> ImportBatch:
     """Store an upload and queue its import as the same background task as the people import."""
-    return importing.batch_submit(user=user, upload=upload, language=language, kind=_batch_kind(kind))
+    return pipeline.batch_submit(user=user, upload=upload, language=language, kind=_batch_kind(kind))
 
 
 def import_file(*, user, path, kind: str, language: str | None = None, **kwargs) -> ImportBatch:
     """Import a file now (the CLI, tests and benchmarks)."""
-    return importing.import_file(user=user, path=path, kind=_batch_kind(kind), language=language, **kwargs)
+    return pipeline.import_file(user=user, path=path, kind=_batch_kind(kind), language=language, **kwargs)
 
 
 def _batch_kind(kind: str) -> str:
     if kind in ARRIVAL_KINDS:
         return kind
     if kind not in KINDS:
-        raise importing.ImportFileError(_("the kind of list must be xiecha or sheet, not %(kind)s") % {"kind": kind})
+        raise pipeline.ImportFileError(_("the kind of list must be xiecha or sheet, not %(kind)s") % {"kind": kind})
     return KINDS[kind]
 
 
@@ -517,7 +525,7 @@ def counts(batch: ImportBatch) -> dict:
 
 
 def reject_headers() -> list[str]:
-    return importing.reject_headers(KIND_XIECHA)
+    return pipeline.reject_headers(KIND_XIECHA)
 
 
 FEEDBACK_HEADERS = ["行号", "协查编号", "推送单位", "姓名", "证件号码", "到达日期", "核查结果", "落地区域", "责任人",
@@ -532,6 +540,7 @@ FEEDBACK_OUTCOMES = {
     "created": gettext_lazy("registered (new to our registry)"),
     "matched": gettext_lazy("matched (registered person)"),
     "not_found": gettext_lazy("not found in our area"),
+    "elsewhere": gettext_lazy("registered in another area of the city: passed to that area's worker"),
     "rejected": gettext_lazy("rejected"),
 }
 
@@ -552,10 +561,17 @@ def feedback_rows(batch: ImportBatch, *, unmasked: bool = False, chunk: int = 10
         area_codes = {p.arrival.area_code for p in part if p.arrival is not None}
         area_names = dict(Area.objects.filter(code__in=area_codes).values_list("code", "name")) if area_codes else {}
         for item in part:
-            yield _feedback_row(item, rejects.get(item.row_number), area_names, unmasked)
+            yield _feedback_row(item, rejects.get(item.row_number), area_names, unmasked, batch.area_code)
 
 
-def _feedback_row(item: ArrivalImportRow, reject, area_names: dict[str, str], unmasked: bool) -> list:
+def _outside(item: ArrivalImportRow, batch_area: str) -> bool:
+    """A row whose person or arrival lies outside the area of the importer (the batch's area)."""
+    codes = [obj.area_code for obj in (item.person, item.arrival) if obj is not None]
+    return item.outcome == Outcome.ELSEWHERE or any(not code.startswith(batch_area) for code in codes)
+
+
+def _feedback_row(item: ArrivalImportRow, reject, area_names: dict[str, str], unmasked: bool,
+                  batch_area: str = "") -> list:
     name = number = arrived = place = owner = owner_phone = measures = ""
     note = item.reason
     if item.outcome in (Outcome.REJECTED, Outcome.NOT_FOUND):
@@ -568,6 +584,11 @@ def _feedback_row(item: ArrivalImportRow, reject, area_names: dict[str, str], un
         outcome = FEEDBACK_OUTCOMES[item.outcome]
         if reject is not None:
             note = f"{reject.column}: {reject.reason}" if reject.column else reject.reason
+    elif _outside(item, batch_area):
+        # Registered, or already arrived, in an area outside the importer's: no name, place or worker of theirs.
+        outcome = FEEDBACK_OUTCOMES["elsewhere"]
+        number = item.person.id_number_masked if item.person is not None else ""
+        arrived = item.arrival.arrived_on.isoformat() if item.arrival is not None else ""
     else:
         outcome = FEEDBACK_OUTCOMES["created" if item.person_created else "matched"]
         if item.outcome == Outcome.UNCHANGED:
@@ -599,6 +620,7 @@ def feedback_summary(batch: ImportBatch) -> dict[str, int]:
         "created": rows.filter(Q(outcome=Outcome.CREATED) | Q(outcome=Outcome.UNCHANGED, person_created=True)).count(),
         "matched": rows.filter(Q(outcome=Outcome.MATCHED) | Q(outcome=Outcome.UNCHANGED, person_created=False)).count(),
         "not_found": rows.filter(outcome=Outcome.NOT_FOUND).count(),
+        "elsewhere": rows.filter(outcome=Outcome.ELSEWHERE).count(),
         "rejected": rows.filter(outcome=Outcome.REJECTED).count(),
     }
 

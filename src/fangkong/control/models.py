@@ -535,10 +535,13 @@ class ArrivalImportRow(models.Model):
         UNCHANGED = "unchanged", _("Already registered")
         NOT_FOUND = "not_found", _("Not found in our area")
         REJECTED = "rejected", _("Rejected")
+        # A person registered in an area outside the importer's: the arrival and its order go to that area's
+        # worker (their list is the notification), and the importer's feedback does not name them.
+        ELSEWHERE = "elsewhere", _("Registered in another area: passed to that area")
 
-    REGISTERED = (Outcome.CREATED, Outcome.MATCHED)
+    REGISTERED = (Outcome.CREATED, Outcome.MATCHED, Outcome.ELSEWHERE)
 
-    batch = models.ForeignKey("people.ImportBatch", on_delete=models.CASCADE, related_name="arrival_rows")
+    batch = models.ForeignKey("imports.ImportBatch", on_delete=models.CASCADE, related_name="arrival_rows")
     row_number = models.PositiveIntegerField()
     area_code = models.CharField(max_length=24, db_index=True)  # the batch's area: rows are scoped like it
     reference = models.CharField(_("reference (协查编号)"), max_length=64, blank=True)

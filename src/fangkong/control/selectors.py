@@ -395,13 +395,13 @@ ARRIVAL_IMPORT_KINDS = ("xiecha", "arrival_sheet")
 
 
 def arrival_batches(*, user) -> QuerySet:
-    from fangkong.people.models import ImportBatch
+    from fangkong.imports.models import ImportBatch
 
     return scope(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user)
 
 
 def arrival_batch_get(*, user, pk: int):
-    from fangkong.people.models import ImportBatch
+    from fangkong.imports.models import ImportBatch
 
     return get_scoped_or_404(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user, pk=pk)
 

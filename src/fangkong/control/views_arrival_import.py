@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from fangkong.core import exports
 from fangkong.core.access import log_access
 from fangkong.core.background import no_worker_running
-from fangkong.people import importing
-from fangkong.people.models import ImportBatch
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 
 from . import arrival_import, selectors
 
@@ -31,7 +31,7 @@ def arrival_import_upload(request):
             try:
                 batch = arrival_import.batch_submit(user=request.user, upload=upload, kind=kind,
                                                     language=translation.get_language() or "")
-            except importing.ImportFileError as exc:
+            except pipeline.ImportFileError as exc:
                 messages.error(request, str(exc))
             else:
                 return redirect("control:arrival_import_status", pk=batch.pk)
@@ -65,7 +65,7 @@ def arrival_import_errors(request, pk: int):
     log_access(user=request.user, action="export", object_type="import_batch", object_id=str(batch.pk),
                fields="rejected_rows", reason="rejected arrival rows for correction", request=request)
     return exports.xlsx_response(f"arrivals-errors-{batch.pk}.xlsx", arrival_import.reject_headers(),
-                                 importing.reject_rows(batch), title="errors")
+                                 pipeline.reject_rows(batch), title="errors")
 
 
 @login_required

@@ -10,9 +10,10 @@ from ninja.files import UploadedFile
 
 from fangkong.core.api_support import RecordId, allowed_to, invalid, reject_unknown_query, responses
 from fangkong.core.scoping import get_scoped_or_404, scope
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 
-from . import actions, importing
-from .models import ImportBatch
+from . import actions
 
 router = Router(tags=["imports"])
 REJECTS_LISTED = 100
@@ -58,8 +59,8 @@ def _out(batch: ImportBatch) -> dict:
 def import_upload(request, file: File[UploadedFile]):
     """Upload an .xlsx or .csv in the template's layout; the import runs in the background. Poll the batch."""
     try:
-        batch = importing.batch_submit(user=request.user, upload=file, language=translation.get_language() or "")
-    except importing.ImportFileError as exc:
+        batch = pipeline.batch_submit(user=request.user, upload=file, kind="people", language=translation.get_language() or "")
+    except pipeline.ImportFileError as exc:
         raise invalid("file", str(exc)) from exc
     return Status(202, _out(batch))
 

@@ -139,62 +139,6 @@ class DuplicateCandidate(models.Model):
         return f"{self.person_id} ~ {self.other_id}: {self.reason}"
 
 
-class ImportBatch(models.Model):
-    """One upload of a grid worker's spreadsheet (台账), and what became of every row."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(max_length=20, default="people")
-    filename = models.CharField(max_length=200)
-    stored_path = models.CharField(max_length=400, blank=True)
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    area_code = models.CharField(max_length=24, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.status})"
-
-    @property
-    def progress_percent(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
-
-
-class ImportReject(models.Model):
-    """A row that was not imported, with its reason; kept so it can be fixed and re-submitted."""
-
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejects")
-    row_number = models.PositiveIntegerField()
-    column = models.CharField(max_length=50, blank=True)
-    reason = models.CharField(max_length=300)
-    # The row as uploaded: it may hold an ID number, so it is sealed like every other copy.
-    raw_sealed = models.TextField()
-    resolved = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["batch", "row_number"]
-
-    def __str__(self) -> str:
-        return f"row {self.row_number}: {self.reason}"
-
-
 class TransferRequest(models.Model):
     """A request to move a person registered in another area into the requester's (迁入申请).
 

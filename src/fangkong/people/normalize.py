@@ -19,6 +19,8 @@ import unicodedata
 from openpyxl.utils.datetime import from_excel
 
 from fangkong.core.ids import to_halfwidth
+from fangkong.imports import columns
+from fangkong.imports.columns import EXTRA_COLUMNS, SOURCE_ROW, alias_table  # noqa: F401 - the import's names
 
 
 def gettext_noop(message: str) -> str:
@@ -51,9 +53,6 @@ TEMPLATE_COLUMNS: dict[str, str] = {
     "residence": "居住状态",
     "tags": "标签",
 }
-# Columns that a rejects file adds; read back when it is re-submitted.
-SOURCE_ROW = "source_row"
-EXTRA_COLUMNS: dict[str, str] = {SOURCE_ROW: "原批次行号", "reject_row": "行号", "reject_column": "列", "reason": "原因"}
 REQUIRED = ("area_code", "name")
 FORMULA_STARTS = "=+-@\t\r"  # what core.exports escapes with a leading apostrophe
 
@@ -78,17 +77,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def alias_table(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Header (as `header_text` leaves it) -> field key, from field key -> its accepted headers."""
-    return {alias: key for key, aliases_of in aliases.items() for alias in aliases_of}
-
-
 HEADER_TO_FIELD = alias_table(_ALIASES)
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
 _NEEDS_WORK = re.compile(r"[\uff01-\uff5e\u200b-\u200d\ufeff]|[^\S ]|  |^ | $|^'")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\u00b7]) (?=[\u3400-\u9fff\u00b7])")
-_PAREN = re.compile(r"[(（\[【].*?[)）\]】]")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
 _DIGITS_DOT_ZERO = re.compile(r"^(\d+)\.0+$")
 _DATE_PATTERNS = (
@@ -99,35 +92,9 @@ _DATE_PATTERNS = (
 EXCEL_SERIAL_MAX = 2958465  # 9999-12-31
 
 
-def header_text(header) -> str:
-    """A header as the alias tables write it: half-width, lower case, no spaces, `_`, `*`, `:` or `-`,
-    no note in brackets."""
-    text = to_halfwidth(str(header))
-    text = _PAREN.sub("", text)
-    return re.sub(r"[\s_*:：\-]", "", text).lower()
-
-
 def header_key(header, table: dict[str, str] | None = None) -> str | None:
-    """The field a header names (Chinese or English, any case, spaces, `*` or a note in brackets ignored).
-
-    `table` is the import's alias table (`alias_table`); the households-and-persons template's by default."""
-    if header is None:
-        return None
-    return (HEADER_TO_FIELD if table is None else table).get(header_text(header))
-
-
-def map_headers(headers: list, table: dict[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
-    """Column index -> field key for the headers we know; also the headers we do not know."""
-    mapping: dict[int, str] = {}
-    unknown: list[str] = []
-    for index, header in enumerate(headers):
-        key = header_key(header, table)
-        if key is None:
-            if header not in (None, ""):
-                unknown.append(str(header))
-        elif key not in mapping.values():
-            mapping[index] = key
-    return mapping, unknown
+    """The field a header names; `table` is an import's alias table, the households-and-persons template's by default."""
+    return columns.header_key(header, HEADER_TO_FIELD if table is None else table)
 
 
 def clean_text(value) -> str:

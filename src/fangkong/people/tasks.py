@@ -1,17 +1,3 @@
-"""Background tasks of the people app, run by `fangkong worker` (django-tasks, database backend)."""
+"""Tasks queued before the import pipeline moved to `imports` name this module; it hands them on."""
 
-from __future__ import annotations
-
-from django_tasks import task
-
-
-@task()
-def import_batch(batch_id: int, language: str = "") -> dict:
-    """Import (or resume) an uploaded spreadsheet; returns the batch's counts."""
-    from .importing import run_batch
-
-    batch = run_batch(batch_id, language=language or None)
-    return {
-        "status": batch.status, "created": batch.created, "updated": batch.updated,
-        "unchanged": batch.unchanged, "rejected": batch.rejected, "duplicates": batch.duplicates,
-    }
+from fangkong.imports.tasks import import_batch  # noqa: F401

@@ -16,9 +16,11 @@ from fangkong.core.access import log_access
 from fangkong.core.background import no_worker_running
 from fangkong.core.permissions import NotPermitted
 from fangkong.core.scoping import get_scoped_or_404, scope
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 
 from . import dedup, importing, selectors, services
-from .models import ImportBatch, Person
+from .models import Person
 from .validation import PersonInvalid
 
 REJECTS_SHOWN = 50
@@ -36,9 +38,9 @@ def import_upload(request):
             messages.error(request, _("Choose an .xlsx or .csv file to import."))
         else:
             try:
-                batch = importing.batch_submit(user=request.user, upload=upload,
+                batch = pipeline.batch_submit(user=request.user, upload=upload, kind="people",
                                                language=translation.get_language() or "")
-            except importing.ImportFileError as exc:
+            except pipeline.ImportFileError as exc:
                 messages.error(request, str(exc))
             else:
                 return redirect("people:import_status", pk=batch.pk)
@@ -70,7 +72,7 @@ def import_rejects(request, pk: int):
     log_access(user=request.user, action="export", object_type="import_batch", object_id=str(batch.pk),
                fields="rejected_rows", reason="rejected rows for correction", request=request)
     return exports.xlsx_response(
-        f"rejects-{batch.pk}.xlsx", importing.reject_headers(), importing.reject_rows(batch), title="rejects")
+        f"rejects-{batch.pk}.xlsx", pipeline.reject_headers(batch.kind), pipeline.reject_rows(batch), title="rejects")
 
 
 @login_required

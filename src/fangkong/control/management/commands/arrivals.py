@@ -14,8 +14,8 @@ from fangkong.areas.models import Area
 from fangkong.control import arrival_import
 from fangkong.core.exports import write_xlsx
 from fangkong.core.management.base import print_json, progress_bar
-from fangkong.people import importing
-from fangkong.people.models import ImportBatch
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 
 
 class Command(BaseCommand):
@@ -36,17 +36,17 @@ class Command(BaseCommand):
         batch = self._resumed(opts["resume"]) if opts["resume"] else self._new_batch(opts)
         total = None
         try:
-            sheet = importing.open_rows(Path(batch.stored_path), importing.IMPORT_KINDS[batch.kind].columns)
+            sheet = pipeline.open_rows(Path(batch.stored_path), pipeline.IMPORT_KINDS[batch.kind].columns)
             total = sheet.total
             sheet.close()
-        except (importing.ImportFileError, OSError):
+        except (pipeline.ImportFileError, OSError):
             pass  # run_batch records the reason on the batch
         with progress_bar(f"arrivals {batch.filename}", total, enabled=True) as advance:
-            batch = importing.run_batch(batch, chunk_size=opts["chunk_size"], progress=advance)
+            batch = pipeline.run_batch(batch, chunk_size=opts["chunk_size"], progress=advance)
         result = {**arrival_import.counts(batch), "errors_file": None}
         if batch.rejected:
-            out = importing.imports_dir() / f"batch-{batch.pk}-errors.xlsx"
-            write_xlsx(out, arrival_import.reject_headers(), importing.reject_rows(batch), title="errors")
+            out = pipeline.imports_dir() / f"batch-{batch.pk}-errors.xlsx"
+            write_xlsx(out, arrival_import.reject_headers(), pipeline.reject_rows(batch), title="errors")
             result["errors_file"] = str(out)
         if opts["feedback"] and batch.status == ImportBatch.Status.DONE:
             self._write_feedback(batch, Path(opts["feedback"]))
@@ -77,11 +77,11 @@ class Command(BaseCommand):
         if area is None:
             raise CommandError(f"no area {opts['area']}")
         # The operator acts for the area: its subtree bounds the rows, as a user's area does on the web.
-        user = importing.command_line_actor(area.code)
+        user = pipeline.command_line_actor(area.code)
         try:
-            return importing.batch_create(user=user, source=path, filename=path.name,
+            return pipeline.batch_create(user=user, source=path, filename=path.name,
                                           kind=arrival_import.KINDS[opts["kind"]])
-        except importing.ImportFileError as exc:
+        except pipeline.ImportFileError as exc:
             raise CommandError(str(exc)) from exc
 
     def _write_feedback(self, batch: ImportBatch, path: Path) -> None:

@@ -34,7 +34,7 @@ class Rule:
 RULES = (
     Rule("access_log", "core.AccessLog", "at", (), "access log entries"),
     Rule("audit_log", "core.AuditEvent", "at", (), "audit events"),
-    Rule("import_rejects", "people.ImportReject", "batch__created_at", (("resolved", True),), "resolved import rejects"),
+    Rule("import_rejects", "imports.ImportReject", "batch__created_at", (("resolved", True),), "resolved import rejects"),
 )
 
 

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.core.exports import write_xlsx
 from fangkong.core.management.base import print_json, progress_bar
+from fangkong.imports import pipeline
+from fangkong.imports.models import ImportBatch
 from fangkong.people import importing
-from fangkong.people.models import ImportBatch
 
 
 class Command(BaseCommand):
@@ -36,24 +37,24 @@ class Command(BaseCommand):
             path = Path(opts["file"])
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
-            user = importing.command_line_actor()
+            user = pipeline.command_line_actor()
             if opts["user"]:
                 user = get_user_model().objects.filter(username=opts["user"]).first()
                 if user is None:
                     raise CommandError(f"no user {opts['user']}")
             try:
-                batch = importing.batch_create(user=user, source=path, filename=path.name)
-            except importing.ImportFileError as exc:
+                batch = pipeline.batch_create(user=user, source=path, filename=path.name, kind="people")
+            except pipeline.ImportFileError as exc:
                 raise CommandError(str(exc)) from exc
         total = None
         try:
-            sheet = importing.open_rows(Path(batch.stored_path))
+            sheet = pipeline.open_rows(Path(batch.stored_path), pipeline.IMPORT_KINDS[batch.kind].columns)
             total = sheet.total
             sheet.close()
-        except (importing.ImportFileError, OSError):
+        except (pipeline.ImportFileError, OSError):
             pass  # run_batch records the reason on the batch
         with progress_bar(f"import {batch.filename}", total) as advance:
-            batch = importing.run_batch(batch, dedup=not opts["no_dedup"], chunk_size=opts["chunk_size"],
+            batch = pipeline.run_batch(batch, dedup=not opts["no_dedup"], chunk_size=opts["chunk_size"],
                                         progress=advance)
         result = {
             "batch": batch.pk, "status": batch.status, "rows": batch.processed_rows, "created": batch.created,
@@ -61,8 +62,8 @@ class Command(BaseCommand):
             "duplicates": batch.duplicates, "rejects_file": None, "error": batch.error or None,
         }
         if batch.rejected:
-            out = importing.imports_dir() / f"batch-{batch.pk}-rejects.xlsx"
-            write_xlsx(out, importing.reject_headers(), importing.reject_rows(batch), title="rejects")
+            out = pipeline.imports_dir() / f"batch-{batch.pk}-rejects.xlsx"
+            write_xlsx(out, pipeline.reject_headers(batch.kind), pipeline.reject_rows(batch), title="rejects")
             result["rejects_file"] = str(out)
         if opts["json"]:
             print_json(result)
