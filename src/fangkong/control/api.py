@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt
+from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt, StringConstraints
 
 from fangkong.areas.api import area_by_any_code
 from fangkong.core.api_support import (
@@ -309,11 +309,17 @@ def order_hospital_discharge(request, pk: RecordId, body: DischargeIn):
     return _order_out(order)
 
 
+class ReleaseIn(Schema):
+    # Release conditions of the order's rule that the platform cannot check, confirmed by the caller by name
+    # (e.g. linked_close_contact_first_two_tests_negative); recorded in the audit event.
+    confirmed: list[Annotated[str, StringConstraints(max_length=80)]] = Field(default_factory=list, max_length=10)
+
+
 @control_router.post("/orders/{pk}/release", response=responses({200: OrderOut}), auth=allowed_to(actions.ORDER_RELEASE))
-def order_release(request, pk: RecordId):
+def order_release(request, pk: RecordId, body: ReleaseIn | None = None):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
-        services.order_release(by=request.user, order=order)
+        services.order_release(by=request.user, order=order, confirmed=body.confirmed if body else ())
     except services.InvalidInput as exc:
         return _invalid(exc)
     return _order_out(order)

@@ -36,7 +36,7 @@ from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
 from fangkong.policy.health import GREEN
 from fangkong.policy.profile import Profile, load_profile
 
-from . import actions, gathering_rules, ratelimit
+from . import actions, gathering_rules, ratelimit, release
 from .models import (
     RISK_ORDER,
     ActiveProfile,
@@ -375,8 +375,11 @@ def test_result_record(*, by, test: ScheduledTest, positive: bool, at: dt.dateti
     return test
 
 
-def order_release(*, by, order: ControlOrder, on: dt.date | None = None, audited: bool = True) -> ControlOrder:
-    """Release when the schedule is complete and every test is negative; otherwise say what is missing.
+def order_release(*, by, order: ControlOrder, on: dt.date | None = None, audited: bool = True,
+                  confirmed: list[str] | tuple[str, ...] = ()) -> ControlOrder:
+    """Release when the schedule is complete, every test is negative and the rule's release conditions hold
+    (control.release); otherwise say what is missing. A condition the platform cannot check is met only when
+    the user confirms it by name (`confirmed`), never by the scheduled release.
     `by` None is the scheduled release (`system:scheduler`), which records one event per run instead."""
     actor = require(by if by is not None else SCHEDULER, actions.ORDER_RELEASE, order.area_code)
     on = on or local_today()
@@ -390,14 +393,18 @@ def order_release(*, by, order: ControlOrder, on: dt.date | None = None, audited
         problems["escalations"] = _("open escalations must be resolved first")
     if not order.is_open:
         problems["status"] = _("the order is %(status)s") % {"status": order.get_status_display()}
+    confirmed = frozenset(confirmed) if by is not None else frozenset()
+    problems.update(release.unmet(order, confirmed=confirmed))
     if problems:
         raise InvalidInput(problems)
+    attested = sorted(confirmed & set(release.requirements_of(order)))
     with transaction.atomic():
-        order.status, order.closed_at, order.closing_reason = ControlOrder.Status.RELEASED, timezone.now(), "schedule complete"
+        order.status, order.closed_at = ControlOrder.Status.RELEASED, timezone.now()
+        order.closing_reason = "schedule complete" + (f"; confirmed: {', '.join(attested)}" if attested else "")
         order.save(update_fields=["status", "closed_at", "closing_reason"])
         if audited:
-            audit.record(actor, actions.ORDER_RELEASE, obj=order, changes={"status": ["open", order.status]},
-                         reason=order.closing_reason)
+            audit.record(actor, actions.ORDER_RELEASE, obj=order, reason=order.closing_reason,
+                         changes={"status": ["open", order.status], "confirmed": attested})
         person = order.person
         transaction.on_commit(lambda: health_code_refresh(person=person))
     return order

@@ -19,7 +19,7 @@ from fangkong.core.permissions import may, require
 from fangkong.people.selectors import person_get
 from fangkong.policy.profile import ProfileError, shipped_profiles
 
-from . import actions, gathering_rules, selectors, services
+from . import actions, gathering_rules, release, selectors, services
 from .api import plan_file_response
 from .forms import (
     AREA_CHOICES_MAX,
@@ -83,6 +83,7 @@ def order_detail(request, pk: int):
     return render(request, "control/order.html", {
         "order": order, "form": form, "measures": order.measures.all(), "tests": order.tests.all(),
         "checkins": order.checkins.all()[:30], "escalations": order.escalations.all(),
+        "release_conditions": [(c, release.label(c)) for c in release.requirements_of(order)] if order.is_open else [],
     })
 
 
@@ -104,7 +105,7 @@ def test_result(request, pk: int):
 def order_release(request, pk: int):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
-        services.order_release(by=request.user, order=order)
+        services.order_release(by=request.user, order=order, confirmed=request.POST.getlist("confirmed"))
     except services.InvalidInput as exc:
         for reason in exc.errors.values():
             messages.error(request, reason)
