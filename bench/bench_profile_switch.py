@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--database", default="fk_city10m")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the orders made for the benchmark")
+    parser.add_argument("--label", default="", help="suffix of the result files (e.g. _before_split)")
     parser.add_argument("--replace-orders", action="store_true",
                         help="remove the database's control orders first (a demo city's own few hundred)")
     parser.add_argument("--profile", action="store_true",
@@ -207,7 +208,7 @@ def main() -> None:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"profile_switch_{made['orders']}"
+    stem = RESULTS / f"profile_switch_{made['orders']}{args.label}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     stem.with_suffix(".md").write_text(
         f"# Profile switch over {made['orders']:,} open orders, PostgreSQL ({result['date']})\n\n"

@@ -8,8 +8,9 @@ Needs a database with a demo city already built (e.g. `bench/bench_demo.py --peo
 
 1. Set-up (not timed): every person without a health code gets a green one (a random 43-character
    token, made by the database: support.ensure_health_codes); a city-command user and its bearer
-   token; `--sample` random codes' tokens, each request from one of 5,000 scanner ids so that the
-   per-device rate limit (120 a minute) is not what is measured.
+   token; `--scanners` checkpoint users with a token each (default 2,000: the scan is limited per user,
+   120 a minute, so one user would measure the limit); `--sample` random codes' tokens, each request
+   sent by the next scanner in turn.
 2. Serves the app with `fangkong serve` (granian, DEBUG off) on 127.0.0.1 and, from wrk (a separate
    process), alternates in the same run: `GET /healthz` (the trivial endpoint: the whole middleware
    stack, no database), `GET /readyz` (the same plus one `SELECT 1` round trip to the database: what
@@ -29,7 +30,17 @@ import json
 import sys
 
 import psycopg
-from support import PG, RESULTS, Server, city_token, ensure_health_codes, load_average, machine, wrk
+from support import (
+    PG,
+    RESULTS,
+    Server,
+    city_token,
+    ensure_health_codes,
+    load_average,
+    machine,
+    scanner_tokens,
+    wrk,
+)
 
 
 def sample_bodies(database: str, count: int) -> list[str]:
@@ -40,6 +51,11 @@ def sample_bodies(database: str, count: int) -> list[str]:
             f"SELECT token FROM control_healthcode TABLESAMPLE BERNOULLI ({share:.6f}) LIMIT %s", [count],  # noqa: S608
         )]
     return [json.dumps({"token": t, "device": f"bench-scanner-{i % 5000}"}) for i, t in enumerate(tokens)]
+
+
+def with_scanners(bodies: list[str], tokens: list[str]) -> list[str]:
+    """Each body sent by one of the scanners in turn (support.wrk: "TOKEN<tab>BODY")."""
+    return [f"{tokens[i % len(tokens)]}\t{body}" for i, body in enumerate(bodies)]
 
 
 def combine(runs: list[dict]) -> dict:
@@ -66,12 +82,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=20_000)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--label", default="", help="suffix of the result files")
+    parser.add_argument("--scanners", type=int, default=2000,
+                        help="checkpoint users the scans are spread over (each is limited to 120 scans a minute)")
     args = parser.parse_args()
 
     info = machine()
     codes = ensure_health_codes(args.database)
     token = city_token(args.database)
-    bodies = sample_bodies(args.database, args.sample)
+    bodies = with_scanners(sample_bodies(args.database, args.sample), scanner_tokens(args.database, args.scanners))
     with psycopg.connect(f"{PG}/{args.database}") as conn:
         persons = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
     half = max(1, args.seconds // 2)
@@ -84,7 +102,7 @@ def main() -> None:
             return wrk(server.url, "/readyz", seconds=seconds, connections=args.connections)
 
         def verification(seconds: int) -> dict:
-            return wrk(server.url, "/api/v1/control/verify", method="POST", bodies=bodies, token=token,
+            return wrk(server.url, "/api/v1/control/verify", method="POST", bodies=bodies, token=token,  # per line
                        seconds=seconds, connections=args.connections)
 
         healthz(5)

@@ -83,6 +83,23 @@ def city_token(database: str, username: str = "bench-city", area: str = "4114") 
     return next(w for w in out.split() if w.startswith("fk_"))
 
 
+def scanner_tokens(database: str, count: int, area: str = "4114") -> list[str]:
+    """Bearer tokens of `count` checkpoint users (made if missing, without passwords: they only scan): the scan is
+    limited per user (control.health_code.verify, 120 a minute), as a city's thousands of scanners are."""
+    script = (
+        "from fangkong.core.models import ApiToken, User\n"
+        f"for i in range({count}):\n"
+        f"    user, made = User.objects.get_or_create(username=f'bench-scanner-{{i}}', "
+        f"defaults={{'role': 'checkpoint', 'area_code': '{area}'}})\n"
+        "    if made:\n"
+        "        user.set_unusable_password(); user.save()\n"
+        "    print('TOKEN', ApiToken.issue(user)[1])\n"
+    )
+    out = subprocess.run([str(BIN / "fangkong"), "shell", "-c", script], env=django_env(database),
+                         capture_output=True, text=True, check=True).stdout
+    return [line.split()[1] for line in out.splitlines() if line.startswith("TOKEN ")]
+
+
 class Server:
     """`fangkong serve` on 127.0.0.1:PORT with `workers` granian workers; stopped on exit."""
 
@@ -139,9 +156,14 @@ end
 function request()
   i = i + 1
   local headers = {["Content-Type"] = "application/json"}
-  if auth ~= "" then headers["Authorization"] = "Bearer " .. auth end
-  local body = nil
-  if #bodies > 0 then body = bodies[(i % #bodies) + 1] end
+  local token, body = auth, nil
+  if #bodies > 0 then
+    body = bodies[(i % #bodies) + 1]
+    -- A line "TOKEN<tab>BODY" is sent with its own bearer token (many scanners, each under its own rate limit).
+    local tab = string.find(body, "\t", 1, true)
+    if tab then token, body = string.sub(body, 1, tab - 1), string.sub(body, tab + 1) end
+  end
+  if token ~= "" then headers["Authorization"] = "Bearer " .. token end
   return wrk.format(method, path, headers, body)
 end
 function response(status, headers, body)

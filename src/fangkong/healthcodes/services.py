@@ -123,20 +123,27 @@ def _refresh_in_sql(person_ids: list[int], moment: Moment) -> int:
         cur.execute("CREATE TEMP TABLE hc_people (person_id bigint PRIMARY KEY) ON COMMIT DROP")
         insert_rows("hc_people", ["person_id"], [(pk,) for pk in person_ids])
         cur.execute("ANALYZE hc_people")
-        # One row per person: the sorted statuses the colour rules look at (empty: none).
+        # One row per person: the sorted statuses the colour rules look at (empty: none), and the code as it is
+        # (none: to be created). Reading the code here lets the rewrite below join it by its key alone: joined
+        # to itself inside the UPDATE (for the colour before), the planner took the pair for one row and, with
+        # every person of a 1M city refreshed, looped over all statuses per code (minutes, not seconds).
         cur.execute(
             "CREATE TEMP TABLE hc_status ON COMMIT DROP AS "  # noqa: S608 - providers' SQL, values are parameters
-            "SELECT h.person_id, COALESCE(array_agg(DISTINCT s.status ORDER BY s.status) "
-            "  FILTER (WHERE s.status IS NOT NULL), '{}'::text[]) AS statuses "
-            f"FROM hc_people h LEFT JOIN ({provided_sql}) s ON s.person_id = h.person_id GROUP BY h.person_id",
+            "SELECT a.person_id, a.statuses, c.id AS code_id, c.colour AS old_colour, c.reasons AS old_reasons FROM ("
+            "  SELECT h.person_id, COALESCE(array_agg(DISTINCT s.status ORDER BY s.status) "
+            "    FILTER (WHERE s.status IS NOT NULL), '{}'::text[]) AS statuses "
+            f"  FROM hc_people h LEFT JOIN ({provided_sql}) s ON s.person_id = h.person_id GROUP BY h.person_id"
+            f") a LEFT JOIN {codes} c ON c.person_id = a.person_id",
             provided_params,
         )
+        cur.execute("ANALYZE hc_status")
         cur.execute("SELECT DISTINCT statuses FROM hc_status")
         sets = [row[0] for row in cur.fetchall()]
         cur.execute("CREATE TEMP TABLE hc_colour (statuses text[] PRIMARY KEY, colour text, reasons jsonb) ON COMMIT DROP")
         colours = {tuple(found): colour_for(moment.profile, set(found)) for found in sets}
         for found, colour in colours.items():
             cur.execute("INSERT INTO hc_colour VALUES (%s, %s, %s::jsonb)", [list(found), colour.colour, json.dumps(list(colour.reasons))])
+        cur.execute("ANALYZE hc_colour")
         # The planner prices a probe of the codes' person index per person above hashing all of a city's
         # codes, as if index pages came from disk. In memory, for 670,000 of 10,000,000 codes, the probes
         # took 1.3 s and the hash 8.3 s (bench/results/README.md, Session 5).
@@ -145,10 +152,9 @@ def _refresh_in_sql(person_ids: list[int], moment: Moment) -> int:
             # update, so each changed colour is written with what it was and why (the statuses).
             cur.execute(
                 f"WITH changed AS (UPDATE {codes} c SET colour = k.colour, reasons = k.reasons, updated_at = %s "  # noqa: S608
-                f"  FROM hc_status s JOIN hc_colour k ON k.statuses = s.statuses JOIN {codes} old "
-                "   ON old.person_id = s.person_id "
-                "  WHERE c.person_id = s.person_id AND c.id = old.id AND (c.colour <> k.colour OR c.reasons <> k.reasons) "
-                "  RETURNING c.person_id, c.area_code, old.colour AS colour_from, c.colour AS colour_to, "
+                "  FROM hc_status s JOIN hc_colour k ON k.statuses = s.statuses "
+                "  WHERE c.id = s.code_id AND (s.old_colour <> k.colour OR s.old_reasons <> k.reasons) "
+                "  RETURNING c.person_id, c.area_code, s.old_colour AS colour_from, c.colour AS colour_to, "
                 "            to_jsonb(s.statuses) AS cause), "
                 f"logged AS (INSERT INTO {changes} (person_id, area_code, at, colour_from, colour_to, cause) "
                 "  SELECT person_id, area_code, %s, colour_from, colour_to, cause FROM changed "
@@ -159,8 +165,7 @@ def _refresh_in_sql(person_ids: list[int], moment: Moment) -> int:
             changed = cur.fetchone()[0]
             cur.execute(
                 f"SELECT s.person_id, p.area_code, s.statuses FROM hc_status s "  # noqa: S608
-                f"JOIN {persons} p ON p.id = s.person_id "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {codes} c WHERE c.person_id = s.person_id)"
+                f"JOIN {persons} p ON p.id = s.person_id WHERE s.code_id IS NULL"
             )
             missing = cur.fetchall()
         cur.execute("DROP TABLE hc_people, hc_status, hc_colour")
