@@ -163,6 +163,14 @@ def test_an_origin_is_required_and_a_row_may_name_its_own(place, staff):
     assert passage.passengers.get().origin_name == "上海市浦东新区"
 
 
+def test_a_typed_origin_that_names_no_single_place_is_asked_again_not_taken_as_no_risk(place, staff, tree):
+    with pytest.raises(services.InvalidInput) as info:
+        record(staff, place["highway"], [person()], origin="朝阳区")
+    assert "several places" in info.value.errors["origin"] and "吉林省长春市朝阳区" in info.value.errors["origin"]
+    passage = record(staff, place["highway"], [person(destination=tree["grid_a"].code)], origin="北京朝阳区")
+    assert passage.passengers.get().arrival.origin_risk == "medium"
+
+
 @pytest.mark.parametrize(("destination", "reason"), [
     ("310115001", "not in this city"),
     ("411402", "give a township, village or grid: a county is too coarse to route the arrival"),

@@ -480,6 +480,8 @@ class SelfDeclaration(models.Model):
     # a neighbour's number could type it, so the arrival places no order and changes no code until the
     # responsible worker confirms it.
     identity_pending = models.BooleanField(_("person to be confirmed"), default=False, db_index=True)
+    # The typed origin named no single division (or one too wide): no order until the worker names the division.
+    origin_pending = models.BooleanField(_("origin to be confirmed"), default=False, db_index=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)

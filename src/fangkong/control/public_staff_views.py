@@ -93,6 +93,16 @@ def declaration_confirm(request, pk: int):
         else:
             messages.success(request, _("Confirmed: the arrival's control order is in force."))
         return redirect("control:declaration_confirm", pk=declaration.pk)
+    if request.method == "POST" and request.POST.get("action") == "origin":
+        try:
+            services.declaration_origin_confirm(by=request.user, declaration=declaration,
+                                                origin_code=request.POST.get("origin_code", ""))
+        except services.InvalidInput as exc:
+            for reason in exc.errors.values():
+                messages.error(request, reason)
+        else:
+            messages.success(request, _("Origin confirmed."))
+        return redirect("control:declaration_confirm", pk=declaration.pk)
     if request.method == "POST" and declaration.household_pending:
         household = household_get(user=request.user, pk=int(request.POST.get("household") or 0))
         try:

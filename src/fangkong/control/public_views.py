@@ -191,7 +191,8 @@ def declare(request, token: str):
             else:
                 log.info("self-declaration %s to community %s (%s)", outcome.declaration.pk, community.code,
                          "updated" if outcome.updated else "new")
-                return render(request, "control/public/declared.html", {"plan": plan_in_plain_words(outcome.plan)})
+                return render(request, "control/public/declared.html", {
+                    "plan": plan_in_plain_words(outcome.plan), "origin_pending": outcome.origin_pending})
     _fresh_stamp(form, page)
     return render(request, "control/public/declare.html", {"form": form, "community": community, "token": token},
                   status=status)

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fangkong.areas import gazetteer
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.core.access import log_access
 from fangkong.core.crypto import unseal
 from fangkong.core.permissions import role_allows
 from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
+from fangkong.policy.engine import Facts, FactsInvalid, evaluate
 from fangkong.policy.selectors import active_profile
 
 from . import gathering_rules
@@ -48,6 +51,10 @@ class RiskAnswer:
     level: str | None  # None: no risk level announced for the area on that day
     zone: str
     records: tuple[RiskArea, ...]
+    # Why a typed origin could not be placed ("" when it could): "not_found", "ambiguous" (朝阳区: Beijing or
+    # Changchun?), or "coarse" (a province or prefecture with risk areas inside it). A person must then decide.
+    unresolved: str = ""
+    resolved_code: str = ""  # the division a typed name resolved to (areas.gazetteer)
 
     def as_dict(self) -> dict:
         return {
@@ -63,7 +70,20 @@ class RiskAnswer:
 
 
 def risk_level_on(*, on: dt.date, code: str = "", name: str = "") -> RiskAnswer:
-    """The level of an area on a day: the highest level in force for the node or any of its ancestors."""
+    """The level of an area on a day: the highest level in force for the node or any of its ancestors.
+
+    A name without a code is resolved to a division first (areas.gazetteer: "北京市朝阳区" is 110105), so the
+    coded entries of the list are found; entries listed by name only still match the name as typed. A name that
+    resolves to no single division, or to a province or prefecture with risk areas inside it, answers
+    `unresolved` with the reason: never read that as "no risk".
+    """
+    unresolved = resolved = ""
+    if name and not code:
+        found = gazetteer.resolve(name)
+        if found.code is None:
+            unresolved = found.reason
+        else:
+            code = resolved = found.code
     query = Q()
     if code:
         query |= Q(division_code__in=covering_codes(code))
@@ -71,11 +91,49 @@ def risk_level_on(*, on: dt.date, code: str = "", name: str = "") -> RiskAnswer:
         query |= Q(division_code="", region_name=name.strip())
     if not query:
         return RiskAnswer(None, "", ())
-    records = tuple(risk_areas_in_force(on=on).filter(query).order_by("starts_on"))
+    in_force = risk_areas_in_force(on=on)
+    records = tuple(in_force.filter(query).order_by("starts_on"))
+    if resolved and len(resolved) < 6 and in_force.filter(division_code__startswith=resolved).exclude(
+            division_code=resolved).exists():
+        unresolved = "coarse"
+    if records and unresolved in ("not_found", "ambiguous"):
+        unresolved = ""  # listed by this very name: the list's own entry answers
     if not records:
-        return RiskAnswer(None, "", ())
+        return RiskAnswer(None, "", (), unresolved, resolved)
     top = max(records, key=lambda r: (RISK_ORDER[r.level], len(r.division_code)))
-    return RiskAnswer(top.level, top.zone, records)
+    return RiskAnswer(top.level, top.zone, records, unresolved, resolved)
+
+
+def origin_unclear(answer, *, category: str, arrived_on: dt.date, negative_test_date: dt.date | None = None,
+                   released_from_centralized_isolation: bool = False) -> bool:
+    """Whether a typed origin that could not be placed (answer.unresolved) matters: the plan in force would differ
+    by the origin's risk level for these facts (an arrival from abroad is planned the same whatever it typed)."""
+    if not answer.unresolved:
+        return False
+    profile = active_profile()
+    rules = set()
+    for level in (None, "low", "medium", "high"):
+        facts = Facts(id="origin", category=category, origin_risk=level, arrival_date=arrived_on,
+                      negative_test_date=negative_test_date,
+                      released_from_centralized_isolation=released_from_centralized_isolation)
+        try:
+            rules.add(evaluate(profile, facts).rule_id)
+        except FactsInvalid:
+            return True
+    return len(rules) > 1
+
+
+def origin_problem(origin_name: str, answer) -> str:
+    """What to ask the person who typed an origin that could not be placed."""
+    if answer.unresolved == "ambiguous":
+        names = gazetteer.full_names()
+        candidates = "、".join(names.get(c, c) for c in gazetteer.resolve(origin_name).candidates)
+        return _("%(origin)s is the name of several places (%(names)s): add the province and city, or give the "
+                 "division code") % {"origin": origin_name, "names": candidates}
+    if answer.unresolved == "coarse":
+        return _("risk areas are listed inside %(origin)s: give the district or county") % {"origin": origin_name}
+    return _("%(origin)s matches no province, city or county: write it as province, city and county, or give "
+             "the division code") % {"origin": origin_name}
 
 
 # ---------------------------------------------------------------------------
@@ -326,7 +384,7 @@ def declarations_pending(*, user) -> QuerySet[SelfDeclaration]:
     """Self-declarations waiting for the worker, under the user's node: the household to confirm, or the
     person (a declaration matched to someone already registered)."""
     return (scope(SelfDeclaration.objects.select_related("arrival", "person"), user)
-            .filter(Q(household_pending=True) | Q(identity_pending=True)).order_by("submitted_at"))
+            .filter(Q(household_pending=True) | Q(identity_pending=True) | Q(origin_pending=True)).order_by("submitted_at"))
 
 
 def declaration_get(*, user, pk: int) -> SelfDeclaration:

@@ -56,7 +56,7 @@ from .models import (
     SelfDeclaration,
 )
 from .risk_rows import RiskRow, RowError, parse_row
-from .selectors import gathering_risk_blocks, risk_level_on
+from .selectors import gathering_risk_blocks, origin_problem, origin_unclear, risk_level_on
 from .statuses import overdue_before
 
 
@@ -241,7 +241,13 @@ def arrival_register(
         errors["destination"] = _("outside your area")
     if errors:
         raise InvalidInput(errors)
-    risk = risk_level_on(on=arrived_on, code=origin_code, name="" if origin_code else origin_name).level
+    answer = risk_level_on(on=arrived_on, code=origin_code, name="" if origin_code else origin_name)
+    risk = answer.level
+    if by is not None and not origin_risk and origin_unclear(
+            answer, category=category, arrived_on=arrived_on, negative_test_date=negative_test_date,
+            released_from_centralized_isolation=released_from_centralized_isolation):
+        # A person typed the origin: ask them for the division rather than plan as if it had no risk.
+        raise InvalidInput({"origin_name": origin_problem(origin_name, answer)})
     if origin_risk and (risk is None or RISK_ORDER[origin_risk] > RISK_ORDER[risk]):
         risk = origin_risk
     with transaction.atomic():
@@ -1403,6 +1409,12 @@ def _check_passengers(checkpoint, rows: list[PassengerIn], *, group_origin: str,
         if origin_text not in origins:
             origins[origin_text] = _origin_of(origin_text)
         origin_code, origin_name, reason = origins[origin_text]
+        if not reason and not origin_code and origin_name and given.category in arrival_categories():
+            # A typed place that names no single division must not be planned as "no risk" (issue 11 §8).
+            answer = risk_level_on(on=local_today(), name=origin_name)
+            if origin_unclear(answer, category=given.category, arrived_on=local_today(),
+                              negative_test_date=given.negative_test_date):
+                reason = origin_problem(origin_name, answer)
         if reason:
             errors[(prefix + "origin") if given.origin else "origin"] = reason
         destination_text = given.destination or group_destination
@@ -1571,6 +1583,7 @@ class DeclarationOutcome:
     declaration: SelfDeclaration
     plan: Plan
     updated: bool  # an earlier declaration of the same document to the same community was updated
+    origin_pending: bool = False  # the origin named no single division: a worker decides, the page says so
 
 
 def _address_key(text: str) -> str:
@@ -1655,6 +1668,10 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
         raise InvalidInput(errors)
     window = dt.timedelta(hours=settings.FANGKONG_PUBLIC["IDEMPOTENCY_HOURS"])
     now = timezone.now()
+    origin_pending = not data.origin_code and origin_unclear(
+        risk_level_on(on=data.arrived_on, name=data.origin_name), category=data.category, arrived_on=data.arrived_on,
+        negative_test_date=data.negative_test_date,
+        released_from_centralized_isolation=data.released_from_centralized_isolation)
     with transaction.atomic():
         matched = person_find_by_document(id_type=clean.id_type, id_number=clean.id_number)
         household = _declared_household(community, data.building_code, data.address, matched)
@@ -1671,7 +1688,7 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
         if earlier is None:
             arrival = arrival_register(
                 by=None, action=actions.DECLARATION_SUBMIT, person=person, household=household,
-                destination_code=community.code, category=data.category, place_order=created,
+                destination_code=community.code, category=data.category, place_order=created and not origin_pending,
                 origin_name=data.origin_name, origin_code=data.origin_code, arrived_on=data.arrived_on,
                 source=Arrival.Source.SELF_DECLARATION, route=data.route, transport=data.transport,
                 transport_number=data.transport_number, negative_test_date=data.negative_test_date,
@@ -1680,14 +1697,15 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
             declaration = SelfDeclaration.objects.create(
                 arrival=arrival, person=person, community_code=community.code, area_code=arrival.area_code,
                 person_created=created, household_pending=household is None, identity_pending=not created,
-                **contact,
+                origin_pending=origin_pending, **contact,
             )
         else:
-            declaration = _declaration_update(earlier, person=person, data=data, household=household, contact=contact)
+            declaration = _declaration_update(earlier, person=person, data=data, household=household, contact=contact,
+                                              origin_pending=origin_pending)
             audit.record(PUBLIC, actions.DECLARATION_SUBMIT, obj=declaration, reason="declaration updated",
                          changes={"arrived_on": data.arrived_on, "category": data.category})
         plan = evaluate(active_profile(), Facts.model_validate(_arrival_facts(declaration.arrival)))
-    return DeclarationOutcome(declaration, plan, updated=earlier is not None)
+    return DeclarationOutcome(declaration, plan, updated=earlier is not None, origin_pending=origin_pending)
 
 
 def _arrival_facts(arrival: Arrival) -> dict:
@@ -1699,7 +1717,7 @@ def _arrival_facts(arrival: Arrival) -> dict:
 
 
 def _declaration_update(declaration: SelfDeclaration, *, person: Person, data: DeclarationInput,
-                        household: Household | None, contact: dict) -> SelfDeclaration:
+                        household: Household | None, contact: dict, origin_pending: bool = False) -> SelfDeclaration:
     """A second declaration within the window corrects the first: same arrival, same order, re-derived if needed."""
     arrival = declaration.arrival
     risk = risk_level_on(on=data.arrived_on, code=data.origin_code, name="" if data.origin_code else data.origin_name).level
@@ -1713,10 +1731,12 @@ def _declaration_update(declaration: SelfDeclaration, *, person: Person, data: D
         setattr(declaration, key, value)
     declaration.submissions += 1
     declaration.updated_at = timezone.now()
+    # A correction may name the origin clearly; one that makes it unclear waits for the worker from now on.
+    declaration.origin_pending = origin_pending
     declaration.save()
     if declaration.household_pending and household is not None:
         _route_declaration(declaration, household, by=None)
-    if declaration.identity_pending:
+    if declaration.identity_pending or declaration.origin_pending:
         return declaration  # no order yet: the worker's confirmation places it from the corrected facts
     facts = _declaration_facts(person, data, risk)
     profile = active_profile()
@@ -1786,13 +1806,45 @@ def declaration_identity_confirm(*, by, declaration: SelfDeclaration) -> SelfDec
         if not declaration.identity_pending:
             raise InvalidInput({"declaration": _("this declaration is confirmed already")})
         arrival = declaration.arrival
-        facts = Facts.model_validate(_arrival_facts(arrival))
-        order = order_from_facts(person=declaration.person, facts=facts, arrival=arrival, owner=arrival.routed_to)
+        order = None
+        if not declaration.origin_pending:  # else the origin's confirmation places it
+            facts = Facts.model_validate(_arrival_facts(arrival))
+            order = order_from_facts(person=declaration.person, facts=facts, arrival=arrival, owner=arrival.routed_to)
         declaration.identity_pending = False
         declaration.confirmed_by, declaration.confirmed_at = by, timezone.now()
         declaration.save(update_fields=["identity_pending", "confirmed_by", "confirmed_at"])
         audit.record(by, actions.DECLARATION_CONFIRM, obj=declaration, reason="person confirmed",
                      changes={"order": order.pk if order else None, "rule": order.rule_id if order else None})
+    return declaration
+
+
+def declaration_origin_confirm(*, by, declaration: SelfDeclaration, origin_code: str) -> SelfDeclaration:
+    """The worker names the division a declaration's typed origin meant (asked of the person): the arrival takes
+    its code and risk level, and, once the person is confirmed too, its order is placed."""
+    from fangkong.areas import gazetteer
+
+    require(by, actions.DECLARATION_CONFIRM, declaration.area_code)
+    origin_code = (origin_code or "").strip()
+    if origin_code not in gazetteer.full_names():
+        raise InvalidInput({"origin_code": _("not a division code of the country (province, city or county)")})
+    with transaction.atomic():
+        declaration = SelfDeclaration.objects.select_for_update().select_related("arrival", "person").get(pk=declaration.pk)
+        if not declaration.origin_pending:
+            raise InvalidInput({"declaration": _("this declaration's origin is confirmed already")})
+        arrival = declaration.arrival
+        answer = risk_level_on(on=arrival.arrived_on, code=origin_code)
+        arrival.origin_code, arrival.origin_risk = origin_code, answer.level or ""
+        arrival.save(update_fields=["origin_code", "origin_risk"])
+        order = None
+        if not declaration.identity_pending:
+            facts = Facts.model_validate(_arrival_facts(arrival))
+            order = order_from_facts(person=declaration.person, facts=facts, arrival=arrival, owner=arrival.routed_to)
+        declaration.origin_pending = False
+        declaration.confirmed_by, declaration.confirmed_at = by, timezone.now()
+        declaration.save(update_fields=["origin_pending", "confirmed_by", "confirmed_at"])
+        audit.record(by, actions.DECLARATION_CONFIRM, obj=declaration, reason="origin confirmed",
+                     changes={"origin_code": origin_code, "origin_risk": arrival.origin_risk,
+                              "order": order.pk if order else None})
     return declaration
 
 
