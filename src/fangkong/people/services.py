@@ -148,15 +148,19 @@ def person_update(*, user, person: Person, **changes) -> Person:
     }
     identity_changed = any(k in changes for k in ("name", "id_type", "id_number", "birth_date", "sex", "phone"))
     if identity_changed:
+        sent = set(changes)  # what the caller gave; every other field stays as it is
         if "id_number" not in changes and person.id_number_sealed:
             from fangkong.core.crypto import unseal
 
             changes.setdefault("id_number", unseal(person.id_number_sealed))
         merged = {**current, **{k: v for k, v in changes.items() if k in current or k in ("id_number", "phone")}}
-        if "id_number" in changes and "birth_date" not in changes:
-            merged["birth_date"] = None
-        if "id_number" in changes and "sex" not in changes:
-            merged["sex"] = ""
+        if "id_number" in sent and merged["id_type"] == "resident_id":
+            # A new resident ID carries its own birth date and sex: derive them again rather than
+            # refuse the old ones as a mismatch. Other documents carry neither: keep what is known.
+            if "birth_date" not in sent:
+                merged["birth_date"] = None
+            if "sex" not in sent:
+                merged["sex"] = ""
         clean = clean_person(
             name=merged["name"], id_type=merged["id_type"], id_number=merged.get("id_number", ""),
             birth_date=merged["birth_date"], sex=merged["sex"], phone=changes.get("phone", "") or "",
