@@ -30,6 +30,7 @@ from fangkong.core.masking import mask_name, mask_phone
 from fangkong.core.permissions import PUBLIC, SCHEDULER, at_city_level, require
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope, subtree_q
+from fangkong.core.text import clean_line
 from fangkong.people.bulkwrite import converters, insert_rows, prepare
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
@@ -1722,7 +1723,7 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
                    .order_by("-submitted_at").first())
         contact = {"declared_name": clean.name, "phone_sealed": seal(clean.phone), "phone_hash": lookup_hash(clean.phone),
                    "phone_masked": mask_phone(clean.phone), "building_code": data.building_code[:24],
-                   "address_text": data.address.strip()[:200]}
+                   "address_text": clean_line(data.address)[:200]}
         if earlier is None:
             arrival = arrival_register(
                 by=None, action=actions.DECLARATION_SUBMIT, person=person, household=household,

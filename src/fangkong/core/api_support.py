@@ -25,6 +25,7 @@ from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from .models import ApiToken
+from .text import strip_bidi
 
 # Control characters (NUL breaks PostgreSQL text, the rest have no business in a name
 # or an address) and lone surrogates (cannot be stored as UTF-8).
@@ -35,7 +36,7 @@ MAX_BIGINT = 2**63 - 1
 def _plain_text(value: str) -> str:
     if _FORBIDDEN.search(value):
         raise ValueError("must not contain control characters")
-    return value
+    return strip_bidi(value)  # core.text: stored text displays in the order it is stored
 
 
 def _iso_date(value: Any) -> Any:

@@ -12,6 +12,7 @@ from fangkong.core import audit
 from fangkong.core.crypto import lookup_hash, seal
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.permissions import in_area, require
+from fangkong.core.text import clean_line
 
 from . import actions
 from .models import Household, Person
@@ -48,6 +49,7 @@ def household_create(*, user, area: Area, code: str = "", address: str = "") -> 
             code = f"{area.code}{seq:04d}"
         elif not code.startswith(area.code):
             raise PersonInvalid({"code": _("a household code must extend its area's code")})
+        address = clean_line(address)
         household = Household.objects.create(code=code, area=area, area_code=area.code, address=address)
         audit.record(user, actions.HOUSEHOLD_CREATE, obj=household, changes={"code": code, "address": address})
         return household
@@ -266,7 +268,7 @@ def household_update(*, user, household: Household, address: str | None = None) 
     with transaction.atomic():
         before = {"address": household.address}
         if address is not None:
-            household.address = " ".join(address.split())
+            household.address = clean_line(address)
         household.save()
         audit.record(user, actions.HOUSEHOLD_UPDATE, obj=household, changes=audit.diff(before, {"address": household.address}))
     return household

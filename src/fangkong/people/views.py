@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas import selectors as area_selectors
+from fangkong.core.text import TextField
 
 from . import selectors
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 
 class RevealForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason for viewing in full"), max_length=200, min_length=2,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
