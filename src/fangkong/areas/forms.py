@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.dates import DayField
 from fangkong.core.text import TextField
 
 from .models import Responsible, Team
@@ -57,7 +58,7 @@ class MemberForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DayField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(
         label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}),

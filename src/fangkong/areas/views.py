@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.dates import parse_day
 from fangkong.core.permissions import may
 
 from . import actions, selectors, services
@@ -216,7 +217,7 @@ def team_member_remove(request, pk: int):
 
 def _week_start(raw: str | None) -> dt.date:
     try:
-        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        day = parse_day(raw) if raw else timezone.localdate()
     except ValueError:
         day = timezone.localdate()
     return day - dt.timedelta(days=day.weekday())

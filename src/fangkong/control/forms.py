@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.dates import DayField, MomentField
 from fangkong.core.text import TextField
 
 from .models import GATHERING_MIN_ATTENDANCE, GatheringKind, GatheringMeasure, Transport
@@ -21,11 +22,11 @@ class ArrivalForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=lambda: _category_choices())
     origin_name = TextField(label=_("Coming from"), max_length=200)
     origin_code = TextField(label=_("Origin division code"), max_length=12, required=False)
-    arrived_on = forms.DateField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrived_on = DayField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
     transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
     transport_number = TextField(label=_("Flight / train / plate"), max_length=40, required=False)
     route = TextField(label=_("Route"), max_length=300, required=False)
-    negative_test_date = forms.DateField(label=_("Last negative test"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    negative_test_date = DayField(label=_("Last negative test"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     released_from_centralized_isolation = forms.BooleanField(label=_("Released from centralized isolation"), required=False)
 
 
@@ -93,7 +94,7 @@ class PassengerForm(forms.Form):
                                   widget=forms.TextInput(attrs={"list": "places", "autocomplete": "off"}))
     health_code_token = TextField(label=_("Code token (scanner)"), max_length=64, required=False,
                                         widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    negative_test_date = forms.DateField(label=_("Last negative test"), required=False,
+    negative_test_date = DayField(label=_("Last negative test"), required=False,
                                          widget=forms.DateInput(attrs={"type": "date"}))
 
     MORE = ("id_type", "category", "origin", "destination", "health_code_token", "negative_test_date")
@@ -126,8 +127,8 @@ class GatheringForm(forms.Form):
     contact_phone = TextField(label=_("Contact phone"), max_length=20,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     venue = TextField(label=_("Venue"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = MomentField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = MomentField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     expected_attendance = forms.IntegerField(
         label=_("Expected attendance"), min_value=0, max_value=10_000_000,
         help_text=_("Only events of more than 50 people need an application."),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.core.clock import today
+from fangkong.core.dates import DayField
 from fangkong.core.ids import check_resident_id, normalize_mobile
 from fangkong.core.text import TextField
 
@@ -92,8 +93,8 @@ class DeclarationForm(ProtectedForm):
     route = TextField(label=gettext_lazy("Route (places passed through)"), max_length=300, required=False)
     transport = forms.ChoiceField(label=gettext_lazy("Means of transport"), choices=Transport.choices)
     transport_number = TextField(label=gettext_lazy("Flight / train number or plate"), max_length=40, required=False)
-    arrived_on = forms.DateField(label=gettext_lazy("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
-    negative_test_date = forms.DateField(
+    arrived_on = DayField(label=gettext_lazy("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    negative_test_date = DayField(
         label=gettext_lazy("Date of your last negative nucleic-acid test"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}), help_text=gettext_lazy("Leave empty if you have none."))
     released_from_centralized_isolation = forms.BooleanField(
