@@ -87,3 +87,45 @@ def test_dates_in_bodies_at_the_ends_of_the_calendar_are_422(api, order, tree):
         "contact_phone": "13800001111", "venue": "饭店", "starts_at": "9999-12-31T10:00", "ends_at": "9999-12-31T23:59",
         "expected_attendance": 100, "plan_text": "方案"})
     assert r.status_code == 422 and set(fields_of(r)) == {"starts_at", "ends_at"}, r.content
+
+
+UPLOADS_API = ["/imports", "/arrival-imports", "/risk-areas/import"]
+UPLOADS_UI = ["people:import", "control:arrival_import", "control:risk_areas", "control:gathering_new"]
+
+
+@pytest.mark.parametrize("path", UPLOADS_API)
+def test_an_api_upload_without_a_boundary_is_400_naming_the_header(api, path):
+    r = api.post(path, b"--x\r\n", content_type="multipart/form-data")
+    assert r.status_code == 400, r.content
+    assert fields_of(r) == ["Content-Type"] and "boundary" in r.json()["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize("name", UPLOADS_UI)
+def test_a_page_upload_without_a_boundary_is_a_400_page_saying_why(user_a, name):
+    from django.urls import reverse
+
+    client = Client(raise_request_exception=False)
+    client.force_login(user_a)
+    r = client.post(reverse(name), b"--x\r\n", content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert "boundary" in r.content.decode()
+
+
+def test_a_json_body_of_20_mb_is_413(api):
+    r = api.post("/households", {"address": "x" * (20 * 1024 * 1024)})
+    assert r.status_code == 413, r.content[:300]
+    assert fields_of(r) == ["body"]
+
+
+def test_an_upload_keeps_its_own_larger_limit(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024  # far below the file: the upload limit applies, not this one
+    client = Client(raise_request_exception=False)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("areas.csv", b"a" * 4096, content_type="text/csv")
+    response = client.post("/api/v1/risk-areas/import", {"file": big})
+    assert response.status_code != 413
+    settings.FANGKONG_UPLOAD_MAX_MB = 0
+    big.seek(0)
+    response = client.post("/api/v1/risk-areas/import", {"file": big})
+    assert response.status_code == 413 and response.json()["errors"][0]["field"] == "file"
