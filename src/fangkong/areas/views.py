@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.dates import parse_day
 from fangkong.core.permissions import may
+from fangkong.core.text import record_number
 
 from . import actions, selectors, services
 from .codes import Level
@@ -283,7 +284,7 @@ def households_assign(request, code: str):
     error = None
     if request.method == "POST":
         row = candidates.filter(pk=request.POST.get("responsible") or 0).first()
-        ids = [i for i in request.POST.getlist("household") if i.isdigit()]
+        ids = [i for i in request.POST.getlist("household") if record_number(i)]
         if row is None or not ids:
             error = _("Choose a responsible person and at least one household.")
         else:

@@ -30,7 +30,7 @@ from fangkong.core.masking import mask_name, mask_phone
 from fangkong.core.permissions import PUBLIC, SCHEDULER, at_city_level, require
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope, subtree_q
-from fangkong.core.text import clean_line
+from fangkong.core.text import clean_line, is_digits
 from fangkong.people.bulkwrite import converters, insert_rows, prepare
 from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
@@ -233,7 +233,7 @@ def arrival_register(
         errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(arrival_categories())}
     if not origin_name.strip():
         errors["origin_name"] = _("required")
-    if origin_code and not origin_code.isdigit():
+    if origin_code and not is_digits(origin_code):
         errors["origin_code"] = _("a division code has digits only")
     if origin_risk and origin_risk not in RISK_ORDER:
         errors["origin_risk"] = _("must be high, medium or low")

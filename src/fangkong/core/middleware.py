@@ -1,3 +1,5 @@
+import re
+
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
@@ -47,9 +49,14 @@ class ApiErrorBodyMiddleware:
 
 
 
+# NUL breaks PostgreSQL text (a 500 from any filter that takes the value); no other control character belongs in a
+# query parameter either.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class RequestBodyGuard:
-    """A body that cannot be read answers before anything reads it: 413 when it is too big, 400 when a multipart
-    upload names no boundary. Without this, Django raises while a view or ninja reads `request.POST` / `.body`
+    """A request that cannot be read answers before anything reads it: 413 when its body is too big, 400 when a
+    multipart upload names no boundary or (pages) a query parameter holds a control character. Without this, Django raises while a view or ninja reads `request.POST` / `.body`
     (RequestDataTooBig, MultiPartParserError) and the answer is a bare 400 or, in ninja, a 500.
 
     Limits: DATA_UPLOAD_MAX_MEMORY_SIZE for every body but a multipart upload, FANGKONG_UPLOAD_MAX_MB for an
@@ -83,6 +90,10 @@ class RequestBodyGuard:
         from django.conf import settings
         from django.utils.http import parse_header_parameters
 
+        if not request.path.startswith("/api/"):  # the API's schemas refuse them field by field (422)
+            for name, value in request.GET.lists():
+                if any(_CONTROL.search(v) for v in value) or _CONTROL.search(name):
+                    return 400, name, _("a query parameter must not contain control characters")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

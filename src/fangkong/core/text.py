@@ -54,3 +54,15 @@ class TextField(forms.CharField):
             return value
         multiline = isinstance(self.widget, forms.Textarea)
         return clean_lines(value) if multiline else clean_line(value)
+
+
+def is_digits(value: str) -> bool:
+    """ASCII digits only. `str.isdigit()` also takes "²" and "٣", which `int()` or an area code then refuses."""
+    return value.isascii() and value.isdigit()
+
+
+def record_number(value: str | None) -> int | None:
+    """A record's number typed in a query parameter (?household=12): a positive 64-bit integer, else None."""
+    if not value or not is_digits(value) or len(value) > 18:
+        return None
+    return int(value) or None
