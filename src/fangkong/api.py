@@ -7,8 +7,10 @@ bad input): the handlers below turn the domain's exceptions into it.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -94,6 +96,17 @@ def permission_denied(request, exc):
 def conflict(request, exc):
     # A concurrent write won the race for a unique value (a document number, a household code).
     return _answer(request, 409, _("conflict"), [{"field": None, "reason": _("the record conflicts with one saved meanwhile; retry")}])
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    # Bodies with a Content-Length are refused earlier (core.middleware.RequestBodyGuard); this is a chunked one.
+    return _answer(request, 413, _("request too large"), [{"field": "body", "reason": _("the body is too large")}])
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_upload(request, exc):
+    return _answer(request, 400, _("bad request"), [{"field": "file", "reason": _("the upload could not be read as multipart/form-data")}])
 
 
 @api.exception_handler(HttpError)

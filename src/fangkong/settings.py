@@ -85,6 +85,7 @@ VERIFY_FAST_PATH = env_bool("VERIFY_FAST_PATH", True)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "fangkong.core.middleware.RequestBodyGuard",  # 413 / 400 for a body too big or an upload without a boundary
     "fangkong.control.fastpath.VerificationFastPath",  # answers well-formed health-code scans; see its docstring
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -215,6 +216,12 @@ WORKER_SILENCE_SECONDS = env_int("WORKER_SILENCE_SECONDS", 60)
 # Retention (PIPL): days after which a closed purpose's personal data is purged.
 # The policy profile in force until a user switches it (policy.ActiveProfile).
 FANGKONG_DEFAULT_PROFILE = os.environ.get("FANGKONG_DEFAULT_PROFILE", "national-9th-2022")
+
+# Request bodies: a form or a JSON body at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django's, 2.5 MB by default);
+# an upload (multipart: the people, arrival and risk-area imports, a plan file) at most FANGKONG_UPLOAD_MAX_MB.
+# Larger answers 413 (core.middleware.RequestBodyGuard). A county's registry fits well under 100 MB as .xlsx.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FANGKONG_UPLOAD_MAX_MB = env_int("FANGKONG_UPLOAD_MAX_MB", 100)
 
 # Largest prevention-plan file a gathering application may carry (PDF, .docx, JPEG, PNG).
 FANGKONG_PLAN_FILE_MAX_MB = env_int("FANGKONG_PLAN_FILE_MAX_MB", 10)

@@ -264,3 +264,44 @@ def test_a_role_without_the_action_is_refused_before_its_body_is_read(people, re
     for response in (api.post("/persons", {"name": 12, "household_id": "x"}), api.patch(f"/persons/{people['p_a'].pk}", [1])):
         assert response.status_code == 403
         assert response.json()["detail"] == "forbidden"
+
+
+def test_a_patch_of_the_name_keeps_a_passport_holders_birth_date_and_sex(people, user_a, city_user, api_as):
+    # Fields not sent stay as they are: the stored document number must not count as "a new number" that
+    # clears what only a resident ID could derive again.
+    p = people["p_a2"]
+    p.birth_date, p.sex = dt.date(1990, 1, 2), "F"
+    p.save()
+    r = api_as(user_a).patch(f"/persons/{p.pk}", {"name": "张小华"})
+    assert r.status_code == 200, r.content
+    p.refresh_from_db()
+    assert (p.name, p.birth_date, p.sex, p.id_type) == ("张小华", dt.date(1990, 1, 2), "F", "passport")
+
+
+def test_a_new_passport_number_keeps_the_birth_date_and_sex(people, user_a, api_as):
+    p = people["p_a2"]
+    p.birth_date, p.sex = dt.date(1990, 1, 2), "F"
+    p.save()
+    r = api_as(user_a).patch(f"/persons/{p.pk}", {"id_number": "E7654321"})
+    assert r.status_code == 200, r.content
+    p.refresh_from_db()
+    assert (p.birth_date, p.sex) == (dt.date(1990, 1, 2), "F")
+
+
+def test_a_name_of_zero_width_characters_is_refused_as_missing(people, user_a, api_as):
+    hh = people["hh_a"].pk
+    r = api_as(user_a).post("/persons", {"household_id": hh, "name": "\u200b\u200c\ufeff\u2060", "id_type": "passport",
+                                         "id_number": "E7654321"})
+    assert r.status_code == 422, r.content
+    assert r.json()["errors"] == [{"field": "name", "reason": "name is required"}]
+
+
+def test_bidi_controls_are_taken_out_of_names_and_addresses(people, user_a, api_as):
+    api = api_as(user_a)
+    r = api.post("/persons", {"household_id": people["hh_a"].pk, "name": "王\u202e五\u2066", "id_type": "passport",
+                              "id_number": "E7654322", "workplace": "\u202e工厂"})
+    assert r.status_code == 201, r.content
+    assert r.json()["name"] == "王五"
+    r = api.patch(f"/households/{people['hh_a'].pk}", {"address": "\u202e梁园区\u200b一号"})
+    assert r.status_code == 200, r.content
+    assert r.json()["address"] == "梁园区 一号"

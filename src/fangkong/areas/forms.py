@@ -8,15 +8,18 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.dates import DayField
+from fangkong.core.text import TextField
+
 from .models import Responsible, Team
 from .rules import tier_fits
 
 
 class ResponsibleForm(forms.Form):
     tier = forms.ChoiceField(label=_("tier"), choices=Responsible.Tier.choices)
-    name = forms.CharField(label=_("name"), max_length=50)
-    phone = forms.CharField(label=_("phone"), max_length=20)
-    title = forms.CharField(label=_("title"), max_length=100, required=False)
+    name = TextField(label=_("name"), max_length=50)
+    phone = TextField(label=_("phone"), max_length=20)
+    title = TextField(label=_("title"), max_length=100, required=False)
 
     def __init__(self, *args, level: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,15 +28,15 @@ class ResponsibleForm(forms.Form):
 
 
 class ReplaceForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
-    phone = forms.CharField(label=_("phone"), max_length=20)
-    title = forms.CharField(label=_("title"), max_length=100, required=False)
+    name = TextField(label=_("name"), max_length=50)
+    phone = TextField(label=_("phone"), max_length=20)
+    title = TextField(label=_("title"), max_length=100, required=False)
 
 
 class TeamForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=Team.Kind.choices)
-    name = forms.CharField(label=_("name"), max_length=100)
-    duties = forms.CharField(label=_("duties"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    name = TextField(label=_("name"), max_length=100)
+    duties = TextField(label=_("duties"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     central = forms.BooleanField(
         label=_("City or central district (tracing team of at least 60)"), required=False
     )
@@ -46,24 +49,24 @@ class TeamForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
-    phone = forms.CharField(label=_("phone"), max_length=20)
-    unit = forms.CharField(label=_("unit"), max_length=100, required=False)
-    position = forms.CharField(label=_("position"), max_length=50, required=False)
+    name = TextField(label=_("name"), max_length=50)
+    phone = TextField(label=_("phone"), max_length=20)
+    unit = TextField(label=_("unit"), max_length=100, required=False)
+    position = TextField(label=_("position"), max_length=50, required=False)
     is_police = forms.BooleanField(label=_("police"), required=False)
     is_lead = forms.BooleanField(label=_("team lead"), required=False)
 
 
 class ShiftForm(forms.Form):
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DayField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(
         label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}),
         help_text=_("An end at or before the start means the next day."),
     )
-    name = forms.CharField(label=_("name"), max_length=50)
-    phone = forms.CharField(label=_("phone"), max_length=20)
-    post = forms.CharField(label=_("post"), max_length=50, required=False)
+    name = TextField(label=_("name"), max_length=50)
+    phone = TextField(label=_("phone"), max_length=20)
+    post = TextField(label=_("post"), max_length=50, required=False)
 
     def interval(self) -> tuple[dt.datetime, dt.datetime]:
         tz = timezone.get_current_timezone()
@@ -84,8 +87,8 @@ class UserForm(forms.Form):
     area_code = forms.RegexField(label=_("area code"), regex=r"^[0-9]{2,24}$", max_length=24)
     unit = forms.ModelChoiceField(label=_("unit"), queryset=None, required=False,
                                   help_text=_("a laboratory, hospital or other unit the user works for"))
-    full_name = forms.CharField(label=_("full name"), max_length=150, required=False)
-    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    full_name = TextField(label=_("full name"), max_length=150, required=False)
+    phone = TextField(label=_("phone"), max_length=20, required=False)
 
     def __init__(self, *args, roles, units, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
+from fangkong.core.text import is_digits
 
 from .codes import CODE_LENGTH, Level, candidate_forms
 from .models import Area, DutyShift, Responsible, Team, TeamMember
@@ -141,7 +142,7 @@ def area_search(*, user, query: str, limit: int = 50) -> QuerySet[Area]:
     if not query:
         return Area.objects.none()
     qs = area_list(user=user)
-    if query.isdigit():
+    if is_digits(query):
         cond = subtree_q(query, "code") | Q(code__in=candidate_forms(query))
     else:
         cond = Q(name__icontains=query)

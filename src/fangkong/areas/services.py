@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fangkong.core import audit
 from fangkong.core.permissions import NotPermitted, granted, is_system, require
 from fangkong.core.roles import Role
+from fangkong.core.text import clean_line
 
 from . import actions
 from .codes import CODE_LENGTH, Level, candidate_forms
@@ -248,7 +249,7 @@ def _clean_phone(phone: str, field: str = "phone") -> str:
 
 
 def _clean_name(name: str, field: str = "name") -> str:
-    name = " ".join((name or "").split())
+    name = clean_line(name)
     if not name:
         raise ValidationError({field: _("A name is required.")})
     return name

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.dates import parse_day
 from fangkong.core.permissions import may
+from fangkong.core.text import record_number
 
 from . import actions, selectors, services
 from .codes import Level
@@ -216,7 +218,7 @@ def team_member_remove(request, pk: int):
 
 def _week_start(raw: str | None) -> dt.date:
     try:
-        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        day = parse_day(raw) if raw else timezone.localdate()
     except ValueError:
         day = timezone.localdate()
     return day - dt.timedelta(days=day.weekday())
@@ -282,7 +284,7 @@ def households_assign(request, code: str):
     error = None
     if request.method == "POST":
         row = candidates.filter(pk=request.POST.get("responsible") or 0).first()
-        ids = [i for i in request.POST.getlist("household") if i.isdigit()]
+        ids = [i for i in request.POST.getlist("household") if record_number(i)]
         if row is None or not ids:
             error = _("Choose a responsible person and at least one household.")
         else:

@@ -9,16 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StrictBool, StringConstraints
 
 from fangkong.areas.api import area_by_any_code
 from fangkong.core.api_support import (
     ApiError,
     Body,
+    BoundedDateTime,
     ErrorOut,
     IsoDate,
     Page,
     RecordId,
+    Temperature,
     Text,
     allowed_to,
     forbidden,
@@ -29,6 +31,7 @@ from fangkong.core.api_support import (
     responses,
 )
 from fangkong.core.clock import today
+from fangkong.core.dates import plausible
 from fangkong.healthcodes.services import health_code_refresh
 from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
@@ -235,7 +238,7 @@ def order_detail(request, pk: RecordId):
 
 
 class CheckInIn(Body):
-    temperature: StrictFloat | StrictInt = Field(description="°C, 34 to 43")
+    temperature: Temperature
     symptoms: list[str] = Field([], max_length=10)
     note: Text = Field("", max_length=200)
 
@@ -546,7 +549,7 @@ class PassengerBody(Body):
                      "birth_certificate", "none"] = "resident_id"
     id_number: Text = Field("", max_length=40)
     phone: Text = Field("", max_length=20)
-    temperature: StrictFloat | StrictInt = Field(description="°C, 34 to 43")
+    temperature: Temperature
     colour: Literal["green", "yellow", "red", ""] = Field("", description="the health-code colour seen; or give health_code_token")
     health_code_token: Text = Field("", max_length=64, description="the token of the person's QR code: the colour is looked up (and logged)")
     origin: Text = Field("", max_length=200, description="division code or place name; default the passage's")
@@ -562,7 +565,7 @@ class PassageIn(Body):
     trip_number: Text = Field("", max_length=20, description="flight or train number (airport, railway)")
     origin: Text = Field("", max_length=200, description="where the vehicle / group comes from: division code or name")
     destination: Text = Field("", max_length=32, description="area or household code in the city; empty: not staying")
-    at: dt.datetime | None = Field(None, description="default now; ISO 8601 with time zone")
+    at: BoundedDateTime | None = Field(None, description="default now; ISO 8601 with time zone")
     note: Text = Field("", max_length=200)
     passengers: list[PassengerBody] = Field(min_length=1, max_length=services.MAX_PASSENGERS)
 
@@ -741,7 +744,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else timezone.make_aware(value, timezone.get_default_timezone())
 
 
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(plausible)]
 GatheringStatus = Literal["submitted", "approved", "rejected", "withdrawn", "cancelled"]
 
 

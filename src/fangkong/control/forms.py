@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.dates import DayField, MomentField
+from fangkong.core.text import TextField
+
 from .models import GATHERING_MIN_ATTENDANCE, GatheringKind, GatheringMeasure, Transport
 from .services import KNOWN_SYMPTOMS, arrival_categories
 
@@ -17,13 +20,13 @@ def _category_choices() -> list[tuple[str, str]]:
 class ArrivalForm(forms.Form):
     person_id = forms.IntegerField(widget=forms.HiddenInput)
     category = forms.ChoiceField(label=_("Category"), choices=lambda: _category_choices())
-    origin_name = forms.CharField(label=_("Coming from"), max_length=200)
-    origin_code = forms.CharField(label=_("Origin division code"), max_length=12, required=False)
-    arrived_on = forms.DateField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    origin_name = TextField(label=_("Coming from"), max_length=200)
+    origin_code = TextField(label=_("Origin division code"), max_length=12, required=False)
+    arrived_on = DayField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
     transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
-    transport_number = forms.CharField(label=_("Flight / train / plate"), max_length=40, required=False)
-    route = forms.CharField(label=_("Route"), max_length=300, required=False)
-    negative_test_date = forms.DateField(label=_("Last negative test"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    transport_number = TextField(label=_("Flight / train / plate"), max_length=40, required=False)
+    route = TextField(label=_("Route"), max_length=300, required=False)
+    negative_test_date = DayField(label=_("Last negative test"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     released_from_centralized_isolation = forms.BooleanField(label=_("Released from centralized isolation"), required=False)
 
 
@@ -32,7 +35,7 @@ class CheckInForm(forms.Form):
                                      widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}))
     symptoms = forms.MultipleChoiceField(label=_("Symptoms"), required=False, widget=forms.CheckboxSelectMultiple,
                                          choices=[(s, SYMPTOM_LABELS[s]) for s in KNOWN_SYMPTOMS])
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = TextField(label=_("Note"), max_length=200, required=False)
 
 
 def apply_errors(form: forms.Form, errors: dict[str, str]) -> None:
@@ -57,13 +60,13 @@ OUTCOME_CHOICES = [("let_through", _("Let through")), ("turned_back", _("Turned 
 class PassageForm(forms.Form):
     """The vehicle (or group on foot): typed once, its origin and destination the default of every row."""
 
-    plate = forms.CharField(label=_("Plate"), max_length=20, required=False, widget=forms.TextInput(attrs={
+    plate = TextField(label=_("Plate"), max_length=20, required=False, widget=forms.TextInput(attrs={
         "autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false", "enterkeyhint": "next"}))
-    trip_number = forms.CharField(label=_("Flight / train"), max_length=20, required=False, widget=forms.TextInput(attrs={
+    trip_number = TextField(label=_("Flight / train"), max_length=20, required=False, widget=forms.TextInput(attrs={
         "autocapitalize": "characters", "autocomplete": "off", "enterkeyhint": "next"}))
-    origin = forms.CharField(label=_("Coming from"), max_length=200, required=False, widget=forms.TextInput(attrs={
+    origin = TextField(label=_("Coming from"), max_length=200, required=False, widget=forms.TextInput(attrs={
         "autocomplete": "off", "enterkeyhint": "next", "placeholder": _("place or division code")}))
-    destination = forms.CharField(label=_("Going to (in the city)"), max_length=32, required=False, widget=forms.TextInput(attrs={
+    destination = TextField(label=_("Going to (in the city)"), max_length=32, required=False, widget=forms.TextInput(attrs={
         "autocomplete": "off", "enterkeyhint": "next", "list": "places", "inputmode": "search",
         "placeholder": _("village or township; empty: not staying")}))
 
@@ -71,13 +74,13 @@ class PassageForm(forms.Form):
 class PassengerForm(forms.Form):
     """One person of the passage. Values are checked by the service, so the API and the screen agree."""
 
-    name = forms.CharField(label=_("Name"), max_length=100, required=False, widget=forms.TextInput(attrs={
+    name = TextField(label=_("Name"), max_length=100, required=False, widget=forms.TextInput(attrs={
         "autocomplete": "off", "enterkeyhint": "next"}))
-    id_number = forms.CharField(label=_("ID number"), max_length=40, required=False, widget=forms.TextInput(attrs={
+    id_number = TextField(label=_("ID number"), max_length=40, required=False, widget=forms.TextInput(attrs={
         "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "enterkeyhint": "next"}))
-    temperature = forms.CharField(label=_("Temperature (°C)"), max_length=6, required=False, widget=forms.TextInput(attrs={
+    temperature = TextField(label=_("Temperature (°C)"), max_length=6, required=False, widget=forms.TextInput(attrs={
         "inputmode": "decimal", "autocomplete": "off", "enterkeyhint": "next", "placeholder": "36.5"}))
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={
+    phone = TextField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={
         "inputmode": "tel", "autocomplete": "off", "enterkeyhint": "next"}))
     colour = forms.ChoiceField(label=_("Health code"), choices=COLOUR_CHOICES, initial="green", required=False,
                                widget=forms.RadioSelect)
@@ -86,12 +89,12 @@ class PassengerForm(forms.Form):
     id_type = forms.ChoiceField(label=_("Document"), choices=ID_TYPE_CHOICES, initial="resident_id", required=False)
     category = forms.ChoiceField(label=_("Category"), choices=lambda: _category_choices(),
                                  initial="returnee", required=False)
-    origin = forms.CharField(label=_("Coming from (if different)"), max_length=200, required=False)
-    destination = forms.CharField(label=_("Going to (if different)"), max_length=32, required=False,
+    origin = TextField(label=_("Coming from (if different)"), max_length=200, required=False)
+    destination = TextField(label=_("Going to (if different)"), max_length=32, required=False,
                                   widget=forms.TextInput(attrs={"list": "places", "autocomplete": "off"}))
-    health_code_token = forms.CharField(label=_("Code token (scanner)"), max_length=64, required=False,
+    health_code_token = TextField(label=_("Code token (scanner)"), max_length=64, required=False,
                                         widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    negative_test_date = forms.DateField(label=_("Last negative test"), required=False,
+    negative_test_date = DayField(label=_("Last negative test"), required=False,
                                          widget=forms.DateInput(attrs={"type": "date"}))
 
     MORE = ("id_type", "category", "origin", "destination", "health_code_token", "negative_test_date")
@@ -115,22 +118,22 @@ AREA_CHOICES_MAX = 400  # beyond this many nodes the area is typed as a code
 
 
 class GatheringForm(forms.Form):
-    area_code = forms.CharField(label=_("Where (area)"), max_length=18,
+    area_code = TextField(label=_("Where (area)"), max_length=18,
                                 help_text=_("The county, township, village or grid where the event takes place."))
-    title = forms.CharField(label=_("Event"), max_length=200)
+    title = TextField(label=_("Event"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=GatheringKind.choices)
-    organiser = forms.CharField(label=_("Organiser"), max_length=200)
-    contact_name = forms.CharField(label=_("Contact person"), max_length=50)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20,
+    organiser = TextField(label=_("Organiser"), max_length=200)
+    contact_name = TextField(label=_("Contact person"), max_length=50)
+    contact_phone = TextField(label=_("Contact phone"), max_length=20,
                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    venue = forms.CharField(label=_("Venue"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    venue = TextField(label=_("Venue"), max_length=200)
+    starts_at = MomentField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = MomentField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     expected_attendance = forms.IntegerField(
         label=_("Expected attendance"), min_value=0, max_value=10_000_000,
         help_text=_("Only events of more than 50 people need an application."),
         widget=forms.NumberInput(attrs={"min": GATHERING_MIN_ATTENDANCE, "inputmode": "numeric"}))
-    plan_text = forms.CharField(label=_("Prevention plan"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+    plan_text = TextField(label=_("Prevention plan"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
     measures = forms.MultipleChoiceField(label=_("Measures the plan takes"), required=False,
                                          widget=forms.CheckboxSelectMultiple, choices=GatheringMeasure.choices)
     plan_file = forms.FileField(label=_("Plan as a file (optional)"), required=False,
@@ -144,4 +147,4 @@ class GatheringForm(forms.Form):
 
 class GatheringDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "reject", "withdraw", "cancel")])
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    reason = TextField(label=_("Reason"), max_length=500, required=False)

@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.core.clock import today
+from fangkong.core.dates import DayField
 from fangkong.core.ids import check_resident_id, normalize_mobile
+from fangkong.core.text import TextField
 
 from .forms import SYMPTOM_LABELS
 from .models import Transport
@@ -72,33 +74,33 @@ class ProtectedForm(forms.Form):
 
 
 class DeclarationForm(ProtectedForm):
-    name = forms.CharField(label=gettext_lazy("Full name"), max_length=50,
+    name = TextField(label=gettext_lazy("Full name"), max_length=50,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
     id_type = forms.ChoiceField(label=gettext_lazy("Document type"), choices=DOCUMENT_CHOICES, initial="resident_id")
-    id_number = forms.CharField(label=gettext_lazy("Document number"), max_length=30,
+    id_number = TextField(label=gettext_lazy("Document number"), max_length=30,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
                                                               "spellcheck": "false"}))
-    phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20,
+    phone = TextField(label=gettext_lazy("Mobile phone"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     from_abroad = forms.BooleanField(label=gettext_lazy("I am arriving from abroad"), required=False)
     origin_province = forms.ChoiceField(label=gettext_lazy("Province"), required=False)
     origin_city = forms.ChoiceField(label=gettext_lazy("City"), required=False)
     origin_county = forms.ChoiceField(label=gettext_lazy("District / county"), required=False)
     origin_township = forms.ChoiceField(label=gettext_lazy("Township / street"), required=False)
-    origin_text = forms.CharField(
+    origin_text = TextField(
         label=gettext_lazy("Or type the place"), max_length=100, required=False,
         help_text=gettext_lazy("For a place not in the lists, or abroad: country and city."))
-    route = forms.CharField(label=gettext_lazy("Route (places passed through)"), max_length=300, required=False)
+    route = TextField(label=gettext_lazy("Route (places passed through)"), max_length=300, required=False)
     transport = forms.ChoiceField(label=gettext_lazy("Means of transport"), choices=Transport.choices)
-    transport_number = forms.CharField(label=gettext_lazy("Flight / train number or plate"), max_length=40, required=False)
-    arrived_on = forms.DateField(label=gettext_lazy("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
-    negative_test_date = forms.DateField(
+    transport_number = TextField(label=gettext_lazy("Flight / train number or plate"), max_length=40, required=False)
+    arrived_on = DayField(label=gettext_lazy("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    negative_test_date = DayField(
         label=gettext_lazy("Date of your last negative nucleic-acid test"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}), help_text=gettext_lazy("Leave empty if you have none."))
     released_from_centralized_isolation = forms.BooleanField(
         label=gettext_lazy("I have completed centralized isolation after entering the country"), required=False)
     building = forms.ChoiceField(label=gettext_lazy("Building / village group"), required=False)
-    address = forms.CharField(
+    address = TextField(
         label=gettext_lazy("Where you will stay in this community"), max_length=200,
         help_text=gettext_lazy("Unit and room, or house number."))
     promise = forms.BooleanField(label=gettext_lazy("I promise that the information above is true and complete"))

@@ -29,6 +29,7 @@ from fangkong.core.masking import mask_name, mask_phone
 from fangkong.core.permissions import PUBLIC, SCHEDULER, at_city_level, require
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope, subtree_q
+from fangkong.core.text import clean_line, is_digits
 from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.healthcodes.services import codes_follow_person, health_code_refresh, health_codes_refresh
 from fangkong.people.models import Household, Person
@@ -230,7 +231,7 @@ def arrival_register(
         errors["category"] = _("must be one of %(choices)s") % {"choices": ", ".join(arrival_categories())}
     if not origin_name.strip():
         errors["origin_name"] = _("required")
-    if origin_code and not origin_code.isdigit():
+    if origin_code and not is_digits(origin_code):
         errors["origin_code"] = _("a division code has digits only")
     if origin_risk and origin_risk not in RISK_ORDER:
         errors["origin_risk"] = _("must be high, medium or low")
@@ -1684,7 +1685,7 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
                    .order_by("-submitted_at").first())
         contact = {"declared_name": clean.name, "phone_sealed": seal(clean.phone), "phone_hash": lookup_hash(clean.phone),
                    "phone_masked": mask_phone(clean.phone), "building_code": data.building_code[:24],
-                   "address_text": data.address.strip()[:200]}
+                   "address_text": clean_line(data.address)[:200]}
         if earlier is None:
             arrival = arrival_register(
                 by=None, action=actions.DECLARATION_SUBMIT, person=person, household=household,

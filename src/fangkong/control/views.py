@@ -15,6 +15,7 @@ from fangkong.areas.api import area_by_any_code
 from fangkong.areas.codes import LEVEL_OF_LENGTH
 from fangkong.areas.models import Area
 from fangkong.core.clock import today
+from fangkong.core.dates import parse_day, parse_month
 from fangkong.core.permissions import may, require
 from fangkong.people.selectors import person_get
 from fangkong.policy.profile import ProfileError, shipped_profiles
@@ -48,7 +49,7 @@ def risk_areas(request):
                 messages.warning(request, _("Row %(row)s, %(column)s: %(reason)s") % err)
         return redirect("control:risk_areas")
     try:
-        on = dt.date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today()
+        on = parse_day(request.GET["on"]) if request.GET.get("on") else today()
     except ValueError:
         on = today()
         messages.error(request, _("Not a date; showing today."))
@@ -204,7 +205,7 @@ RECENT_PASSAGES = 5
 
 def _day_from(request) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today()
+        return parse_day(request.GET["on"]) if request.GET.get("on") else today()
     except ValueError:
         messages.error(request, _("Not a date; showing today."))
         return today()
@@ -462,7 +463,7 @@ def _calendar_areas(user) -> list:
 def gathering_calendar(request):
     """Approved events of a month: a month grid on wide screens, a list of days on a phone."""
     try:
-        first = dt.date.fromisoformat(request.GET["month"] + "-01") if request.GET.get("month") else today().replace(day=1)
+        first = parse_month(request.GET["month"]) if request.GET.get("month") else today().replace(day=1)
     except ValueError:
         first = today().replace(day=1)
         messages.error(request, _("Not a month; showing this month."))

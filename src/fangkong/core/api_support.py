@@ -11,6 +11,7 @@ Accept-Language picks the language.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
@@ -24,7 +25,9 @@ from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
+from .dates import plausible
 from .models import ApiToken
+from .text import strip_bidi
 
 # Control characters (NUL breaks PostgreSQL text, the rest have no business in a name
 # or an address) and lone surrogates (cannot be stored as UTF-8).
@@ -35,7 +38,7 @@ MAX_BIGINT = 2**63 - 1
 def _plain_text(value: str) -> str:
     if _FORBIDDEN.search(value):
         raise ValueError("must not contain control characters")
-    return value
+    return strip_bidi(value)  # core.text: stored text displays in the order it is stored
 
 
 def _iso_date(value: Any) -> Any:
@@ -45,11 +48,28 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+# Within core.dates.EARLIEST..LATEST: year 1 or 9999 would overflow the first date arithmetic (a 500).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible)]
+BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible)]
 # A string that is safe to store and to put in a query on both databases.
 Text = Annotated[str, AfterValidator(_plain_text)]
 # An area code: digits only (short national form, 12-digit form, or a local grid/building code).
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
+
+
+def _finite_number(value: Any) -> Any:
+    # Python's JSON reader takes NaN and Infinity; neither is a measurement, and NaN compares false with every limit.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number, not NaN or Infinity")
+    return value
+
+
+# A thermometer reading in °C. The range is wide on purpose: the service names a body temperature's (34–43 °C) in
+# the user's language, with the row and the field; this only keeps absurd numbers (1e308) from the arithmetic.
+Temperature = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, le=100, description="°C, 34 to 43")]
+
 # A database id in a path or a body: positive and within a 64-bit integer.
 def _not_a_boolean(value: Any) -> Any:
     # JSON true would otherwise pass as the record 1; path parameters still arrive as digit strings.

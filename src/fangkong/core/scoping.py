@@ -29,7 +29,7 @@ def successor(prefix: str) -> str | None:
     """
     if not prefix:
         return None
-    if not prefix.isdigit():
+    if not (prefix.isascii() and prefix.isdigit()):
         raise ValueError(f"area codes are digits only: {prefix!r}")
     n = int(prefix) + 1
     if len(str(n)) > len(prefix):

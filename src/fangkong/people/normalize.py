@@ -19,6 +19,7 @@ import unicodedata
 from openpyxl.utils.datetime import from_excel
 
 from fangkong.core.ids import to_halfwidth
+from fangkong.core.text import INVISIBLE, ZERO_WIDTH, strip_bidi
 from fangkong.imports import columns
 from fangkong.imports.columns import EXTRA_COLUMNS, SOURCE_ROW, alias_table  # noqa: F401 - the import's names
 
@@ -79,8 +80,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 
 HEADER_TO_FIELD = alias_table(_ALIASES)
 
-_SPACES = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
-_NEEDS_WORK = re.compile(r"[\uff01-\uff5e\u200b-\u200d\ufeff]|[^\S ]|  |^ | $|^'")
+_SPACES = re.compile(f"[\\s\u00a0\u3000{ZERO_WIDTH}]+")
+_NEEDS_WORK = re.compile(f"[\uff01-\uff5e{INVISIBLE}]|[^\\S ]|  |^ | $|^'")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\u00b7]) (?=[\u3400-\u9fff\u00b7])")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
 _DIGITS_DOT_ZERO = re.compile(r"^(\d+)\.0+$")
@@ -115,7 +116,7 @@ def clean_text(value) -> str:
         value = int(value)
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() else value
-    text = unicodedata.normalize("NFC", to_halfwidth(str(value)))
+    text = strip_bidi(unicodedata.normalize("NFC", to_halfwidth(str(value))))  # core.text: no reordered display
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
         text = text[1:]
     text = _SPACES.sub(" ", text).strip()

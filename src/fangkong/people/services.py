@@ -12,6 +12,7 @@ from fangkong.core import audit
 from fangkong.core.crypto import lookup_hash, seal
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.permissions import in_area, require
+from fangkong.core.text import clean_line
 
 from . import actions
 from .models import Household, Person
@@ -48,6 +49,7 @@ def household_create(*, user, area: Area, code: str = "", address: str = "") -> 
             code = f"{area.code}{seq:04d}"
         elif not code.startswith(area.code):
             raise PersonInvalid({"code": _("a household code must extend its area's code")})
+        address = clean_line(address)
         household = Household.objects.create(code=code, area=area, area_code=area.code, address=address)
         audit.record(user, actions.HOUSEHOLD_CREATE, obj=household, changes={"code": code, "address": address})
         return household
@@ -148,15 +150,19 @@ def person_update(*, user, person: Person, **changes) -> Person:
     }
     identity_changed = any(k in changes for k in ("name", "id_type", "id_number", "birth_date", "sex", "phone"))
     if identity_changed:
+        sent = set(changes)  # what the caller gave; every other field stays as it is
         if "id_number" not in changes and person.id_number_sealed:
             from fangkong.core.crypto import unseal
 
             changes.setdefault("id_number", unseal(person.id_number_sealed))
         merged = {**current, **{k: v for k, v in changes.items() if k in current or k in ("id_number", "phone")}}
-        if "id_number" in changes and "birth_date" not in changes:
-            merged["birth_date"] = None
-        if "id_number" in changes and "sex" not in changes:
-            merged["sex"] = ""
+        if "id_number" in sent and merged["id_type"] == "resident_id":
+            # A new resident ID carries its own birth date and sex: derive them again rather than
+            # refuse the old ones as a mismatch. Other documents carry neither: keep what is known.
+            if "birth_date" not in sent:
+                merged["birth_date"] = None
+            if "sex" not in sent:
+                merged["sex"] = ""
         clean = clean_person(
             name=merged["name"], id_type=merged["id_type"], id_number=merged.get("id_number", ""),
             birth_date=merged["birth_date"], sex=merged["sex"], phone=changes.get("phone", "") or "",
@@ -262,7 +268,7 @@ def household_update(*, user, household: Household, address: str | None = None) 
     with transaction.atomic():
         before = {"address": household.address}
         if address is not None:
-            household.address = " ".join(address.split())
+            household.address = clean_line(address)
         household.save()
         audit.record(user, actions.HOUSEHOLD_UPDATE, obj=household, changes=audit.diff(before, {"address": household.address}))
     return household

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.clock import today as local_today
 from fangkong.core.ids import check_resident_id, normalize_mobile
+from fangkong.core.text import clean_line
 
 ID_TYPES = {
     "resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent", "birth_certificate", "none",
@@ -47,7 +48,7 @@ def clean_person(
 ) -> CleanPerson:
     """Validate and normalise; derive birth date and sex from a resident ID and cross-check them."""
     errors: dict[str, str] = {}
-    name = " ".join((name or "").split())
+    name = clean_line(name)  # a name of zero-width characters only is empty
     if not name:
         errors["name"] = _("name is required")
     elif len(name) > 100:

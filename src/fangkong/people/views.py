@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.areas import selectors as area_selectors
+from fangkong.core.text import TextField, record_number
 
 from . import selectors
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 
 class RevealForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason for viewing in full"), max_length=200, min_length=2,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -38,9 +39,9 @@ def _node(request):
 def person_list(request):
     node = _node(request)
     qs = selectors.person_list(user=request.user, area_code=node.code if node else None)
-    household = request.GET.get("household")
-    if household and household.isdigit():
-        qs = qs.filter(household_id=int(household))
+    household = record_number(request.GET.get("household"))  # anything else is ignored, as an empty one
+    if household:
+        qs = qs.filter(household_id=household)
     page = Paginator(qs.select_related("area").order_by("area_code", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/list.html", {"page": page, "node": node})
 

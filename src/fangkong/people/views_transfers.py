@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.access import TooManyRequests
 from fangkong.core.ids import check_resident_id
 from fangkong.core.permissions import may
+from fangkong.core.text import TextField
 
 from . import actions, selectors, services
 from .models import Person
@@ -23,10 +24,10 @@ from .validation import PersonInvalid
 
 class TransferForm(forms.Form):
     id_type = forms.ChoiceField(label=gettext_lazy("document type"), choices=Person.IdType.choices)
-    id_number = forms.CharField(label=gettext_lazy("document number"), max_length=40,
+    id_number = TextField(label=gettext_lazy("document number"), max_length=40,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    household_code = forms.CharField(label=gettext_lazy("household code to move into"), max_length=32)
-    reason = forms.CharField(label=gettext_lazy("reason"), max_length=200, required=False)
+    household_code = TextField(label=gettext_lazy("household code to move into"), max_length=32)
+    reason = TextField(label=gettext_lazy("reason"), max_length=200, required=False)
 
     def clean_id_number(self) -> str:
         number = self.cleaned_data["id_number"].strip()
