@@ -480,20 +480,20 @@ def gathering_in(w: World, *, approved: bool = False, with_file: bool = False):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from fangkong.control import services as control
+    from fangkong.gatherings import services as gatherings_services
 
     key = f"_gathering_{approved}_{with_file}"
     if not hasattr(w, key):
         start = timezone.now() + dt.timedelta(days=3)
         upload = SimpleUploadedFile("plan.pdf", PDF_BYTES, content_type="application/pdf") if with_file else None
-        g = control.gathering_submit(
+        g = gatherings_services.gathering_submit(
             by=w.user, area=w.tree["village_b"], title=f"{MARK}婚礼", kind="wedding", organiser=f"{MARK}家",
             contact_name="张三", contact_phone="13812345678", venue=f"{MARK}礼堂", starts_at=start,
             ends_at=start + dt.timedelta(hours=4), expected_attendance=120, plan_text="验码、测温、登记", plan_file=upload,
         )
         if approved:
             township = make_user(f"town-b-{with_file}", w.tree["town_b"].code, "township")
-            g = control.gathering_approve(by=township, gathering=g)
+            g = gatherings_services.gathering_approve(by=township, gathering=g)
             # Under way now, so it is on this month's calendar whatever the date.
             now = timezone.now()
             type(g).objects.filter(pk=g.pk).update(starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=1))
@@ -509,14 +509,14 @@ def _gathering_body(w: World) -> dict:
 
 
 SAMPLES.update({
-    "control:gatherings": listing(control=True),
-    "control:gathering_new": listing(methods=("GET", "POST"), body=_gathering_body),
-    "control:gatherings_pending": listing(),
-    "control:gatherings_calendar": listing(control=True),
-    "control:gathering": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("GET", "POST"),
+    "gatherings:gatherings": listing(control=True),
+    "gatherings:gathering_new": listing(methods=("GET", "POST"), body=_gathering_body),
+    "gatherings:gatherings_pending": listing(),
+    "gatherings:gatherings_calendar": listing(control=True),
+    "gatherings:gathering": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("GET", "POST"),
                              body=lambda w: {"reveal": "1", "reason": "x"}),
-    "control:gathering_decide": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("POST",), body=lambda w: {"action": "withdraw"}),
-    "control:gathering_plan": obj(lambda w: {"pk": gathering_in(w, with_file=True).pk}),
+    "gatherings:gathering_decide": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("POST",), body=lambda w: {"action": "withdraw"}),
+    "gatherings:gathering_plan": obj(lambda w: {"pk": gathering_in(w, with_file=True).pk}),
     "api:gathering_list": listing(control=True),
     "api:gathering_submit": listing(body=_gathering_body, expect=404),
     "api:gathering_pending": listing(),
@@ -921,7 +921,7 @@ def test_staff_of_one_area_see_nothing_of_another_in_the_admin(small_ids, tree, 
     assert not failures, "\n".join(failures)
     # Control: the city's staff do see county B's records there, so the walk's markers and ids are the right ones.
     seen = "\n".join(walk_admin(city_staff, w))
-    for page in ("core/user", "core/accesslog", "core/apitoken", "control/checkpoint", "control/gathering"):
+    for page in ("core/user", "core/accesslog", "core/apitoken", "control/checkpoint", "gatherings/gathering"):
         assert f"/admin/{page}/?" in seen and f"/admin/{page}/7" in seen, page
 
 
@@ -1002,7 +1002,7 @@ class LeakyUrls:
 
 
 def test_the_walk_reports_routes_that_forget_the_scoping(small_ids, tree, city_user, settings, monkeypatch):
-    from fangkong.control.models import Gathering
+    from fangkong.gatherings.models import Gathering
 
     settings.ROOT_URLCONF = LeakyUrls
     monkeypatch.setitem(SAMPLES, "leak_detail", obj(lambda w: {"pk": w.person.pk}))
@@ -1025,4 +1025,4 @@ def test_the_walk_reports_routes_that_forget_the_scoping(small_ids, tree, city_u
     assert "GET leak_count: changed when another area's records were added" in found  # a bare count
     assert re.search(rf"GET leak_by_query\?\S*household={w.household.pk}\S*: shows \['{MARK}", found)  # an id in the query
     assert f"GET leak_detail {{'pk': {w.person.pk}}}: 200, expected 404" in found  # an object by id
-    assert f"/admin/control/gathering/?: 200, shows ['{MARK}" in found  # an admin changelist
+    assert f"/admin/gatherings/gathering/?: 200, shows ['{MARK}" in found  # an admin changelist

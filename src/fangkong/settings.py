@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.healthcodes",
     "fangkong.control",
+    "fangkong.gatherings",
     "fangkong.demo",
     "fangkong.web",
 ]
@@ -98,6 +99,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "fangkong.core.middleware.NoStoreForPersonalDataMiddleware",
     "fangkong.core.middleware.ApiErrorBodyMiddleware",
+    "fangkong.core.middleware.AppErrorPages",  # a service refusal (core.errors) no view caught: its page and status
     "axes.middleware.AxesMiddleware",
 ]
 

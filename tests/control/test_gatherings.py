@@ -14,8 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fangkong.control import selectors, services
-from fangkong.control.models import Gathering, RiskArea
+from fangkong.control.models import RiskArea
 from fangkong.core.models import AccessLog
+from fangkong.gatherings import selectors as gatherings_selectors
+from fangkong.gatherings import services as gatherings_services
+from fangkong.gatherings.models import Gathering
 from tests.conftest import make_user
 
 TZ = timezone.get_default_timezone()
@@ -53,7 +56,7 @@ def submit(by, area, **extra) -> Gathering:
         "plan_text": "入口验码测温，佩戴口罩，登记来宾，设防疫专员。", "measures": ["scan_codes", "temperature", "registration"],
     }
     values.update(extra)
-    return services.gathering_submit(by=by, area=area, **values)
+    return gatherings_services.gathering_submit(by=by, area=area, **values)
 
 
 # --- who decides: the level above the event's area -----------------------------------------------
@@ -62,7 +65,7 @@ def submit(by, area, **extra) -> Gathering:
 def test_a_village_event_is_approved_by_its_township_with_history(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     assert g.status == "submitted" and g.approver_code == tree["town_a"].code
-    g = services.gathering_approve(by=people["township"], gathering=g)
+    g = gatherings_services.gathering_approve(by=people["township"], gathering=g)
     assert g.status == "approved" and g.decided_by == people["township"]
     assert [(s.status, s.by_name) for s in g.steps.all()] == [("submitted", "wang"), ("approved", "tina")]
 
@@ -70,21 +73,21 @@ def test_a_village_event_is_approved_by_its_township_with_history(tree, people):
 def test_a_grid_event_is_decided_by_the_township_of_its_village(tree, people):
     g = submit(people["applicant"], tree["grid_a"])
     assert g.approver_code == tree["town_a"].code
-    assert services.gathering_approve(by=people["township"], gathering=g).status == "approved"
+    assert gatherings_services.gathering_approve(by=people["township"], gathering=g).status == "approved"
 
 
 def test_a_township_event_is_decided_by_the_county_not_by_the_township(tree, people):
     g = submit(people["town_worker"], tree["town_a"])
     with pytest.raises(services.NotAllowed, match="decided by 梁园区"):
-        services.gathering_approve(by=people["township"], gathering=g)
-    assert services.gathering_approve(by=people["district"], gathering=g).status == "approved"
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
+    assert gatherings_services.gathering_approve(by=people["district"], gathering=g).status == "approved"
 
 
 def test_a_county_event_is_decided_by_the_city(tree, people):
     g = submit(people["county_worker"], tree["county_a"])
     with pytest.raises(PermissionDenied):
-        services.gathering_approve(by=people["district"], gathering=g)
-    assert services.gathering_approve(by=people["city"], gathering=g).status == "approved"
+        gatherings_services.gathering_approve(by=people["district"], gathering=g)
+    assert gatherings_services.gathering_approve(by=people["city"], gathering=g).status == "approved"
 
 
 def test_a_city_wide_event_is_refused_naming_the_area(tree, people):
@@ -96,28 +99,28 @@ def test_a_city_wide_event_is_refused_naming_the_area(tree, people):
 def test_users_at_the_events_level_or_below_cannot_approve(tree, people):
     village = submit(people["applicant"], tree["village_a"])
     with pytest.raises(services.NotAllowed, match="level or below"):
-        services.gathering_approve(by=people["village_cmd"], gathering=village)
+        gatherings_services.gathering_approve(by=people["village_cmd"], gathering=village)
     with pytest.raises(Http404):  # a grid's user does not even see its village's events
-        services.gathering_approve(by=people["grid_cmd"], gathering=village)
+        gatherings_services.gathering_approve(by=people["grid_cmd"], gathering=village)
     grid = submit(people["applicant"], tree["grid_a"])
     for user in (people["village_cmd"], people["grid_cmd"]):
         with pytest.raises(services.NotAllowed, match="level or below"):
-            services.gathering_approve(by=user, gathering=grid)
+            gatherings_services.gathering_approve(by=user, gathering=grid)
     assert set(Gathering.objects.values_list("status", flat=True)) == {"submitted"}
 
 
 def test_an_approver_outside_the_chain_gets_404(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     with pytest.raises(Http404):
-        selectors.gathering_get(user=people["other_district"], pk=g.pk)
+        gatherings_selectors.gathering_get(user=people["other_district"], pk=g.pk)
     with pytest.raises(Http404):
-        services.gathering_approve(by=people["other_district"], gathering=g)
+        gatherings_services.gathering_approve(by=people["other_district"], gathering=g)
 
 
 def test_the_applicant_cannot_decide_their_own_application(tree, people):
     g = submit(people["township"], tree["village_a"])
     with pytest.raises(services.NotAllowed, match="own application"):
-        services.gathering_approve(by=people["township"], gathering=g)
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
 
 
 def test_a_read_only_role_cannot_apply(tree, people):
@@ -149,16 +152,16 @@ def test_only_a_command_user_above_the_events_level_on_its_chain_decides(tree, p
     expected_allowed = decides and len(decider_code) < len(effective)
     if not decides:  # refused by role before the area is looked at (403, not 404)
         with pytest.raises(PermissionDenied):
-            services.gathering_approve(by=decider, gathering=g)
+            gatherings_services.gathering_approve(by=decider, gathering=g)
     elif not on_chain:
         with pytest.raises(Http404):
-            services.gathering_approve(by=decider, gathering=g)
+            gatherings_services.gathering_approve(by=decider, gathering=g)
     elif expected_allowed:
-        assert services.gathering_approve(by=decider, gathering=g).status == "approved"
+        assert gatherings_services.gathering_approve(by=decider, gathering=g).status == "approved"
     else:
         with pytest.raises(PermissionDenied):
-            services.gathering_approve(by=decider, gathering=g)
-    assert (g.pk in set(selectors.gatherings_pending(user=decider).values_list("pk", flat=True))) == (
+            gatherings_services.gathering_approve(by=decider, gathering=g)
+    assert (g.pk in set(gatherings_selectors.gatherings_pending(user=decider).values_list("pk", flat=True))) == (
         on_chain and expected_allowed and Gathering.objects.get(pk=g.pk).status == "submitted")
 
 
@@ -202,10 +205,10 @@ def test_the_contact_phone_is_validated_and_not_stored_in_clear(tree, people):
 
 def test_the_full_phone_is_shown_to_a_decider_and_logged_but_not_to_others(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    assert selectors.gathering_contact_phone(user=people["township"], gathering=g, reason="核实方案") == PHONE
+    assert gatherings_selectors.gathering_contact_phone(user=people["township"], gathering=g, reason="核实方案") == PHONE
     log = AccessLog.objects.get(object_type="gathering")
     assert (log.username, log.fields, log.reason) == ("tina", "contact_phone", "核实方案")
-    assert selectors.gathering_contact_phone(user=people["village_cmd"], gathering=g, reason="x") == "139****5678"
+    assert gatherings_selectors.gathering_contact_phone(user=people["village_cmd"], gathering=g, reason="x") == "139****5678"
     assert AccessLog.objects.count() == 1
 
 
@@ -257,7 +260,7 @@ def test_approval_is_refused_when_the_area_became_risky_after_submission(tree, p
     g = submit(people["applicant"], tree["village_a"])
     risk(tree["village_a"].code, "一社区", "high", soon().date() - dt.timedelta(days=1))
     with pytest.raises(services.InvalidInput) as info:
-        services.gathering_approve(by=people["township"], gathering=g)
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
     assert "一社区" in info.value.errors["area_code"]
     g.refresh_from_db()
     assert g.status == "submitted"
@@ -284,7 +287,7 @@ def test_the_risk_check_agrees_with_the_level_on_each_day(tree, records, first, 
     days = [day1 + dt.timedelta(days=n) for n in range(length + 1)]
     per_day = any(r.level in ("high", "medium") or r.zone in ("sealed", "controlled")
                   for d in days for r in selectors.risk_level_on(on=d, code=tree["grid_a"].code).records)
-    blocks = selectors.gathering_risk_blocks(area_code=tree["grid_a"].code, first_day=days[0], last_day=days[-1])
+    blocks = gatherings_selectors.gathering_risk_blocks(area_code=tree["grid_a"].code, first_day=days[0], last_day=days[-1])
     assert bool(blocks) == per_day
 
 
@@ -294,47 +297,47 @@ def test_the_risk_check_agrees_with_the_level_on_each_day(tree, records, first, 
 def test_a_rejection_needs_a_reason_and_keeps_it(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     with pytest.raises(services.InvalidInput) as info:
-        services.gathering_reject(by=people["township"], gathering=g, reason="  ")
+        gatherings_services.gathering_reject(by=people["township"], gathering=g, reason="  ")
     assert "reason" in info.value.errors
-    g = services.gathering_reject(by=people["township"], gathering=g, reason="方案未落实测温")
+    g = gatherings_services.gathering_reject(by=people["township"], gathering=g, reason="方案未落实测温")
     assert (g.status, g.reason) == ("rejected", "方案未落实测温")
     assert g.steps.last().reason == "方案未落实测温"
 
 
 def test_a_decided_application_cannot_be_decided_again(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    services.gathering_approve(by=people["township"], gathering=g)
+    gatherings_services.gathering_approve(by=people["township"], gathering=g)
     with pytest.raises(services.InvalidInput) as info:
-        services.gathering_reject(by=people["district"], gathering=g, reason="x")
+        gatherings_services.gathering_reject(by=people["district"], gathering=g, reason="x")
     assert "already Approved" in info.value.errors["status"]
     with pytest.raises(services.InvalidInput):
-        services.gathering_withdraw(by=people["applicant"], gathering=g)
+        gatherings_services.gathering_withdraw(by=people["applicant"], gathering=g)
 
 
 def test_only_the_applicant_withdraws_and_only_before_the_decision(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     with pytest.raises(PermissionDenied):
-        services.gathering_withdraw(by=people["township"], gathering=g)
-    g = services.gathering_withdraw(by=people["applicant"], gathering=g, reason="改期")
+        gatherings_services.gathering_withdraw(by=people["township"], gathering=g)
+    g = gatherings_services.gathering_withdraw(by=people["applicant"], gathering=g, reason="改期")
     assert g.status == "withdrawn"
     with pytest.raises(services.InvalidInput):
-        services.gathering_approve(by=people["township"], gathering=g)
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
 
 
 def test_an_approved_event_can_be_cancelled_by_the_deciders_with_a_reason(tree, people):
-    g = services.gathering_approve(by=people["township"], gathering=submit(people["applicant"], tree["village_a"]))
+    g = gatherings_services.gathering_approve(by=people["township"], gathering=submit(people["applicant"], tree["village_a"]))
     with pytest.raises(PermissionDenied):
-        services.gathering_cancel(by=people["village_cmd"], gathering=g, reason="x")
-    g = services.gathering_cancel(by=people["district"], gathering=g, reason="邻村出现病例")
+        gatherings_services.gathering_cancel(by=people["village_cmd"], gathering=g, reason="x")
+    g = gatherings_services.gathering_cancel(by=people["district"], gathering=g, reason="邻村出现病例")
     assert g.status == "cancelled"
     assert [s.status for s in g.steps.all()] == ["submitted", "approved", "cancelled"]
 
 
 def test_the_actions_offered_match_the_rules(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    assert selectors.gathering_actions(user=people["applicant"], gathering=g) == {"withdraw"}
-    assert selectors.gathering_actions(user=people["township"], gathering=g) == {"approve", "reject"}
-    assert selectors.gathering_actions(user=people["village_cmd"], gathering=g) == set()
+    assert gatherings_selectors.gathering_actions(user=people["applicant"], gathering=g) == {"withdraw"}
+    assert gatherings_selectors.gathering_actions(user=people["township"], gathering=g) == {"approve", "reject"}
+    assert gatherings_selectors.gathering_actions(user=people["village_cmd"], gathering=g) == set()
 
 
 # --- the plan file --------------------------------------------------------------------------------
@@ -371,27 +374,27 @@ def test_a_plan_file_of_another_type_or_too_large_is_refused(tree, people, setti
 def test_the_pending_list_holds_what_the_user_may_decide(tree, people):
     village = submit(people["applicant"], tree["village_a"])
     town = submit(people["town_worker"], tree["town_a"])
-    assert list(selectors.gatherings_pending(user=people["township"])) == [village]
-    assert set(selectors.gatherings_pending(user=people["district"])) == {village, town}
-    assert not selectors.gatherings_pending(user=people["village_cmd"]).exists()
-    assert not selectors.gatherings_pending(user=people["other_district"]).exists()
+    assert list(gatherings_selectors.gatherings_pending(user=people["township"])) == [village]
+    assert set(gatherings_selectors.gatherings_pending(user=people["district"])) == {village, town}
+    assert not gatherings_selectors.gatherings_pending(user=people["village_cmd"]).exists()
+    assert not gatherings_selectors.gatherings_pending(user=people["other_district"]).exists()
 
 
 def test_the_calendar_puts_an_event_on_every_day_it_touches_and_filters_by_area(tree, people):
     start = soon(days=40, hour=18)
-    two_days = services.gathering_approve(by=people["township"], gathering=submit(
+    two_days = gatherings_services.gathering_approve(by=people["township"], gathering=submit(
         people["applicant"], tree["village_a"], starts_at=start, ends_at=start + dt.timedelta(hours=20)))
-    services.gathering_approve(by=people["district"], gathering=submit(people["town_worker"], tree["town_a"],
+    gatherings_services.gathering_approve(by=people["district"], gathering=submit(people["town_worker"], tree["town_a"],
                                                                        starts_at=start, title="街道运动会"))
     submit(people["applicant"], tree["village_a"], starts_at=start, title="未批")  # pending: not on the calendar
-    month = selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month)
+    month = gatherings_selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month)
     days = {d.day: [e.title for e in d.events] for d in month.busy_days}
     assert days[start.date()] == ["王家婚宴", "街道运动会"]
     if (start + dt.timedelta(days=1)).month == start.month:
         assert days[start.date() + dt.timedelta(days=1)] == ["王家婚宴"]
     assert all(len(week) == 7 for week in month.weeks)
-    only_village = selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month,
+    only_village = gatherings_selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month,
                                                 area_code=tree["village_a"].code)
     assert {e.pk for d in only_village.busy_days for e in d.events} == {two_days.pk}
-    elsewhere = selectors.gathering_calendar(user=people["other_district"], year=start.year, month=start.month)
+    elsewhere = gatherings_selectors.gathering_calendar(user=people["other_district"], year=start.year, month=start.month)
     assert elsewhere.busy_days == []

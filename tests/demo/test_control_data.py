@@ -6,17 +6,12 @@ import pytest
 from django.test import override_settings
 
 from fangkong.control import selectors
-from fangkong.control.models import (
-    Arrival,
-    ControlOrder,
-    Escalation,
-    Gathering,
-    RiskArea,
-    ScheduledTest,
-)
+from fangkong.control.models import Arrival, ControlOrder, Escalation, RiskArea, ScheduledTest
 from fangkong.core.clock import today
 from fangkong.core.models import User
 from fangkong.demo import control_data
+from fangkong.gatherings import selectors as gatherings_selectors
+from fangkong.gatherings.models import Gathering
 from fangkong.healthcodes.models import HealthCode
 
 from .test_build import remove_everything, run_demo
@@ -90,8 +85,8 @@ def test_there_are_risk_areas_inside_and_outside_the_city(built):
 def test_gathering_applications_wait_for_the_township_and_the_district_and_some_are_approved(built):
     statuses = set(Gathering.objects.values_list("status", flat=True))
     assert {"submitted", "approved", "rejected"} <= statuses
-    assert selectors.gatherings_pending(user=User.objects.get(username="demo-township")).exists()
-    assert selectors.gatherings_pending(user=User.objects.get(username="demo-district")).exists()
+    assert gatherings_selectors.gatherings_pending(user=User.objects.get(username="demo-township")).exists()
+    assert gatherings_selectors.gatherings_pending(user=User.objects.get(username="demo-district")).exists()
     approved = Gathering.objects.filter(status="approved").first()
     assert [s.status for s in approved.steps.all()] == ["submitted", "approved"]
 

@@ -1,5 +1,5 @@
 """Actions of control: risk areas, arrivals, orders, check-ins, results, escalations, health codes,
-checkpoints, public pages and gatherings."""
+checkpoints and public pages."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -24,8 +24,5 @@ CHECKPOINT_MANAGE = register("control.checkpoint.manage", _("Set up checkpoints"
 PASSAGE_RECORD = register("control.passage.record", _("Record checkpoint passages"))
 POSTER_ROTATE = register("control.poster.rotate", _("Replace a declaration poster"))
 POSTER_PRINT = register("control.poster.print", _("Print a community's declaration poster"), writes=False)
-GATHERING_SUBMIT = register("control.gathering.submit", _("Apply for a gathering"))
-GATHERING_DECIDE = register("control.gathering.decide", _("Approve or reject a gathering"))
-GATHERING_CANCEL = register("control.gathering.cancel", _("Cancel an approved gathering"))
 HOSPITAL_ADMIT = register("control.hospital.admit", _("Take over a person transferred to hospital"))
 HOSPITAL_DISCHARGE = register("control.hospital.discharge", _("Discharge a person from hospital"))

@@ -11,12 +11,11 @@ from django.utils import translation
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fangkong.control import actions, arrival_import, selectors
 from fangkong.core.access import log_access
 from fangkong.core.api_support import RecordId, allowed_to, invalid, reject_unknown_query, responses
 from fangkong.imports import pipeline
 from fangkong.imports.models import ImportBatch
-
-from . import actions, arrival_import, selectors
 
 router = Router(tags=["arrivals import"])
 REJECTS_LISTED = 100

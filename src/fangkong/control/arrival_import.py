@@ -35,6 +35,9 @@ from simple_history.utils import bulk_create_with_history
 
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
+from fangkong.control import actions, services
+from fangkong.control import arrival_rows as ar
+from fangkong.control.models import Arrival, ArrivalImportRow
 from fangkong.core.crypto import unseal
 from fangkong.core.ids import check_resident_id, normalize_mobile, to_halfwidth
 from fangkong.core.masking import mask_id_number, mask_phone
@@ -46,10 +49,6 @@ from fangkong.people import normalize as nz
 from fangkong.people.models import Household, Person
 from fangkong.people.selectors import follow_merges
 from fangkong.people.validation import PersonInvalid, clean_person
-
-from . import actions, services
-from . import arrival_rows as ar
-from .models import Arrival, ArrivalImportRow
 
 KIND_XIECHA = "xiecha"
 KIND_SHEET = "arrival_sheet"

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from . import services
+from fangkong.control import services
 
 PATH = "/api/v1/control/verify"
 MAX_BODY = 1024

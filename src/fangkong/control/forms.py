@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.dates import DayField, MomentField
+from fangkong.control.models import Transport
+from fangkong.control.services import KNOWN_SYMPTOMS, arrival_categories
+from fangkong.core.dates import DayField
+from fangkong.core.errors import apply_errors  # noqa: F401 - the pages of control import it from here until they move
 from fangkong.core.text import TextField
-
-from .models import GATHERING_MIN_ATTENDANCE, GatheringKind, GatheringMeasure, Transport
-from .services import KNOWN_SYMPTOMS, arrival_categories
 
 CATEGORY_LABELS = {"inbound": _("Inbound from abroad"), "risk_area_arrival": _("From a risk area"), "returnee": _("Returnee")}
 SYMPTOM_LABELS = {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Fatigue"),
@@ -38,10 +38,6 @@ class CheckInForm(forms.Form):
     note = TextField(label=_("Note"), max_length=200, required=False)
 
 
-def apply_errors(form: forms.Form, errors: dict[str, str]) -> None:
-    """Put a service's field errors on the form, so the user sees each next to its field."""
-    for field, reason in errors.items():
-        form.add_error(field if field in form.fields else None, reason)
 
 
 # ---------------------------------------------------------------------------
@@ -109,42 +105,3 @@ class PassengerForm(forms.Form):
 PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_num=80, absolute_max=80)
 
 
-# ---------------------------------------------------------------------------
-# Capability 8: gatherings (聚集性活动报批)
-# ---------------------------------------------------------------------------
-
-
-AREA_CHOICES_MAX = 400  # beyond this many nodes the area is typed as a code
-
-
-class GatheringForm(forms.Form):
-    area_code = TextField(label=_("Where (area)"), max_length=18,
-                                help_text=_("The county, township, village or grid where the event takes place."))
-    title = TextField(label=_("Event"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=GatheringKind.choices)
-    organiser = TextField(label=_("Organiser"), max_length=200)
-    contact_name = TextField(label=_("Contact person"), max_length=50)
-    contact_phone = TextField(label=_("Contact phone"), max_length=20,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    venue = TextField(label=_("Venue"), max_length=200)
-    starts_at = MomentField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = MomentField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    expected_attendance = forms.IntegerField(
-        label=_("Expected attendance"), min_value=0, max_value=10_000_000,
-        help_text=_("Only events of more than 50 people need an application."),
-        widget=forms.NumberInput(attrs={"min": GATHERING_MIN_ATTENDANCE, "inputmode": "numeric"}))
-    plan_text = TextField(label=_("Prevention plan"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
-    measures = forms.MultipleChoiceField(label=_("Measures the plan takes"), required=False,
-                                         widget=forms.CheckboxSelectMultiple, choices=GatheringMeasure.choices)
-    plan_file = forms.FileField(label=_("Plan as a file (optional)"), required=False,
-                                help_text=_("PDF, Word (.docx), JPEG or PNG."))
-
-    def __init__(self, *args, areas=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if areas is not None and len(areas) <= AREA_CHOICES_MAX:
-            self.fields["area_code"].widget = forms.Select(choices=[(a.code, f"{a.name} ({a.code})") for a in areas])
-
-
-class GatheringDecisionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "reject", "withdraw", "cancel")])
-    reason = TextField(label=_("Reason"), max_length=500, required=False)

@@ -17,14 +17,13 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
+from fangkong.control.forms import SYMPTOM_LABELS
+from fangkong.control.models import Transport
+from fangkong.control.services import KNOWN_SYMPTOMS, DeclarationInput
 from fangkong.core.clock import today
 from fangkong.core.dates import DayField
 from fangkong.core.ids import check_resident_id, normalize_mobile
 from fangkong.core.text import TextField
-
-from .forms import SYMPTOM_LABELS
-from .models import Transport
-from .services import KNOWN_SYMPTOMS, DeclarationInput
 
 HONEYPOT = "website"
 STAMP = "rendered"

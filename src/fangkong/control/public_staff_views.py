@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.control import actions, selectors, services
+from fangkong.control.public_tokens import checkin_token, public_url
 from fangkong.core.clock import now
 from fangkong.core.permissions import may
 from fangkong.people.selectors import household_get
-
-from . import actions, selectors, services
-from .public_tokens import checkin_token, public_url
 
 
 def qr_svg(data: str, *, title: str = "") -> str:

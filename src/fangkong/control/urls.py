@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_staff_views, views, views_arrival_import
+from fangkong.control import public_staff_views, views, views_arrival_import
 
 app_name = "control"
 urlpatterns = [
@@ -14,14 +14,6 @@ urlpatterns = [
     path("escalations/", views.escalations, name="escalations"),
     path("escalations/<int:pk>/resolve/", views.escalation_resolve, name="escalation_resolve"),
     path("policy/", views.profile_switch, name="profile"),
-    # --- Capability 8: gatherings (聚集性活动报批) ---
-    path("gatherings/", views.gathering_list, name="gatherings"),
-    path("gatherings/new/", views.gathering_new, name="gathering_new"),
-    path("gatherings/pending/", views.gathering_pending, name="gatherings_pending"),
-    path("gatherings/calendar/", views.gathering_calendar, name="gatherings_calendar"),
-    path("gatherings/<int:pk>/", views.gathering_detail, name="gathering"),
-    path("gatherings/<int:pk>/decide/", views.gathering_decide, name="gathering_decide"),
-    path("gatherings/<int:pk>/plan/", views.gathering_plan, name="gathering_plan"),
 ]
 
 # Capability 7: checkpoints (卡口)

@@ -9,13 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from fangkong.control import arrival_import, selectors
 from fangkong.core import exports
 from fangkong.core.access import log_access
 from fangkong.core.background import no_worker_running
 from fangkong.imports import pipeline
 from fangkong.imports.models import ImportBatch
-
-from . import arrival_import, selectors
 
 REJECTS_SHOWN = 50
 

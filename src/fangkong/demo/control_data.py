@@ -37,8 +37,6 @@ from fangkong.control.models import (
     CheckIn,
     ControlOrder,
     Escalation,
-    Gathering,
-    GatheringStep,
     OrderMeasure,
     RiskArea,
     ScheduledTest,
@@ -48,6 +46,8 @@ from fangkong.control.selectors import risk_level_on
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
+from fangkong.gatherings import services as gatherings_services
+from fangkong.gatherings.models import Gathering, GatheringStep
 from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.healthcodes.services import health_codes_refresh
 from fangkong.people.models import Person
@@ -404,7 +404,7 @@ def _gatherings(rng: random.Random, users: dict, grid_code: str, today: dt.date)
     made = 0
     for applicant, area, kind, days, hour, hours, attendance, decision, decider in plan:
         start = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), tzinfo=SHANGHAI)
-        g = control.gathering_submit(
+        g = gatherings_services.gathering_submit(
             by=applicant, area=area, title=f"{area.name}{GATHERING_KINDS_TITLES[kind]}", kind=kind,
             organiser=f"{area.name}{rng.choice(['村委会', '居委会', '文化站', '商会'])}" if kind != "wedding" else f"{rng.choice('王李张刘陈杨')}家",
             contact_name=f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice(['伟', '芳', '娜', '敏', '静', '强', '磊', '军'])}",
@@ -414,8 +414,8 @@ def _gatherings(rng: random.Random, users: dict, grid_code: str, today: dt.date)
             measures=["scan_codes", "temperature", "masks", "distancing", "registration", "prevention_officer"][: rng.randrange(3, 7)],
         )
         if decision == "approve":
-            control.gathering_approve(by=decider, gathering=g, reason="方案可行，按方案落实")
+            gatherings_services.gathering_approve(by=decider, gathering=g, reason="方案可行，按方案落实")
         elif decision == "reject":
-            control.gathering_reject(by=decider, gathering=g, reason="促销活动人员流动大，疫情期间暂缓举办")
+            gatherings_services.gathering_reject(by=decider, gathering=g, reason="促销活动人员流动大，疫情期间暂缓举办")
         made += 1
     return made
