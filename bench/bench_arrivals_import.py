@@ -48,8 +48,8 @@ def memory_gib() -> float:
 def build_place(rows: int) -> str:
     """The county, a village of GRIDS grids with a worker each, one household per ten rows; the origin's risk."""
     from fangkong.areas.models import Area, Responsible
-    from fangkong.control.models import RiskArea
     from fangkong.people.models import Household
+    from fangkong.risk.models import RiskArea
 
     parent = None
     for code, name, level in (("41", "河南省", 1), ("4114", "商丘市", 2), ("411402", "梁园区", 3),

@@ -34,8 +34,8 @@ def header_of(text: str) -> str:
 
 
 def absolutise(text: str, package: str) -> str:
-    text = re.sub(r"^from \.(\w+) import", rf"from fangkong.{package}.\1 import", text, flags=re.M)
-    text = re.sub(r"^from \. import", rf"from fangkong.{package} import", text, flags=re.M)
+    text = re.sub(r"^([ \t]*)from \.(\w+) import", rf"\1from fangkong.{package}.\2 import", text, flags=re.M)
+    text = re.sub(r"^([ \t]*)from \. import", rf"\1from fangkong.{package} import", text, flags=re.M)
     return text
 
 

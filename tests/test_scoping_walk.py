@@ -239,7 +239,7 @@ SAMPLES: dict[str, Sample] = {
     "api:import_list": listing(),
     "api:import_status": obj(lambda w: {"pk": w.make_import_batch().pk}),
     # --- control: risk areas (public, announced), arrivals, orders, tasks, escalations, verification ---
-    "control:risk_areas": listing(),
+    "risk:risk_areas": listing(),
     "control:today": listing(control=True),
     "control:order": obj(lambda w: {"pk": w.make_order().pk}, methods=("GET", "POST"), body=lambda w: {"temperature": "36.5"}),
     "control:order_release": obj(lambda w: {"pk": w.make_order().pk}, methods=("POST",)),

@@ -120,11 +120,11 @@ def http_error(request, exc: HttpError):
 def register_routers() -> None:
     from fangkong.areas.api import router as areas_router
     from fangkong.control.api import control_router
-    from fangkong.control.api import router as risk_router
     from fangkong.gatherings.api import router as gatherings_router
     from fangkong.people.api import router as people_router
     from fangkong.people.api_import import router as import_router
     from fangkong.policy.api import router as policy_router
+    from fangkong.risk.api import router as risk_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/risk-areas", risk_router)

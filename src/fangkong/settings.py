@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.policy",
     "fangkong.healthcodes",
+    "fangkong.risk",
     "fangkong.control",
     "fangkong.gatherings",
     "fangkong.demo",

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import RiskArea
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 
@@ -90,7 +90,7 @@ def test_dates_in_bodies_at_the_ends_of_the_calendar_are_422(api, order, tree):
 
 
 UPLOADS_API = ["/imports", "/arrival-imports", "/risk-areas/import"]
-UPLOADS_UI = ["people:import", "control:arrival_import", "control:risk_areas", "gatherings:gathering_new"]
+UPLOADS_UI = ["people:import", "control:arrival_import", "risk:risk_areas", "gatherings:gathering_new"]
 
 
 @pytest.mark.parametrize("path", UPLOADS_API)

@@ -14,13 +14,14 @@ from openpyxl import Workbook, load_workbook
 
 from fangkong.areas.models import Area, Responsible
 from fangkong.control import arrival_import
-from fangkong.control.models import Arrival, ArrivalImportRow, ControlOrder, RiskArea
+from fangkong.control.models import Arrival, ArrivalImportRow, ControlOrder
 from fangkong.core.crypto import unseal
 from fangkong.core.models import AccessLog
 from fangkong.imports import pipeline
 from fangkong.imports.models import ImportBatch, ImportReject
 from fangkong.people.models import Person
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 TODAY = dt.date.today()

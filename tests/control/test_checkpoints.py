@@ -9,19 +9,13 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsible
 from fangkong.control import selectors, services
-from fangkong.control.models import (
-    Arrival,
-    Checkpoint,
-    ControlOrder,
-    Passage,
-    Passenger,
-    RiskArea,
-)
+from fangkong.control.models import Arrival, Checkpoint, ControlOrder, Passage, Passenger
 from fangkong.control.services import PassengerIn
 from fangkong.core.crypto import unseal
 from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.people.models import Person
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 ID_HOME = make_id_number(born="19850101", seq="211")

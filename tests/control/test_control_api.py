@@ -4,9 +4,9 @@ import json
 import pytest
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import RiskArea
 from fangkong.healthcodes.models import Verification
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 

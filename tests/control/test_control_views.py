@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 
 from fangkong.control import services
-from fangkong.control.models import RiskArea, ScheduledTest
+from fangkong.control.models import ScheduledTest
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 

@@ -13,12 +13,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fangkong.control import selectors, services
-from fangkong.control.models import RiskArea
+from fangkong.control import services
 from fangkong.core.models import AccessLog
 from fangkong.gatherings import selectors as gatherings_selectors
 from fangkong.gatherings import services as gatherings_services
 from fangkong.gatherings.models import Gathering
+from fangkong.risk import selectors as risk_selectors
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_user
 
 TZ = timezone.get_default_timezone()
@@ -286,7 +287,7 @@ def test_the_risk_check_agrees_with_the_level_on_each_day(tree, records, first, 
     day1 = base + dt.timedelta(days=first)
     days = [day1 + dt.timedelta(days=n) for n in range(length + 1)]
     per_day = any(r.level in ("high", "medium") or r.zone in ("sealed", "controlled")
-                  for d in days for r in selectors.risk_level_on(on=d, code=tree["grid_a"].code).records)
+                  for d in days for r in risk_selectors.risk_level_on(on=d, code=tree["grid_a"].code).records)
     blocks = gatherings_selectors.gathering_risk_blocks(area_code=tree["grid_a"].code, first_day=days[0], last_day=days[-1])
     assert bool(blocks) == per_day
 

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsible
 from fangkong.control import selectors, services
-from fangkong.control.models import ControlOrder, Escalation, RiskArea, ScheduledTest
+from fangkong.control.models import ControlOrder, Escalation, ScheduledTest
 from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 TODAY = dt.date(2026, 11, 20)

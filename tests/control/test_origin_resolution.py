@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 
 from fangkong.control import selectors, services
-from fangkong.control.models import ControlOrder, RiskArea, SelfDeclaration
+from fangkong.control.models import ControlOrder, SelfDeclaration
 from fangkong.core.clock import today
 from fangkong.core.models import AuditEvent
 from fangkong.people.services import household_create, person_create
+from fangkong.risk import selectors as risk_selectors
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 from tests.control.declare_world import build_community
 from tests.control.test_public_pages import post, public  # noqa: F401 - the fixture
@@ -31,11 +33,11 @@ def typed(text: str, **more) -> dict:
 
 
 def test_the_risk_lookup_finds_the_coded_entry_from_the_typed_name(world):
-    answer = selectors.risk_level_on(on=today(), name="北京市朝阳区")
+    answer = risk_selectors.risk_level_on(on=today(), name="北京市朝阳区")
     assert (answer.level, answer.resolved_code, answer.unresolved) == ("medium", "110105", "")
-    assert selectors.risk_level_on(on=today(), name="朝阳区").unresolved == "ambiguous"
-    assert selectors.risk_level_on(on=today(), name="北京").unresolved == "coarse"  # risk areas inside it
-    assert selectors.risk_level_on(on=today(), name="上海").unresolved == ""  # nothing listed inside
+    assert risk_selectors.risk_level_on(on=today(), name="朝阳区").unresolved == "ambiguous"
+    assert risk_selectors.risk_level_on(on=today(), name="北京").unresolved == "coarse"  # risk areas inside it
+    assert risk_selectors.risk_level_on(on=today(), name="上海").unresolved == ""  # nothing listed inside
 
 
 def test_a_resident_who_types_beijing_chaoyang_gets_the_medium_risk_measures(client, world, public):  # noqa: F811

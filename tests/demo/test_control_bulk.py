@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from fangkong.areas.models import Responsible
 from fangkong.control import services
-from fangkong.control.models import Arrival, RiskArea
+from fangkong.control.models import Arrival
 from fangkong.core.clock import today
 from fangkong.demo import control_data
 from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 

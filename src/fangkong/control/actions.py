@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.permissions import CITY, SYSTEM, register
 
-RISK_AREA_EDIT = register("control.risk_area.edit", _("Edit the risk-area list"))
 ARRIVAL_REGISTER = register("control.arrival.register", _("Register an arrival"))
 ARRIVAL_IMPORT_RUN = register("control.arrival_import.run", _("Import a 协查 list or a sheet of arrivals"))
 DECLARATION_SUBMIT = register("control.declaration.submit", _("Submit a self-declaration"), reach=SYSTEM)

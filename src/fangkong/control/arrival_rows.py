@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from fangkong.control.risk_rows import short_code
 from fangkong.people import normalize as nz
 from fangkong.people.normalize import CellError, gettext_noop
+from fangkong.risk.rows import short_code
 
 # Field key -> header written in the template, the errors file and reasons (a 协查 list's usual words).
 TEMPLATE_COLUMNS: dict[str, str] = {

@@ -7,13 +7,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from fangkong.areas import gazetteer
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
 from fangkong.control.models import (
-    RISK_ORDER,
     Arrival,
     CheckIn,
     CheckinLink,
@@ -21,111 +18,13 @@ from fangkong.control.models import (
     DeclarationPoster,
     Escalation,
     OrderMeasure,
-    RiskArea,
     ScheduledTest,
     SelfDeclaration,
 )
 from fangkong.control.public_tokens import community_token, parse_checkin_token, parse_community_token
-from fangkong.control.risk_rows import covering_codes
 from fangkong.core.permissions import role_allows
 from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
-from fangkong.policy.engine import Facts, FactsInvalid, evaluate
 from fangkong.policy.selectors import active_profile
-
-
-def risk_areas_in_force(*, on: dt.date) -> QuerySet[RiskArea]:
-    return RiskArea.objects.filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=on), starts_on__lte=on)
-
-
-@dataclass(frozen=True)
-class RiskAnswer:
-    level: str | None  # None: no risk level announced for the area on that day
-    zone: str
-    records: tuple[RiskArea, ...]
-    # Why a typed origin could not be placed ("" when it could): "not_found", "ambiguous" (朝阳区: Beijing or
-    # Changchun?), or "coarse" (a province or prefecture with risk areas inside it). A person must then decide.
-    unresolved: str = ""
-    resolved_code: str = ""  # the division a typed name resolved to (areas.gazetteer)
-
-    def as_dict(self) -> dict:
-        return {
-            "level": self.level,
-            "zone": self.zone or None,
-            "records": [
-                {"id": r.pk, "division_code": r.division_code, "region_name": r.region_name, "level": r.level,
-                 "zone": r.zone or None, "starts_on": r.starts_on.isoformat(),
-                 "lifted_on": r.lifted_on.isoformat() if r.lifted_on else None, "source": r.source}
-                for r in self.records
-            ],
-        }
-
-
-def risk_level_on(*, on: dt.date, code: str = "", name: str = "") -> RiskAnswer:
-    """The level of an area on a day: the highest level in force for the node or any of its ancestors.
-
-    A name without a code is resolved to a division first (areas.gazetteer: "北京市朝阳区" is 110105), so the
-    coded entries of the list are found; entries listed by name only still match the name as typed. A name that
-    resolves to no single division, or to a province or prefecture with risk areas inside it, answers
-    `unresolved` with the reason: never read that as "no risk".
-    """
-    unresolved = resolved = ""
-    if name and not code:
-        found = gazetteer.resolve(name)
-        if found.code is None:
-            unresolved = found.reason
-        else:
-            code = resolved = found.code
-    query = Q()
-    if code:
-        query |= Q(division_code__in=covering_codes(code))
-    if name:
-        query |= Q(division_code="", region_name=name.strip())
-    if not query:
-        return RiskAnswer(None, "", ())
-    in_force = risk_areas_in_force(on=on)
-    records = tuple(in_force.filter(query).order_by("starts_on"))
-    if resolved and len(resolved) < 6 and in_force.filter(division_code__startswith=resolved).exclude(
-            division_code=resolved).exists():
-        unresolved = "coarse"
-    if records and unresolved in ("not_found", "ambiguous"):
-        unresolved = ""  # listed by this very name: the list's own entry answers
-    if not records:
-        return RiskAnswer(None, "", (), unresolved, resolved)
-    top = max(records, key=lambda r: (RISK_ORDER[r.level], len(r.division_code)))
-    return RiskAnswer(top.level, top.zone, records, unresolved, resolved)
-
-
-def origin_unclear(answer, *, category: str, arrived_on: dt.date, negative_test_date: dt.date | None = None,
-                   released_from_centralized_isolation: bool = False) -> bool:
-    """Whether a typed origin that could not be placed (answer.unresolved) matters: the plan in force would differ
-    by the origin's risk level for these facts (an arrival from abroad is planned the same whatever it typed)."""
-    if not answer.unresolved:
-        return False
-    profile = active_profile()
-    rules = set()
-    for level in (None, "low", "medium", "high"):
-        facts = Facts(id="origin", category=category, origin_risk=level, arrival_date=arrived_on,
-                      negative_test_date=negative_test_date,
-                      released_from_centralized_isolation=released_from_centralized_isolation)
-        try:
-            rules.add(evaluate(profile, facts).rule_id)
-        except FactsInvalid:
-            return True
-    return len(rules) > 1
-
-
-def origin_problem(origin_name: str, answer) -> str:
-    """What to ask the person who typed an origin that could not be placed."""
-    if answer.unresolved == "ambiguous":
-        names = gazetteer.full_names()
-        candidates = "、".join(names.get(c, c) for c in gazetteer.resolve(origin_name).candidates)
-        return _("%(origin)s is the name of several places (%(names)s): add the province and city, or give the "
-                 "division code") % {"origin": origin_name, "names": candidates}
-    if answer.unresolved == "coarse":
-        return _("risk areas are listed inside %(origin)s: give the district or county") % {"origin": origin_name}
-    return _("%(origin)s matches no province, city or county: write it as province, city and county, or give "
-             "the division code") % {"origin": origin_name}
-
 
 # ---------------------------------------------------------------------------
 # Orders, a grid worker's day, escalations, health codes (personal data: always scoped)
@@ -223,7 +122,7 @@ COUNT_KEYS = ("vehicles", "people", "let_through", "turned_back", "medical", "fe
 
 def checkpoints_for(*, user, channel: str = "", active: bool | None = None) -> QuerySet:
     """Checkpoints under the user's node (a command user sees its whole subtree)."""
-    from .models import Checkpoint
+    from fangkong.control.models import Checkpoint
 
     qs = scope(Checkpoint.objects.select_related("area"), user)
     if channel:
@@ -234,7 +133,7 @@ def checkpoints_for(*, user, channel: str = "", active: bool | None = None) -> Q
 
 
 def checkpoint_get(*, user, pk: int):
-    from .models import Checkpoint
+    from fangkong.control.models import Checkpoint
 
     return get_scoped_or_404(Checkpoint.objects.select_related("area"), user, pk=pk)
 
@@ -251,7 +150,7 @@ def checkpoint_day_counts(*, user, on: dt.date, checkpoint=None) -> dict[int, di
 
     Two grouped queries on the (area_code, at) indexes, whatever the number of checkpoints.
     """
-    from .models import Passage, Passenger
+    from fangkong.control.models import Passage, Passenger
 
     start, end = _day_bounds(on)
     people = scope(Passenger.objects.all(), user).filter(at__gte=start, at__lt=end)
@@ -280,7 +179,7 @@ def empty_counts() -> dict[str, int]:
 
 def passages_of(*, user, checkpoint, on: dt.date | None = None) -> QuerySet:
     """Passages at a checkpoint, newest first (one day's when `on` is given), with their passengers."""
-    from .models import Passage
+    from fangkong.control.models import Passage
 
     qs = scope(Passage.objects.filter(checkpoint=checkpoint), user).prefetch_related("passengers")
     if on is not None:

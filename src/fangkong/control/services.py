@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.areas.models import Area, Responsible
 from fangkong.control import actions, ratelimit, release
 from fangkong.control.models import (
-    RISK_ORDER,
     ActiveProfile,
     Arrival,
     CheckIn,
@@ -28,19 +24,16 @@ from fangkong.control.models import (
     DeclarationPoster,
     Escalation,
     OrderMeasure,
-    RiskArea,
     ScheduledTest,
     SelfDeclaration,
 )
-from fangkong.control.risk_rows import RiskRow, RowError, parse_row
-from fangkong.control.selectors import origin_problem, origin_unclear, risk_level_on
 from fangkong.control.statuses import overdue_before
 from fangkong.core import audit
 from fangkong.core.bulkwrite import batches, insert_model_rows, insert_rows
 from fangkong.core.clock import today as local_today
 from fangkong.core.errors import AlreadyDone, InvalidInput, NotAllowed  # noqa: F401 - raised here, caught as services.*
 from fangkong.core.masking import mask_name
-from fangkong.core.permissions import PUBLIC, SCHEDULER, at_city_level, require
+from fangkong.core.permissions import PUBLIC, SCHEDULER, require
 from fangkong.core.roles import Role
 from fangkong.core.scoping import in_scope, subtree_q
 from fangkong.core.text import clean_line, is_digits
@@ -50,96 +43,8 @@ from fangkong.people.models import Household, Person
 from fangkong.policy.engine import Facts, FactsInvalid, Plan, evaluate
 from fangkong.policy.health import GREEN
 from fangkong.policy.profile import Profile, load_profile
-
-
-@dataclass
-class RiskImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": len(self.rejected), "errors": self.rejected}
-
-
-def _require_risk_editor(user, division_code: str | None) -> None:
-    """Risk areas are announced by the command and the CDC. A district keeps the list for its own area; places
-    outside the city (the origins of arrivals) are the city level's."""
-    require(user, actions.RISK_AREA_EDIT, None if division_code is None or at_city_level(user) else division_code)
-
-
-def _risk_values(risk: RiskArea) -> dict:
-    return {"division_code": risk.division_code, "region_name": risk.region_name, "level": risk.level,
-            "zone": risk.zone, "starts_on": risk.starts_on, "lifted_on": risk.lifted_on}
-
-
-def _upsert(row: RiskRow, user) -> str:
-    existing = RiskArea.objects.filter(
-        division_code=row.division_code, region_name=row.region_name, starts_on=row.starts_on
-    ).first()
-    values = {"level": row.level, "zone": row.zone, "lifted_on": row.lifted_on, "source": row.source}
-    if existing is None:
-        RiskArea.objects.create(division_code=row.division_code, region_name=row.region_name,
-                                starts_on=row.starts_on, created_by=user, **values)
-        return "created"
-    if all(getattr(existing, k) == v for k, v in values.items()):
-        return "unchanged"
-    for key, value in values.items():
-        setattr(existing, key, value)
-    existing.save()
-    return "updated"
-
-
-def risk_areas_import(*, user, text: str) -> RiskImportResult:
-    """Import the list pushed by the upper level. Idempotent: keyed on (code, name, start date)."""
-    _require_risk_editor(user, None)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"level", "start_date"} - set(reader.fieldnames or [])
-    if missing or not ({"code", "name"} & set(reader.fieldnames or [])):
-        raise RowError("header", _("columns are code,name,level,zone,start_date,lift_date,source"))
-    result = RiskImportResult()
-    with transaction.atomic():
-        for number, rec in enumerate(reader, start=2):
-            try:
-                row = parse_row(number, rec)
-                _require_risk_editor(user, row.division_code)
-            except RowError as exc:
-                result.rejected.append({"row": number, "column": exc.column, "reason": exc.reason})
-                continue
-            except Http404:
-                result.rejected.append({"row": number, "column": "code", "reason": _("outside your area")})
-                continue
-            outcome = _upsert(row, user)
-            setattr(result, outcome, getattr(result, outcome) + 1)
-        audit.record(user, actions.RISK_AREA_EDIT, object_type="riskarea", reason="list imported",
-                     count=result.created + result.updated, changes=result.as_dict() | {"errors": None})
-    return result
-
-
-def risk_area_set(*, user, row: RiskRow) -> RiskArea:
-    _require_risk_editor(user, row.division_code)
-    with transaction.atomic():
-        outcome = _upsert(row, user)
-        risk = RiskArea.objects.get(division_code=row.division_code, region_name=row.region_name, starts_on=row.starts_on)
-        audit.record(user, actions.RISK_AREA_EDIT, obj=risk, area_code=risk.division_code, reason=outcome,
-                     changes=_risk_values(risk))
-    return risk
-
-
-def risk_area_lift(*, user, risk_area: RiskArea, lifted_on) -> RiskArea:
-    _require_risk_editor(user, risk_area.division_code)
-    if lifted_on <= risk_area.starts_on:
-        raise RowError("lifted_on", _("must be after the start date"))
-    with transaction.atomic():
-        before = risk_area.lifted_on
-        risk_area.lifted_on = lifted_on
-        risk_area.save(update_fields=["lifted_on"])
-        audit.record(user, actions.RISK_AREA_EDIT, obj=risk_area, area_code=risk_area.division_code, reason="lifted",
-                     changes={"lifted_on": [before, lifted_on]})
-    return risk_area
-
+from fangkong.risk.models import RISK_ORDER, RiskArea
+from fangkong.risk.selectors import origin_problem, origin_unclear, risk_level_on
 
 # ---------------------------------------------------------------------------
 # Policy in force, arrivals, control orders, check-ins, test results, health codes
@@ -1227,9 +1132,8 @@ def checkpoint_create(*, by, area, name: str, channel: str, location: str = "", 
                       responsible_name: str = "", responsible_phone: str = ""):
     """Open a checkpoint under a county or township of the user's subtree (city command and districts)."""
     from fangkong.areas.codes import Level
+    from fangkong.control.models import Checkpoint
     from fangkong.core.ids import normalize_mobile
-
-    from .models import Checkpoint
 
     require(by, actions.CHECKPOINT_MANAGE, area.code)
     errors: dict[str, str] = {}
@@ -1275,8 +1179,7 @@ def _origin_of(text: str) -> tuple[str, str, str]:
     """(code, name, error) from what was typed: a division code (any in the country) or a place's name."""
     from fangkong.areas.models import Area
     from fangkong.core.ids import to_halfwidth
-
-    from .risk_rows import short_code
+    from fangkong.risk.rows import short_code
 
     text = " ".join(to_halfwidth(text or "").split())
     if not text:
@@ -1294,8 +1197,7 @@ def _origin_of(text: str) -> tuple[str, str, str]:
 def _place_of(text: str, city_code: str) -> tuple[_Place | None, str]:
     """A destination in the city: an area code, or a household code (which names the household's node too)."""
     from fangkong.areas.models import Area
-
-    from .risk_rows import short_code
+    from fangkong.risk.rows import short_code
 
     code = "".join((text or "").split())
     if not code:
@@ -1427,11 +1329,10 @@ def passage_record(
     """
     from django.db import IntegrityError
 
+    from fangkong.control.models import Checkpoint, Passage, Passenger
+    from fangkong.control.plates import check_plate
     from fangkong.people.services import set_document, set_phone
     from fangkong.people.validation import PersonInvalid
-
-    from .models import Checkpoint, Passage, Passenger
-    from .plates import check_plate
 
     require(by, actions.PASSAGE_RECORD, checkpoint.area_code)
     now = timezone.now()

@@ -4,7 +4,6 @@ from fangkong.control import public_staff_views, views, views_arrival_import
 
 app_name = "control"
 urlpatterns = [
-    path("risk-areas/", views.risk_areas, name="risk_areas"),
     path("today/", views.today_list, name="today"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
     path("orders/<int:pk>/release/", views.order_release, name="order_release"),

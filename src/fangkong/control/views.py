@@ -9,41 +9,11 @@ from django.views.decorators.http import require_POST
 
 from fangkong.control import actions, release, selectors, services
 from fangkong.control.forms import ArrivalForm, CheckInForm, apply_errors
-from fangkong.control.risk_rows import RowError
 from fangkong.core.clock import today
 from fangkong.core.dates import parse_day
 from fangkong.core.permissions import may, require
 from fangkong.people.selectors import person_get
 from fangkong.policy.profile import ProfileError, shipped_profiles
-
-
-@login_required
-def risk_areas(request):
-    """The list in force on a day, the lookup "level of X on D", and the import of a pushed list."""
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            result = services.risk_areas_import(user=request.user, text=request.FILES["file"].read().decode("utf-8-sig"))
-        except (RowError, services.NotAllowed, UnicodeDecodeError) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged, %(r)d rejected.") % {
-                "c": result.created, "u": result.updated, "n": result.unchanged, "r": len(result.rejected)})
-            for err in result.rejected[:50]:
-                messages.warning(request, _("Row %(row)s, %(column)s: %(reason)s") % err)
-        return redirect("control:risk_areas")
-    try:
-        on = parse_day(request.GET["on"]) if request.GET.get("on") else today()
-    except ValueError:
-        on = today()
-        messages.error(request, _("Not a date; showing today."))
-    query = request.GET.get("q", "").strip()
-    answer = None
-    if query:
-        answer = selectors.risk_level_on(on=on, code=query if query.isdigit() else "", name="" if query.isdigit() else query)
-    return render(request, "control/risk_areas.html", {
-        "on": on, "in_force": selectors.risk_areas_in_force(on=on)[:500], "query": query, "answer": answer,
-        "may_edit": may(request.user, actions.RISK_AREA_EDIT),
-    })
 
 
 @login_required
@@ -198,7 +168,7 @@ def _day_from(request) -> dt.date:
 def checkpoints(request):
     """Checkpoints under the user's node with the chosen day's counts. Checkpoint staff with one
     checkpoint go straight to its entry screen (the nav link is their way in)."""
-    from .models import Checkpoint
+    from fangkong.control.models import Checkpoint
 
     mine = selectors.checkpoints_for(user=request.user)
     # Staff whose only work here is recording passages (they manage no checkpoint) go to their screen.
@@ -242,7 +212,7 @@ def _apply_passage_errors(errors: dict[str, str], form, formset, rows: list[int]
 def checkpoint_entry(request, pk: int):
     """The fast entry screen: a plate, one row per person, save; the form comes back empty with today's counts."""
 
-    from .forms import PassageForm, PassengerFormSet
+    from fangkong.control.forms import PassageForm, PassengerFormSet
 
     checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
     require(request.user, actions.PASSAGE_RECORD, checkpoint.area_code)
@@ -286,7 +256,7 @@ def _is_htmx(request) -> bool:
 
 
 def _plate_prefix(checkpoint) -> str:
-    from .plates import province_prefix
+    from fangkong.control.plates import province_prefix
 
     return province_prefix(checkpoint.area_code) if checkpoint.needs_plate else ""
 

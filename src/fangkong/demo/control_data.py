@@ -32,17 +32,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from fangkong.areas.models import Area
 from fangkong.control import services as control
 from fangkong.control.actions import DECLARATION_SUBMIT
-from fangkong.control.models import (
-    Arrival,
-    CheckIn,
-    ControlOrder,
-    Escalation,
-    OrderMeasure,
-    RiskArea,
-    ScheduledTest,
-)
-from fangkong.control.risk_rows import RiskRow
-from fangkong.control.selectors import risk_level_on
+from fangkong.control.models import Arrival, CheckIn, ControlOrder, Escalation, OrderMeasure, ScheduledTest
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
@@ -52,6 +42,10 @@ from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.healthcodes.services import health_codes_refresh
 from fangkong.people.models import Person
 from fangkong.policy.engine import Facts, evaluate
+from fangkong.risk import services as risk_services
+from fangkong.risk.models import RiskArea
+from fangkong.risk.rows import RiskRow
+from fangkong.risk.selectors import risk_level_on
 
 DEMO_SOURCE = "演示数据"  # the source of the demo's risk areas, so a rebuild removes exactly those
 PERSONS_PER_ARRIVAL = 2000
@@ -192,7 +186,7 @@ def _risk_areas(rng: random.Random, city_code: str, grid_code: str, user, today:
             code, name = rng.choice(towns)
             rows.append((code, name, "medium", "", today - dt.timedelta(days=40), today - dt.timedelta(days=26)))
     for code, name, level, zone, starts, lifted in rows:
-        control.risk_area_set(user=user, row=RiskRow(0, code, name, level, zone, starts, lifted, DEMO_SOURCE))
+        risk_services.risk_area_set(user=user, row=RiskRow(0, code, name, level, zone, starts, lifted, DEMO_SOURCE))
     return len(rows)
 
 

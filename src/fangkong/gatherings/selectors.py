@@ -9,18 +9,14 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from fangkong.control.models import (
-    RiskArea,
-    RiskLevel,
-    Zone,
-)
-from fangkong.control.risk_rows import covering_codes
 from fangkong.core.access import log_access
 from fangkong.core.crypto import unseal
 from fangkong.core.permissions import role_allows
 from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
 from fangkong.gatherings import rules
 from fangkong.gatherings.models import Gathering, GatheringStep
+from fangkong.risk.models import RiskArea, RiskLevel, Zone
+from fangkong.risk.rows import covering_codes
 
 GATHERING_BLOCKING_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)
 GATHERING_BLOCKING_ZONES = (Zone.SEALED, Zone.CONTROLLED)

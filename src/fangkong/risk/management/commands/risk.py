@@ -4,11 +4,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from fangkong.control.risk_rows import RowError
-from fangkong.control.selectors import risk_level_on
-from fangkong.control.services import NotAllowed, risk_areas_import
 from fangkong.core.clock import today
+from fangkong.core.errors import NotAllowed
 from fangkong.core.management.base import print_json
+from fangkong.risk.rows import RowError
+from fangkong.risk.selectors import risk_level_on
+from fangkong.risk.services import risk_areas_import
 
 
 class Command(BaseCommand):
