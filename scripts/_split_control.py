@@ -93,7 +93,7 @@ def rewrite_all(moved: dict[tuple[str, str], str], app: str, spec: dict) -> None
         rel = path.relative_to(PKG).parts if PKG in path.parents else ()
         if rel and rel[0] == "control":
             text = absolutise(text, "control")
-        elif rel and rel[0] == app:
+        elif rel and rel[0] == app and not spec.get("keep_relative"):
             text = absolutise(text, app)
         # whole modules moved: plain renames of the dotted path
         for old, new in whole.items():
@@ -212,7 +212,7 @@ def rewrite_only(app: str, spec: dict) -> None:
     for old, new in spec.get("renamed", {}).items():
         for a, b in names_defined(PKG / (new.replace(".", "/") + ".py")):
             moved[(old, a or b)] = new
-    rewrite_all(moved, app, {"url_names": spec.get("url_names", []), "templates": []})
+    rewrite_all(moved, app, {"url_names": spec.get("url_names", []), "templates": [], "keep_relative": spec.get("keep_relative")})
 
 
 if __name__ == "__main__":

@@ -121,6 +121,7 @@ def register_routers() -> None:
     from fangkong.areas.api import router as areas_router
     from fangkong.control.api import control_router
     from fangkong.gatherings.api import router as gatherings_router
+    from fangkong.healthcodes.api import router as health_codes_router
     from fangkong.people.api import router as people_router
     from fangkong.people.api_import import router as import_router
     from fangkong.policy.api import router as policy_router
@@ -130,6 +131,7 @@ def register_routers() -> None:
     api.add_router("/risk-areas", risk_router)
     api.add_router("/control", control_router)
     api.add_router("/control", gatherings_router)
+    api.add_router("/control", health_codes_router)
     api.add_router("/", people_router)
     api.add_router("/imports", import_router)
     api.add_router("/policy", policy_router)

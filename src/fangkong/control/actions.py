@@ -18,7 +18,6 @@ TEST_RESULT_RECORD = register("control.test_result.record", _("Record a test res
 ESCALATION_RESOLVE = register("control.escalation.resolve", _("Resolve an escalation"))
 SCAN_RUN = register("control.scan.run", _("Run the overdue scan"), reach=SYSTEM)
 PROFILE_SWITCH = register("control.profile.switch", _("Switch the policy profile in force"), reach=CITY)
-HEALTH_CODE_VERIFY = register("control.health_code.verify", _("Verify a health code"))
 CHECKPOINT_MANAGE = register("control.checkpoint.manage", _("Set up checkpoints"))
 PASSAGE_RECORD = register("control.passage.record", _("Record checkpoint passages"))
 POSTER_ROTATE = register("control.poster.rotate", _("Replace a declaration poster"))

@@ -368,26 +368,6 @@ class Passenger(models.Model):
 # ---------------------------------------------------------------------------
 
 
-class RateCounter(models.Model):
-    """Hits of one rate-limit key in one fixed time window, shared by every server process.
-
-    `name` is the rule and a keyed hash of what is limited (never a raw IP address);
-    `bucket` is the window's number (epoch seconds // window length); `expires` is when
-    the row may be deleted (epoch seconds). Incremented with one atomic upsert.
-    """
-
-    name = models.CharField(max_length=100)
-    bucket = models.BigIntegerField()
-    hits = models.PositiveIntegerField(default=0)
-    expires = models.BigIntegerField(db_index=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["name", "bucket"], name="ratecounter_once_per_window")]
-
-    def __str__(self) -> str:
-        return f"{self.name}@{self.bucket}: {self.hits}"
-
-
 class DeclarationPoster(models.Model):
     """The generation of a community's self-declaration QR code; rotating it voids printed posters.
 

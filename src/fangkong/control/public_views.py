@@ -22,10 +22,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fangkong.control import ratelimit, selectors, services
+from fangkong.control import selectors, services
 from fangkong.control.forms import apply_errors
 from fangkong.control.public_forms import HONEYPOT, STAMP, DeclarationForm, SelfCheckinForm
 from fangkong.control.public_tokens import render_stamp, stamp_age
+from fangkong.core import ratelimit
 from fangkong.core.access import client_ip
 from fangkong.core.clock import now, today
 from fangkong.people.validation import PersonInvalid

@@ -4,7 +4,7 @@ Venues and checkpoints scan all day. Through the whole middleware stack, URL rou
 the ORM, a scan cost about ten times a trivial request (bench/results/verify_*). This middleware
 sits right after SecurityMiddleware (so the HTTPS redirect and the security headers still apply)
 and answers a well-formed token scan itself: the same bearer-token check, the same service
-(`services.verification_by_bearer`: token check, rate limit, lookup and log, one statement on PostgreSQL), the
+(`verification.verification_by_bearer`: token check, rate limit, lookup and log, one statement on PostgreSQL), the
 same bodies and headers. Everything else (another path or method, a body that is not a plain
 token scan, a missing or unknown token, a typed ID number) goes down the normal stack
 untouched, so every error keeps its one shape and its one implementation.
@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from fangkong.control import services
+from fangkong.healthcodes import verification
 
 PATH = "/api/v1/control/verify"
 MAX_BODY = 1024
@@ -70,8 +70,8 @@ class VerificationFastPath:
             return self.get_response(request)
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it below (a bad host: 400)
         bearer, token, device = scan
-        verified = services.verification_by_bearer(bearer=bearer, device=device, token=token,
-                                                   limit=services.VERIFY_PER_MINUTE)
+        verified = verification.verification_by_bearer(bearer=bearer, device=device, token=token,
+                                                   limit=verification.VERIFY_PER_MINUTE)
         if verified is None:
             return self.get_response(request)  # ninja answers 401 in the API's shape
         language = translation.get_language_from_request(request)

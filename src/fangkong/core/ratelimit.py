@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from fangkong.control.models import RateCounter
 from fangkong.core.clock import now
 from fangkong.core.crypto import lookup_hash
+from fangkong.core.models import RateCounter
 
 # One hit in this many also deletes expired windows, so the table stays small without a job.
 SWEEP_ONE_IN = 200
