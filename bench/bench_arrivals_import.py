@@ -12,7 +12,7 @@ rows, registers a share of the listed persons beforehand (--known, default 0.3: 
 matched, the others created), and puts the origin on the risk-area list (medium). It writes a
 协查 CSV (valid ID numbers, phones, origin with its code, arrival time, the household's exact
 address, pushing unit, push time), imports it as an operator of the county with
-fangkong.control.arrival_import (the code behind the page, the API and `fangkong arrivals
+fangkong.arrivals.importing (the code behind the page, the API and `fangkong arrivals
 import`): every row matched or created, routed, planned under the active profile, with its
 order, measures and test days; then imports the same file again (every row unchanged). It prints
 JSON: rows/s of both runs, time per phase, the machine's cores, memory and load averages.
@@ -139,7 +139,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from fangkong.control.models import Arrival, ControlOrder, ScheduledTest
+    from fangkong.arrivals.models import Arrival
+    from fangkong.control.models import ControlOrder, ScheduledTest
 
     work = Path(tempfile.mkdtemp(prefix="fk-bench-arrivals-"))
     settings.MEDIA_ROOT = work / "media"

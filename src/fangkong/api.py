@@ -119,6 +119,7 @@ def http_error(request, exc: HttpError):
 
 def register_routers() -> None:
     from fangkong.areas.api import router as areas_router
+    from fangkong.arrivals.api import router as arrivals_router
     from fangkong.control.api import control_router
     from fangkong.gatherings.api import router as gatherings_router
     from fangkong.healthcodes.api import router as health_codes_router
@@ -132,10 +133,11 @@ def register_routers() -> None:
     api.add_router("/control", control_router)
     api.add_router("/control", gatherings_router)
     api.add_router("/control", health_codes_router)
+    api.add_router("/control", arrivals_router)
     api.add_router("/", people_router)
     api.add_router("/imports", import_router)
     api.add_router("/policy", policy_router)
-    from fangkong.control.api_arrival_import import router as arrival_import_router
+    from fangkong.arrivals.api_import import router as arrival_import_router
 
     api.add_router("/arrival-imports", arrival_import_router)
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fangkong.healthcodes",
     "fangkong.risk",
     "fangkong.control",
+    "fangkong.arrivals",
     "fangkong.gatherings",
     "fangkong.demo",
     "fangkong.web",

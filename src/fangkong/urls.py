@@ -17,6 +17,7 @@ urlpatterns = [
     path("control/", include("fangkong.control.urls")),
     path("control/", include("fangkong.gatherings.urls")),
     path("control/", include("fangkong.risk.urls")),
-    path("", include("fangkong.control.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
+    path("control/", include("fangkong.arrivals.urls")),
+    path("", include("fangkong.web.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
     path("", include("fangkong.web.urls")),
 ]

@@ -90,7 +90,7 @@ def test_dates_in_bodies_at_the_ends_of_the_calendar_are_422(api, order, tree):
 
 
 UPLOADS_API = ["/imports", "/arrival-imports", "/risk-areas/import"]
-UPLOADS_UI = ["people:import", "control:arrival_import", "risk:risk_areas", "gatherings:gathering_new"]
+UPLOADS_UI = ["people:import", "arrivals:arrival_import", "risk:risk_areas", "gatherings:gathering_new"]
 
 
 @pytest.mark.parametrize("path", UPLOADS_API)

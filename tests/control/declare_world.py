@@ -9,8 +9,8 @@ import datetime as dt
 from types import SimpleNamespace
 
 from fangkong.areas.models import Area, Responsible
+from fangkong.arrivals.selectors import declaration_token
 from fangkong.control.public_tokens import render_stamp
-from fangkong.control.selectors import declaration_token
 from fangkong.core.clock import today
 from fangkong.people.models import Household
 from fangkong.risk.models import RiskArea

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import Arrival, Checkpoint, Passage
+from fangkong.arrivals.models import Arrival, Checkpoint, Passage
 from fangkong.people.models import Person
 from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user

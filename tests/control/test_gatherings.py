@@ -13,7 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fangkong.control import services
+from fangkong.core.errors import InvalidInput, NotAllowed
 from fangkong.core.models import AccessLog
 from fangkong.gatherings import selectors as gatherings_selectors
 from fangkong.gatherings import services as gatherings_services
@@ -79,7 +79,7 @@ def test_a_grid_event_is_decided_by_the_township_of_its_village(tree, people):
 
 def test_a_township_event_is_decided_by_the_county_not_by_the_township(tree, people):
     g = submit(people["town_worker"], tree["town_a"])
-    with pytest.raises(services.NotAllowed, match="decided by 梁园区"):
+    with pytest.raises(NotAllowed, match="decided by 梁园区"):
         gatherings_services.gathering_approve(by=people["township"], gathering=g)
     assert gatherings_services.gathering_approve(by=people["district"], gathering=g).status == "approved"
 
@@ -92,20 +92,20 @@ def test_a_county_event_is_decided_by_the_city(tree, people):
 
 
 def test_a_city_wide_event_is_refused_naming_the_area(tree, people):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["city"], tree["city"])
     assert "province" in info.value.errors["area_code"]
 
 
 def test_users_at_the_events_level_or_below_cannot_approve(tree, people):
     village = submit(people["applicant"], tree["village_a"])
-    with pytest.raises(services.NotAllowed, match="level or below"):
+    with pytest.raises(NotAllowed, match="level or below"):
         gatherings_services.gathering_approve(by=people["village_cmd"], gathering=village)
     with pytest.raises(Http404):  # a grid's user does not even see its village's events
         gatherings_services.gathering_approve(by=people["grid_cmd"], gathering=village)
     grid = submit(people["applicant"], tree["grid_a"])
     for user in (people["village_cmd"], people["grid_cmd"]):
-        with pytest.raises(services.NotAllowed, match="level or below"):
+        with pytest.raises(NotAllowed, match="level or below"):
             gatherings_services.gathering_approve(by=user, gathering=grid)
     assert set(Gathering.objects.values_list("status", flat=True)) == {"submitted"}
 
@@ -120,7 +120,7 @@ def test_an_approver_outside_the_chain_gets_404(tree, people):
 
 def test_the_applicant_cannot_decide_their_own_application(tree, people):
     g = submit(people["township"], tree["village_a"])
-    with pytest.raises(services.NotAllowed, match="own application"):
+    with pytest.raises(NotAllowed, match="own application"):
         gatherings_services.gathering_approve(by=people["township"], gathering=g)
 
 
@@ -171,7 +171,7 @@ def test_only_a_command_user_above_the_events_level_on_its_chain_decides(tree, p
 
 def test_50_people_or_fewer_are_refused_saying_no_application_is_needed(tree, people):
     for n in (0, 30, 50):
-        with pytest.raises(services.InvalidInput) as info:
+        with pytest.raises(InvalidInput) as info:
             submit(people["applicant"], tree["village_a"], expected_attendance=n)
         assert "need no application" in info.value.errors["expected_attendance"]
     assert not Gathering.objects.exists()
@@ -180,7 +180,7 @@ def test_50_people_or_fewer_are_refused_saying_no_application_is_needed(tree, pe
 
 def test_bad_input_names_every_field_and_writes_nothing(tree, people):
     start = soon()
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], title=" ", kind="rave", contact_phone="12345",
                ends_at=start - dt.timedelta(hours=1), starts_at=start, plan_text="", measures=["prayer"])
     assert set(info.value.errors) >= {"title", "kind", "contact_phone", "ends_at", "plan_text", "measures"}
@@ -188,10 +188,10 @@ def test_bad_input_names_every_field_and_writes_nothing(tree, people):
 
 
 def test_an_event_starting_in_the_past_or_longer_than_a_month_is_refused(tree, people):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], starts_at=timezone.now() - dt.timedelta(hours=1))
     assert "future" in info.value.errors["starts_at"]
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], ends_at=soon() + dt.timedelta(days=40))
     assert "month by month" in info.value.errors["ends_at"]
 
@@ -224,7 +224,7 @@ def risk(code: str, name: str, level: str, starts: dt.date, lifted: dt.date | No
 def test_it_refuses_an_event_in_a_medium_risk_area_with_the_reason(tree, people):
     day = soon().date()
     risk(tree["county_a"].code, "梁园区", "medium", day - dt.timedelta(days=2))
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"])
     reason = info.value.errors["area_code"]
     assert "梁园区" in reason and "Medium risk" in reason and day.isoformat() in reason
@@ -236,7 +236,7 @@ def test_a_sealed_zone_refuses_even_at_low_level_and_a_prevention_zone_does_not(
     risk(tree["village_a"].code, "一社区", "low", day, zone="prevention")
     assert submit(people["applicant"], tree["village_a"]).status == "submitted"
     risk(tree["grid_a"].code, "第一网格", "low", day - dt.timedelta(days=1), zone="sealed")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["grid_a"])
     assert "Sealed zone" in info.value.errors["area_code"]
 
@@ -248,7 +248,7 @@ def test_only_the_event_dates_count(tree, people):
     risk(tree["town_a"].code, "一街道", "high", last + dt.timedelta(days=1))  # starts the day after
     assert submit(people["applicant"], tree["village_a"], starts_at=start, ends_at=start + dt.timedelta(hours=26))
     risk(tree["town_a"].code, "一街道", "medium", last)  # starts on the last day
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         submit(people["applicant"], tree["village_a"], starts_at=start, ends_at=start + dt.timedelta(hours=26))
 
 
@@ -260,7 +260,7 @@ def test_a_risk_area_elsewhere_does_not_refuse(tree, people):
 def test_approval_is_refused_when_the_area_became_risky_after_submission(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     risk(tree["village_a"].code, "一社区", "high", soon().date() - dt.timedelta(days=1))
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         gatherings_services.gathering_approve(by=people["township"], gathering=g)
     assert "一社区" in info.value.errors["area_code"]
     g.refresh_from_db()
@@ -297,7 +297,7 @@ def test_the_risk_check_agrees_with_the_level_on_each_day(tree, records, first, 
 
 def test_a_rejection_needs_a_reason_and_keeps_it(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         gatherings_services.gathering_reject(by=people["township"], gathering=g, reason="  ")
     assert "reason" in info.value.errors
     g = gatherings_services.gathering_reject(by=people["township"], gathering=g, reason="方案未落实测温")
@@ -308,10 +308,10 @@ def test_a_rejection_needs_a_reason_and_keeps_it(tree, people):
 def test_a_decided_application_cannot_be_decided_again(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     gatherings_services.gathering_approve(by=people["township"], gathering=g)
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         gatherings_services.gathering_reject(by=people["district"], gathering=g, reason="x")
     assert "already Approved" in info.value.errors["status"]
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         gatherings_services.gathering_withdraw(by=people["applicant"], gathering=g)
 
 
@@ -321,7 +321,7 @@ def test_only_the_applicant_withdraws_and_only_before_the_decision(tree, people)
         gatherings_services.gathering_withdraw(by=people["township"], gathering=g)
     g = gatherings_services.gathering_withdraw(by=people["applicant"], gathering=g, reason="改期")
     assert g.status == "withdrawn"
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         gatherings_services.gathering_approve(by=people["township"], gathering=g)
 
 
@@ -358,12 +358,12 @@ def test_a_pdf_plan_is_kept_under_a_random_name_with_its_digest(tree, people, se
 
 def test_a_plan_file_of_another_type_or_too_large_is_refused(tree, people, settings):
     script = SimpleUploadedFile("plan.pdf", b"#!/bin/sh\nrm -rf /\n", content_type="application/pdf")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], plan_file=script)
     assert "only PDF" in info.value.errors["plan_file"]
     settings.FANGKONG_PLAN_FILE_MAX_MB = 1
     big = SimpleUploadedFile("plan.pdf", PDF + b"0" * (1024 * 1024), content_type="application/pdf")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], plan_file=big)
     assert "limit is 1 MB" in info.value.errors["plan_file"]
     assert not Gathering.objects.exists()

@@ -7,9 +7,12 @@ import datetime as dt
 
 import pytest
 
-from fangkong.control import selectors, services
-from fangkong.control.models import ControlOrder, SelfDeclaration
+from fangkong.arrivals import selectors as arrivals_selectors
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import SelfDeclaration
+from fangkong.control.models import ControlOrder
 from fangkong.core.clock import today
+from fangkong.core.errors import InvalidInput
 from fangkong.core.models import AuditEvent
 from fangkong.people.services import household_create, person_create
 from fangkong.risk import selectors as risk_selectors
@@ -55,10 +58,10 @@ def test_an_origin_that_cannot_be_placed_waits_for_the_worker_and_never_says_no_
     declaration = SelfDeclaration.objects.get()
     assert declaration.origin_pending and not ControlOrder.objects.exists()
     worker = make_user("w-origin", world.village.code, "grid_worker")
-    assert declaration in selectors.declarations_pending(user=worker)
-    with pytest.raises(services.InvalidInput):
-        services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="999999")
-    services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="110105")
+    assert declaration in arrivals_selectors.declarations_pending(user=worker)
+    with pytest.raises(InvalidInput):
+        arrivals_services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="999999")
+    arrivals_services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="110105")
     declaration.refresh_from_db()
     assert not declaration.origin_pending and declaration.arrival.origin_risk == "medium"
     assert ControlOrder.objects.get().facts["origin_risk"] == "medium"
@@ -88,11 +91,11 @@ def test_a_worker_who_types_an_ambiguous_origin_is_asked_for_the_division(world,
     user = make_user("w-arr", tree["county_a"].code, "grid_worker")
     household = household_create(user=user, area=world.building)
     person = person_create(user=user, household=household, name="钱九", id_number=make_id_number(seq="913"))
-    with pytest.raises(services.InvalidInput) as refused:
-        services.arrival_register(by=user, person=person, household=household, category="returnee",
+    with pytest.raises(InvalidInput) as refused:
+        arrivals_services.arrival_register(by=user, person=person, household=household, category="returnee",
                                   origin_name="朝阳区", arrived_on=today(), source="manual")
     message = refused.value.errors["origin_name"]
     assert "北京市朝阳区" in message and "吉林省长春市朝阳区" in message
-    arrival = services.arrival_register(by=user, person=person, household=household, category="returnee",
+    arrival = arrivals_services.arrival_register(by=user, person=person, household=household, category="returnee",
                                         origin_name="北京朝阳区", arrived_on=today(), source="manual")
     assert arrival.origin_risk == "medium"

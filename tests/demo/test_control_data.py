@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from fangkong.arrivals.models import Arrival
 from fangkong.control import selectors
-from fangkong.control.models import Arrival, ControlOrder, Escalation, ScheduledTest
+from fangkong.control.models import ControlOrder, Escalation, ScheduledTest
 from fangkong.core.clock import today
 from fangkong.core.models import User
 from fangkong.demo import control_data

@@ -30,9 +30,11 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from fangkong.areas.models import Area
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.actions import DECLARATION_SUBMIT
+from fangkong.arrivals.models import Arrival
 from fangkong.control import services as control
-from fangkong.control.actions import DECLARATION_SUBMIT
-from fangkong.control.models import Arrival, CheckIn, ControlOrder, Escalation, OrderMeasure, ScheduledTest
+from fangkong.control.models import CheckIn, ControlOrder, Escalation, OrderMeasure, ScheduledTest
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
@@ -133,9 +135,9 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
             draws = _draws(rng, entry, persons[entry[0]], today, city_name)
             if entry[-1]:  # the demo grid's own: through the real service, one by one
                 if draws["source"] == "self":  # as the public self-declaration page registers them
-                    arrivals[entry[-1]] = control.arrival_register(by=None, action=DECLARATION_SUBMIT, **draws)
+                    arrivals[entry[-1]] = arrivals_services.arrival_register(by=None, action=DECLARATION_SUBMIT, **draws)
                 else:
-                    arrivals[entry[-1]] = control.arrival_register(by=city_user, **draws)
+                    arrivals[entry[-1]] = arrivals_services.arrival_register(by=city_user, **draws)
             else:
                 arrivals[entry[0]] = draws
         bulk = bulk_arrivals([a for a in arrivals.values() if isinstance(a, dict)], user=city_user, now=now)

@@ -14,13 +14,11 @@ from fangkong.core.api_support import (
     IsoDate,
     Text,
     allowed_to,
-    forbidden,
     invalid,
     reject_unknown_query,
     responses,
 )
 from fangkong.core.clock import today
-from fangkong.core.errors import NotAllowed
 from fangkong.risk import actions, selectors, services
 from fangkong.risk.rows import RiskRow, RowError, short_code
 
@@ -100,8 +98,6 @@ def risk_area_create(request, body: RiskAreaIn):
         return Status(201, services.risk_area_set(user=request.user, row=row))
     except RowError as exc:
         raise invalid(exc.column, exc.reason) from exc
-    except NotAllowed as exc:
-        raise forbidden(None, str(exc)) from exc
 
 
 @router.post("/import", response=responses({200: ImportOut}), auth=allowed_to(actions.RISK_AREA_EDIT))
@@ -114,5 +110,3 @@ def risk_area_import(request, file: UploadedFile = File(...)):  # noqa: B008 - n
         return services.risk_areas_import(user=request.user, text=text).as_dict()
     except RowError as exc:
         raise invalid(exc.column, exc.reason) from exc
-    except NotAllowed as exc:
-        raise forbidden(None, str(exc)) from exc

@@ -35,10 +35,11 @@ from simple_history.utils import bulk_create_with_history
 
 from fangkong.areas.codes import Level
 from fangkong.areas.models import Area
-from fangkong.control import actions, services
-from fangkong.control import arrival_rows as ar
-from fangkong.control.models import Arrival, ArrivalImportRow
+from fangkong.arrivals import actions, services
+from fangkong.arrivals import rows as ar
+from fangkong.arrivals.models import Arrival, ArrivalImportRow
 from fangkong.core.crypto import unseal
+from fangkong.core.errors import InvalidInput
 from fangkong.core.ids import check_resident_id, normalize_mobile, to_halfwidth
 from fangkong.core.masking import mask_id_number, mask_phone
 from fangkong.core.scoping import in_scope, subtree_q
@@ -465,7 +466,7 @@ class ArrivalChunkImporter(pipeline.ChunkImporter):
                     transport=row.transport, transport_number=row.transport_number,
                     negative_test_date=row.negative_test_date, released_from_centralized_isolation=row.released,
                 )
-            except services.InvalidInput as exc:
+            except InvalidInput as exc:
                 for key_, reason in exc.errors.items():
                     self._reject(row, SERVICE_FIELDS.get(key_, key_ if key_ in ar.TEMPLATE_COLUMNS else "address"),
                                  str(reason))

@@ -11,7 +11,8 @@ from django.utils import translation
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fangkong.control import actions, arrival_import, selectors
+from fangkong.arrivals import actions, selectors
+from fangkong.arrivals import importing as arrival_import
 from fangkong.core.access import log_access
 from fangkong.core.api_support import RecordId, allowed_to, invalid, reject_unknown_query, responses
 from fangkong.imports import pipeline

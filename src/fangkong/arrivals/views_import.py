@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from fangkong.control import arrival_import, selectors
+from fangkong.arrivals import importing as arrival_import
+from fangkong.arrivals import selectors
 from fangkong.core import exports
 from fangkong.core.access import log_access
 from fangkong.core.background import no_worker_running
@@ -33,16 +34,16 @@ def arrival_import_upload(request):
             except pipeline.ImportFileError as exc:
                 messages.error(request, str(exc))
             else:
-                return redirect("control:arrival_import_status", pk=batch.pk)
+                return redirect("arrivals:arrival_import_status", pk=batch.pk)
     batches = selectors.arrival_batches(user=request.user).order_by("-created_at")[:20]
-    return render(request, "control/arrival_import_upload.html", {"batches": batches})
+    return render(request, "arrivals/arrival_import_upload.html", {"batches": batches})
 
 
 @login_required
 def arrival_import_status(request, pk: int):
     batch = selectors.arrival_batch_get(user=request.user, pk=pk)
     running = batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
-    return render(request, "control/arrival_import_status.html", {
+    return render(request, "arrivals/arrival_import_status.html", {
         "batch": batch, "worker_missing": _worker_missing(batch), "running": running, "shown": REJECTS_SHOWN,
         "rejects": batch.rejects.order_by("row_number")[:REJECTS_SHOWN],
         "summary": None if running else arrival_import.feedback_summary(batch),

@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 # ---------------------------------------------------------------------------
 # Capability 7: checkpoints (卡口)
 # ---------------------------------------------------------------------------
-from fangkong.control.models import Checkpoint
+from fangkong.arrivals.models import Checkpoint
 from fangkong.core.admin import AreaScopedAdmin
 
 

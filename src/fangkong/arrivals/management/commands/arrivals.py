@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.areas.models import Area
-from fangkong.control import arrival_import
+from fangkong.arrivals import importing as arrival_import
 from fangkong.core.exports import write_xlsx
 from fangkong.core.management.base import print_json, progress_bar
 from fangkong.imports import pipeline
