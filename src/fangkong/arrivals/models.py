@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from fangkong.core.fields import SealedField
 from fangkong.risk.models import RiskLevel
 
 
@@ -162,10 +163,10 @@ class Passenger(models.Model):
     seq = models.PositiveSmallIntegerField()  # the row on the entry screen, from 1
     name = models.CharField(_("name"), max_length=100)
     id_type = models.CharField(_("document type"), max_length=20, default="resident_id")
-    id_number_sealed = models.TextField(blank=True, default="")
+    id_number_sealed = SealedField(blank=True, default="")
     id_number_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     id_number_masked = models.CharField(_("document number"), max_length=40, blank=True, default="")
-    phone_sealed = models.TextField(blank=True, default="")
+    phone_sealed = SealedField(blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, default="")
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, default="")
     origin_code = models.CharField(_("origin code"), max_length=24, blank=True)
@@ -239,7 +240,7 @@ class SelfDeclaration(models.Model):
     community_code = models.CharField(max_length=24, db_index=True)
     area_code = models.CharField(max_length=24, db_index=True)  # where the arrival is now routed
     declared_name = models.CharField(_("declared name"), max_length=100)
-    phone_sealed = models.TextField(blank=True, default="")
+    phone_sealed = SealedField(blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, default="")
     phone_masked = models.CharField(_("declared phone"), max_length=20, blank=True, default="")
     building_code = models.CharField(max_length=24, blank=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.fields import SealedField
 from fangkong.healthcodes.models import new_token as _new_token  # noqa: F401 - named by migrations 0002 and 0007
 from fangkong.policy.models import ActiveProfile  # noqa: F401 - moved to policy; kept importable here
 
@@ -61,7 +62,7 @@ class Gathering(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=GatheringKind.choices)
     organiser = models.CharField(_("organiser"), max_length=200)
     contact_name = models.CharField(_("contact person"), max_length=50)
-    contact_phone_sealed = models.TextField(default="")
+    contact_phone_sealed = SealedField(default="")
     contact_phone_hash = models.CharField(max_length=64, default="", db_index=True)
     contact_phone_masked = models.CharField(_("contact phone"), max_length=20, default="")
     venue = models.CharField(_("venue"), max_length=200)
