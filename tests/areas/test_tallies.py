@@ -53,3 +53,18 @@ def test_a_user_sees_only_the_tallies_of_nodes_in_their_subtree(tree, user_a):
     tallies_refresh(by=SCHEDULER)
     county_user = make_user("county", tree["county_a"].code, "district")
     assert set(counts(county_user, tree["county_a"])) == {tree["town_a"].code}
+
+
+def test_the_api_counts_as_the_pages_do_from_the_same_tally(tree, client, token_for):
+    """One counts selector (areas.selectors.counts_of): before, the API counted live while the pages showed the
+    tally, so the same county had two different figures at once."""
+    populate(tree)
+    chief = make_user("chief", tree["city"].code, "city_command")
+    tallies_refresh(by=SCHEDULER)
+    grid = tree["grid_a"]
+    Person.objects.create(area=grid, area_code=grid.code, name="新来")  # after the tally
+    answer = client.get(f"/api/v1/areas/{tree['city'].code}/children", **token_for(chief)).json()
+    api = {row["code"]: (row["households"], row["persons"]) for row in answer}
+    assert api == counts(chief, tree["city"]) == {tree["county_a"].code: (3, 6), tree["county_b"].code: (3, 6)}
+    village = client.get(f"/api/v1/areas/{tree['village_a'].code}/children", **token_for(chief)).json()
+    assert {row["code"]: row["persons"] for row in village} == {grid.code: 7}  # a grid: live, in both

@@ -72,9 +72,7 @@ def area_by_any_code(*, user, code: str) -> Area:
 
 
 def _with_counts(user, parent_code: str, areas: list[Area]) -> list[dict]:
-    from fangkong.people.selectors import counts_under  # people counts belong to people
-
-    counts = counts_under(user=user, parent_code=parent_code, child_codes=[a.code for a in areas])
+    counts = selectors.counts_of(user=user, codes=[a.code for a in areas])  # as the pages count: tallies, else live
     return [{**_out(a), "households": counts[a.code][0], "persons": counts[a.code][1]} for a in areas]
 
 

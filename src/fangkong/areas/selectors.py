@@ -13,6 +13,7 @@ from fangkong.core.text import is_digits
 
 from .codes import CODE_LENGTH, Level, candidate_forms
 from .models import Area, DutyShift, Responsible, Team, TeamMember
+from .population import population
 from .rules import HOUSEHOLD_TIERS, REQUIRED_TIER, SizeProblem, daily_gaps, team_size_problems
 
 
@@ -50,7 +51,7 @@ def ancestors_within_scope(*, user, area: Area) -> list[Area]:
 _UNION_CHUNK = 400
 
 
-def _range_counts(qs: QuerySet, codes: list[str], field: str = "area_code") -> dict[str, int]:
+def range_counts(qs: QuerySet, codes: list[str], field: str = "area_code") -> dict[str, int]:
     """Rows of `qs` under each code: one range count per code on the indexed path column, sent as
     one UNION ALL query (per 400 codes), so each count is an index range scan and the page costs
     one round trip whatever its number of children.
@@ -71,53 +72,34 @@ def _range_counts(qs: QuerySet, codes: list[str], field: str = "area_code") -> d
     return counts
 
 
-def _live_person_counts(*, user, codes: list[str]) -> dict[str, int]:
-    """Persons under each code, not counting records merged into another.
-
-    All records in a range are counted from the path index alone; the few merged ones are
-    counted apart and subtracted. Filtering on `merged_into IS NULL` inside the count would
-    make the database read every row of the subtree (or, on SQLite without statistics,
-    walk the merged_into index instead of the path).
-    """
-    from fangkong.people.models import Person
-
-    counts = _range_counts(scope(Person.objects.all(), user), codes)
-    # Merges are rare: ask the merged_into index first (a yes/no over the whole table, nothing
-    # shown), and only then count them in the user's subtree.
-    if not Person.objects.filter(merged_into__isnull=False).exists():
-        return counts
-    merged = (
-        scope(Person.objects.filter(merged_into__isnull=False), user)
-        .values("area_code")
-        .annotate(n=Count("pk"))
-        .values_list("area_code", "n")
-        .order_by()
-    )
-    for area_code, n in merged:
-        for code in codes:
-            if area_code.startswith(code):
-                counts[code] = counts.get(code, 0) - n
-    return counts
 
 
 def children_with_counts(*, user, area: Area) -> list[Area]:
     """The node's children, each with `household_count` and `person_count` under it.
 
-    One query per table for the whole page (see `_range_counts`), not a count per row.
+    One query per table for the whole page (see `range_counts`), not a count per row.
     """
-    from fangkong.people.models import Household
-
     children = list(area_children(user=user, area=area))
-    tallies = _tallies([child.code for child in children])
-    codes = [child.code for child in children if child.code not in tallies]
-    households = _range_counts(scope(Household.objects.all(), user), codes) if codes else {}
-    persons = _live_person_counts(user=user, codes=codes) if codes else {}
+    counts = counts_of(user=user, codes=[child.code for child in children])
     for child in children:
-        tally = tallies.get(child.code)
-        child.household_count = tally.households if tally else households.get(child.code, 0)
-        child.person_count = tally.persons if tally else persons.get(child.code, 0)
-        child.counted_at = tally.counted_at if tally else None
+        child.household_count, child.person_count, child.counted_at = counts[child.code]
     return children
+
+
+def counts_of(*, user, codes: list[str]) -> dict[str, tuple[int, int, dt.datetime | None]]:
+    """The one way the pages and the API count: households and persons under each code, and when they were
+    counted. Nodes at township level and above from their tallies (None: counted live, see `_tallies`), the
+    others live, one query per table for all of them."""
+    tallies = _tallies(codes)
+    live = [code for code in codes if code not in tallies]
+    households = population().household_counts(user=user, codes=live)
+    persons = population().person_counts(user=user, codes=live)
+    out = {}
+    for code in codes:
+        tally = tallies.get(code)
+        out[code] = ((tally.households, tally.persons, tally.counted_at) if tally
+                     else (households.get(code, 0), persons.get(code, 0), None))
+    return out
 
 
 def _tallies(codes: list[str]) -> dict:
@@ -151,15 +133,12 @@ def area_search(*, user, query: str, limit: int = 50) -> QuerySet[Area]:
 
 def area_counts(*, user, area: Area) -> dict:
     """Key figures for a node: households, persons, how many households have a responsible person."""
-    from fangkong.people.models import Household
-
     tally = _tallies([area.code]).get(area.code)
     if tally is not None:  # a big node: as of the last tally (see _tallies)
         total, uncovered, persons = tally.households, tally.unassigned_households, tally.persons
     else:
-        total = _range_counts(scope(Household.objects.all(), user), [area.code]).get(area.code, 0)
+        total, persons, _counted = counts_of(user=user, codes=[area.code])[area.code]
         uncovered = unassigned_households(user=user, area=area).count()
-        persons = _live_person_counts(user=user, codes=[area.code]).get(area.code, 0)
     covered = total - uncovered
     return {
         "households": total,
@@ -177,9 +156,7 @@ def _unassigned_nodes(*, user, area: Area, level: Level) -> QuerySet[Area]:
 
 
 def unassigned_households(*, user, area: Area) -> QuerySet:
-    from fangkong.people.models import Household
-
-    return scope(Household.objects.filter(subtree_q(area.code), responsible__isnull=True), user).order_by("area_code", "code")
+    return population().unassigned_households(user=user, area=area)
 
 
 UNASSIGNED_KINDS = ("township", "village", "grid", "household")

@@ -24,6 +24,7 @@ from . import actions
 from .codes import CODE_LENGTH, Level, candidate_forms
 from .division_import import DivisionRow, parse_rows, resolve
 from .models import Area, DutyShift, Responsible, Team, TeamMember
+from .population import population
 from .rules import HOUSEHOLD_TIERS, tier_fits, tracing_team_rule
 
 BATCH = 5000
@@ -282,30 +283,19 @@ def responsible_assign(
 
 def responsible_deactivate(*, user, responsible: Responsible) -> Responsible:
     """Take someone off the chain; their households fall back to "nobody responsible" until reassigned."""
-    from simple_history.utils import bulk_update_with_history
-
-    from fangkong.people.models import Household
-
     require(user, actions.RESPONSIBLE_MANAGE, responsible.area_code)
     with transaction.atomic():
-        households = list(Household.objects.filter(responsible=responsible))
-        for h in households:
-            h.responsible = None
-        bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+        moved = population().households_move(by=user, source=responsible, target=None)
         responsible.active = False
         responsible._history_user = user
         responsible.save(update_fields=["active"])
         audit.record(user, actions.RESPONSIBLE_MANAGE, obj=responsible, changes={"active": [True, False]},
-                     reason="deactivated", count=len(households))
+                     reason="deactivated", count=moved)
     return responsible
 
 
 def responsible_replace(*, user, responsible: Responsible, name: str, phone: str, title: str = "") -> Responsible:
     """Hand a post to someone else: the old row is deactivated (history kept), its households move over."""
-    from simple_history.utils import bulk_update_with_history
-
-    from fangkong.people.models import Household
-
     require(user, actions.RESPONSIBLE_MANAGE, responsible.area_code)
     if not responsible.active:
         raise ValidationError({"responsible": _("This person is no longer on the chain.")})
@@ -314,42 +304,28 @@ def responsible_replace(*, user, responsible: Responsible, name: str, phone: str
             user=user, area=responsible.area, tier=responsible.tier, name=name, phone=phone,
             title=title or responsible.title,
         )
-        households = list(Household.objects.filter(responsible=responsible))
-        for h in households:
-            h.responsible = successor
-        bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+        moved = population().households_move(by=user, source=responsible, target=successor)
         responsible.active = False
         responsible._history_user = user
         responsible.save(update_fields=["active"])
         audit.record(user, actions.RESPONSIBLE_MANAGE, obj=responsible, changes={"active": [True, False]},
-                     reason=f"replaced by responsible {successor.pk}", count=len(households))
+                     reason=f"replaced by responsible {successor.pk}", count=moved)
     return successor
 
 
 def households_assign_responsible(*, user, responsible: Responsible, household_ids: Iterable[int]) -> int:
     """Put households under a village cadre (包户); each must lie in the cadre's village and the user's subtree."""
-    from simple_history.utils import bulk_update_with_history
-
-    from fangkong.core.scoping import scope, subtree_q
-    from fangkong.people.models import Household
-
     require(user, actions.RESPONSIBLE_MANAGE, responsible.area_code)
     if not responsible.active or responsible.tier not in HOUSEHOLD_TIERS:
         raise ValidationError({"responsible": _("Households are assigned to an active village cadre or grid worker.")})
     ids = {int(i) for i in household_ids}
     village_code = responsible.area_code[: CODE_LENGTH[Level.VILLAGE]]
     with transaction.atomic():
-        households = list(
-            scope(Household.objects.filter(pk__in=ids), user).filter(subtree_q(village_code)).select_for_update()
-        )
-        if len(households) != len(ids):
-            raise ValidationError({"households": _("Some households are not in this village.")})
-        for h in households:
-            h.responsible = responsible
-        bulk_update_with_history(households, Household, ["responsible"], batch_size=BATCH, default_user=user)
+        assigned = population().households_assign(by=user, responsible=responsible, household_ids=ids,
+                                                  village_code=village_code)
         audit.record(user, actions.RESPONSIBLE_MANAGE, obj=responsible, reason="households assigned",
-                     count=len(households), changes={"households": sorted(h.pk for h in households)[:100]})
-    return len(households)
+                     count=len(assigned), changes={"households": assigned[:100]})
+    return len(assigned)
 
 
 def team_create(
@@ -483,10 +459,7 @@ def tallies_refresh(*, by) -> dict:
     One GROUP BY area_code over each table; the counts are added up to every ancestor in Python
     and the tallies replaced in one transaction, so a reader sees the old counts or the new ones.
     """
-    from django.db.models import Count, Q
     from django.utils import timezone
-
-    from fangkong.people.models import Household, Person
 
     from .models import AreaTally
 
@@ -501,11 +474,9 @@ def tallies_refresh(*, by) -> dict:
                     for i, n in enumerate(counts, start=first_slot):
                         node[i] += n
 
-    add(Household.objects.order_by().values("area_code")
-        .annotate(n=Count("*"), unassigned=Count("pk", filter=Q(responsible__isnull=True)))
-        .values_list("area_code", "n", "unassigned"), 0)
-    add(Person.objects.filter(merged_into__isnull=True).order_by().values("area_code")
-        .annotate(n=Count("*")).values_list("area_code", "n"), 2)
+    households, persons = population().tally_rows()
+    add(households, 0)
+    add(persons, 2)
     now = timezone.now()
     with transaction.atomic():
         AreaTally.objects.all().delete()

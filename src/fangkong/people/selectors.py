@@ -68,32 +68,6 @@ def reveal(*, user, person: Person, fields: tuple[str, ...] = ("id_number", "pho
 # --- counts under areas (added for the API's area children; one grouped query per model) ---
 
 
-def counts_under(*, user, parent_code: str, child_codes: list[str]) -> dict[str, tuple[int, int]]:
-    """Households and persons under each child node: {code: (households, persons)}.
-
-    One GROUP BY per model over the parent's subtree, grouping rows by the prefix of
-    their area code that names the child, so the cost does not grow with the number of children.
-    """
-    from django.db.models import Count
-    from django.db.models.functions import Substr
-
-    from fangkong.core.scoping import subtree_q
-
-    out = {code: [0, 0] for code in child_codes}
-    for length in sorted({len(c) for c in child_codes}):
-        for slot, qs in enumerate((household_list(user=user), person_list(user=user))):
-            rows = (
-                qs.filter(subtree_q(parent_code))
-                .annotate(child=Substr("area_code", 1, length))
-                .order_by()
-                .values("child")
-                .annotate(n=Count("pk"))
-                .values_list("child", "n")
-            )
-            for child, n in rows:
-                if child in out:
-                    out[child][slot] = n
-    return {code: (h, p) for code, (h, p) in out.items()}
 
 
 def follow_merges(found: dict, merged: dict, *, max_depth: int = 5, fetch=None) -> None:
