@@ -99,3 +99,47 @@ def test_a_worker_who_types_an_ambiguous_origin_is_asked_for_the_division(world,
     arrival = arrivals_services.arrival_register(by=user, person=person, household=household, category="returnee",
                                         origin_name="北京朝阳区", arrived_on=today(), source="manual")
     assert arrival.origin_risk == "medium"
+
+
+def test_a_picked_or_given_code_with_a_riskier_place_inside_is_as_unclear_as_a_typed_one(world):
+    """The gap the typed-name fix left: a province picked (or an API code) with a listed district inside it."""
+    RiskArea.objects.create(division_code="110105001", region_name="朝阳区某街道", level="high",
+                            starts_on=today() - dt.timedelta(days=3))
+    RiskArea.objects.create(division_code="110105002", region_name="朝阳区另一街道", level="medium",
+                            starts_on=today() - dt.timedelta(days=3))
+    answer = risk_selectors.risk_level_on
+    assert (answer(on=today(), code="11").level, answer(on=today(), code="11").unresolved) == (None, "coarse")
+    assert answer(on=today(), code="1101").unresolved == "coarse"
+    chaoyang = answer(on=today(), code="110105")
+    assert (chaoyang.level, chaoyang.unresolved) == ("medium", "coarse")  # a high-risk street inside it
+    assert answer(on=today(), code="110105002").unresolved == ""  # a street: what it says holds
+    assert answer(on=today(), code="310000").unresolved == ""  # nothing listed inside Shanghai
+
+
+def test_a_declaration_with_a_picked_province_waits_for_the_worker_who_cannot_confirm_the_province(
+        client, world, public):  # noqa: F811
+    from fangkong.areas.codes import Level
+    from fangkong.areas.models import Area
+
+    Area.objects.get_or_create(code="11", defaults={"name": "北京市", "level": Level.PROVINCE})
+    page = post(client, world, **typed("", origin_province="11")).content.decode()
+    assert NO_MEASURES not in page and "will call you to ask where exactly you came from" in page
+    declaration = SelfDeclaration.objects.get()
+    assert declaration.origin_pending and declaration.arrival.origin_code == "11"
+    assert not ControlOrder.objects.exists()
+    worker = make_user("w-origin3", world.village.code, "grid_worker")
+    with pytest.raises(InvalidInput) as refused:
+        arrivals_services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="11")
+    assert "give the district or county" in refused.value.errors["origin_code"]
+    arrivals_services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="110105")
+    assert ControlOrder.objects.get().facts["origin_risk"] == "medium"
+
+
+def test_a_worker_who_gives_a_province_code_is_asked_for_the_district(world, tree):
+    user = make_user("w-arr2", tree["county_a"].code, "grid_worker")
+    household = household_create(user=user, area=world.building)
+    person = person_create(user=user, household=household, name="孙十", id_number=make_id_number(seq="914"))
+    with pytest.raises(InvalidInput) as refused:
+        arrivals_services.arrival_register(by=user, person=person, household=household, category="returnee",
+                                           origin_code="11", origin_name="北京市", arrived_on=today(), source="manual")
+    assert "give the district or county" in refused.value.errors["origin_code"]

@@ -104,7 +104,12 @@ def arrival_register(
     if by is not None and not origin_risk and origin_unclear(
             answer, category=category, arrived_on=arrived_on, negative_test_date=negative_test_date,
             released_from_centralized_isolation=released_from_centralized_isolation):
-        # A person typed the origin: ask them for the division rather than plan as if it had no risk.
+        # A person typed (or picked) the origin: ask them for the division rather than plan as if it had no risk.
+        if origin_code:
+            from fangkong.areas import gazetteer
+
+            shown = origin_name or gazetteer.full_names().get(origin_code, origin_code)
+            raise InvalidInput({"origin_code": origin_problem(shown, answer)})
         raise InvalidInput({"origin_name": origin_problem(origin_name, answer)})
     if origin_risk and (risk is None or RISK_ORDER[origin_risk] > RISK_ORDER[risk]):
         risk = origin_risk
@@ -600,8 +605,10 @@ def declaration_submit(*, community: Area, data: DeclarationInput) -> Declaratio
         raise InvalidInput(errors)
     window = dt.timedelta(hours=settings.FANGKONG_PUBLIC["IDEMPOTENCY_HOURS"])
     now = timezone.now()
-    origin_pending = not data.origin_code and origin_unclear(
-        risk_level_on(on=data.arrived_on, name=data.origin_name), category=data.category, arrived_on=data.arrived_on,
+    # Typed or picked: a picked province with a district listed inside it is as unclear as a typed one.
+    origin_pending = origin_unclear(
+        risk_level_on(on=data.arrived_on, code=data.origin_code, name="" if data.origin_code else data.origin_name),
+        category=data.category, arrived_on=data.arrived_on,
         negative_test_date=data.negative_test_date,
         released_from_centralized_isolation=data.released_from_centralized_isolation)
     with transaction.atomic():
@@ -765,6 +772,9 @@ def declaration_origin_confirm(*, by, declaration: SelfDeclaration, origin_code:
             raise InvalidInput({"declaration": _("this declaration's origin is confirmed already")})
         arrival = declaration.arrival
         answer = risk_level_on(on=arrival.arrived_on, code=origin_code)
+        if answer.unresolved and origin_unclear(answer, category=arrival.category, arrived_on=arrival.arrived_on,
+                                                negative_test_date=arrival.negative_test_date):
+            raise InvalidInput({"origin_code": origin_problem(gazetteer.full_names()[origin_code], answer)})
         arrival.origin_code, arrival.origin_risk = origin_code, answer.level or ""
         arrival.save(update_fields=["origin_code", "origin_risk"])
         order = None

@@ -13,7 +13,7 @@ from fangkong.areas import gazetteer
 from fangkong.policy.engine import Facts, FactsInvalid, evaluate
 from fangkong.policy.selectors import active_profile
 from fangkong.risk.models import RISK_ORDER, RiskArea
-from fangkong.risk.rows import covering_codes
+from fangkong.risk.rows import covering_codes, short_code
 
 
 def risk_areas_in_force(*, on: dt.date) -> QuerySet[RiskArea]:
@@ -48,8 +48,9 @@ def risk_level_on(*, on: dt.date, code: str = "", name: str = "") -> RiskAnswer:
 
     A name without a code is resolved to a division first (areas.gazetteer: "北京市朝阳区" is 110105), so the
     coded entries of the list are found; entries listed by name only still match the name as typed. A name that
-    resolves to no single division, or to a province or prefecture with risk areas inside it, answers
-    `unresolved` with the reason: never read that as "no risk".
+    resolves to no single division answers `unresolved` with the reason, and so does any origin, typed or picked
+    by its code, with an entry in force inside it riskier than its own level ("coarse"): never read that as
+    "no risk".
     """
     unresolved = resolved = ""
     if name and not code:
@@ -67,15 +68,23 @@ def risk_level_on(*, on: dt.date, code: str = "", name: str = "") -> RiskAnswer:
         return RiskAnswer(None, "", ())
     in_force = risk_areas_in_force(on=on)
     records = tuple(in_force.filter(query).order_by("starts_on"))
-    if resolved and len(resolved) < 6 and in_force.filter(division_code__startswith=resolved).exclude(
-            division_code=resolved).exists():
-        unresolved = "coarse"
+    top = max(records, key=lambda r: (RISK_ORDER[r.level], len(r.division_code))) if records else None
+    if code and _higher_inside(in_force, short_code(code), top):
+        unresolved = "coarse"  # typed or picked alike: somewhere inside it is riskier than the answer says
     if records and unresolved in ("not_found", "ambiguous"):
         unresolved = ""  # listed by this very name: the list's own entry answers
-    if not records:
+    if top is None:
         return RiskAnswer(None, "", (), unresolved, resolved)
-    top = max(records, key=lambda r: (RISK_ORDER[r.level], len(r.division_code)))
     return RiskAnswer(top.level, top.zone, records, unresolved, resolved)
+
+
+def _higher_inside(in_force: QuerySet[RiskArea], code: str, top: RiskArea | None) -> bool:
+    """Whether an entry in force lies strictly inside `code` with a higher level than `top` (or any, when none
+    applies): then the origin is too coarse to plan by (a province picked, a district listed inside it)."""
+    inside = in_force.filter(division_code__startswith=code).exclude(division_code=code)
+    if top is not None:
+        inside = inside.filter(level__in=[level for level, rank in RISK_ORDER.items() if rank > RISK_ORDER[top.level]])
+    return inside.exists()
 
 
 def origin_unclear(answer, *, category: str, arrived_on: dt.date, negative_test_date: dt.date | None = None,
