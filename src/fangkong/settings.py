@@ -229,6 +229,8 @@ FANGKONG_UPLOAD_MAX_MB = env_int("FANGKONG_UPLOAD_MAX_MB", 100)
 
 # Largest prevention-plan file a gathering application may carry (PDF, .docx, JPEG, PNG).
 FANGKONG_PLAN_FILE_MAX_MB = env_int("FANGKONG_PLAN_FILE_MAX_MB", 10)
+# Whoever recorded a test result may correct it for this long (a wrong button); after that it stands.
+FANGKONG_RESULT_CORRECTION_MINUTES = env_int("FANGKONG_RESULT_CORRECTION_MINUTES", 30)
 
 # "This person is registered in another area" answers per user and hour: enough for a day's real registrations,
 # too few to test ID numbers in bulk (each answer is in the access log, which is the counter).

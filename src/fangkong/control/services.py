@@ -139,9 +139,10 @@ def checkin_record(*, by, order: ControlOrder, temperature, symptoms: list[str] 
     return checkin
 
 
-def _escalate(order: ControlOrder, kind: str, detail: str, *, level: int) -> Escalation:
+def _escalate(order: ControlOrder, kind: str, detail: str, *, level: int, test: ScheduledTest | None = None) -> Escalation:
     escalation = Escalation.objects.create(
         order=order, person_id=order.person_id, area_code=order.area_code, kind=kind, detail=detail[:300], level=level,
+        scheduled_test=test,
     )
     if order.status in (ControlOrder.Status.ORDERED, ControlOrder.Status.IN_PROGRESS):
         order.status = ControlOrder.Status.ESCALATED
@@ -149,23 +150,61 @@ def _escalate(order: ControlOrder, kind: str, detail: str, *, level: int) -> Esc
     return escalation
 
 
+RESULTS = (ScheduledTest.Status.NEGATIVE, ScheduledTest.Status.POSITIVE)
+
+
+def result_correction_window() -> dt.timedelta:
+    """How long whoever recorded a result may still correct it (a wrong button on a phone)."""
+    return dt.timedelta(minutes=settings.FANGKONG_RESULT_CORRECTION_MINUTES)
+
+
 def test_result_record(*, by, test: ScheduledTest, positive: bool, at: dt.datetime | None = None) -> ScheduledTest:
     """A result for a scheduled test. A positive escalates and turns the code red; a negative may complete the order.
-    The result keeps who recorded it."""
+    The result keeps who recorded it. No result for a day still to come; a recorded result is changed only as a
+    correction, by whoever recorded it and within `result_correction_window()` of it (409 otherwise), and a
+    positive corrected to negative closes the escalation it raised. History: the audit events, before and after."""
     require(by, actions.TEST_RESULT_RECORD, test.area_code)
+    if test.due_on > local_today():
+        raise InvalidInput({"due_on": _("this test's day has not come yet: record its result on or after %(day)s")
+                            % {"day": test.due_on.isoformat()}})
+    now = timezone.now()
     with transaction.atomic():
+        test = ScheduledTest.objects.select_for_update().select_related("order").get(pk=test.pk)
         before = test.status
-        test.status = ScheduledTest.Status.POSITIVE if positive else ScheduledTest.Status.NEGATIVE
-        test.result_at = at or timezone.now()
+        after = ScheduledTest.Status.POSITIVE if positive else ScheduledTest.Status.NEGATIVE
+        correction = before in RESULTS
+        if correction:
+            mine = getattr(by, "pk", None) is not None and test.recorded_by_id == by.pk
+            if not mine or test.result_at is None or now - test.result_at > result_correction_window():
+                raise AlreadyDone(_("a result was recorded already; only whoever recorded it may correct it, within "
+                                    "%(minutes)d minutes") % {"minutes": settings.FANGKONG_RESULT_CORRECTION_MINUTES},
+                                  field="result")
+            if before == after:
+                return test
+        test.status = after
+        test.result_at = at or now
         test.recorded_by = by if getattr(by, "pk", None) else None
         test.save(update_fields=["status", "result_at", "recorded_by"])
         if positive:
-            _escalate(test.order, Escalation.Kind.POSITIVE, f"positive test due {test.due_on}", level=3)
-        audit.record(by, actions.TEST_RESULT_RECORD, obj=test, changes={
+            _escalate(test.order, Escalation.Kind.POSITIVE, f"positive test due {test.due_on}", level=3, test=test)
+        elif before == ScheduledTest.Status.POSITIVE:
+            _withdraw_positive(test, by=by, at=now)
+        audit.record(by, actions.TEST_RESULT_RECORD, obj=test, reason="corrected" if correction else "", changes={
             "status": [before, test.status], "due_on": test.due_on, "order": test.order_id, "result_at": test.result_at})
         person = test.order.person
         transaction.on_commit(lambda: health_code_refresh(person=person))
     return test
+
+
+def _withdraw_positive(test: ScheduledTest, *, by, at: dt.datetime) -> None:
+    """A positive corrected to negative: its escalation is closed, and the order is no longer escalated unless
+    something else still is."""
+    Escalation.objects.filter(scheduled_test=test, kind=Escalation.Kind.POSITIVE, resolved_at__isnull=True).update(
+        resolved_at=at, resolved_by=by if getattr(by, "pk", None) else None)  # the audit event says why: corrected
+    order = test.order
+    if order.status == ControlOrder.Status.ESCALATED and not order.escalations.filter(resolved_at__isnull=True).exists():
+        order.status = ControlOrder.Status.IN_PROGRESS
+        order.save(update_fields=["status"])
 
 
 def order_release(*, by, order: ControlOrder, on: dt.date | None = None, audited: bool = True,

@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 from fangkong.control import actions, release, selectors, services
 from fangkong.control.forms import CheckInForm, apply_errors
 from fangkong.core.clock import today
-from fangkong.core.errors import InvalidInput
+from fangkong.core.errors import AlreadyDone, InvalidInput
 from fangkong.core.permissions import require
 from fangkong.policy.profile import ProfileError, shipped_profiles
 
@@ -36,19 +37,35 @@ def order_detail(request, pk: int):
         "order": order, "form": form, "measures": order.measures.all(), "tests": order.tests.all(),
         "checkins": order.checkins.all()[:30], "escalations": order.escalations.all(),
         "release_conditions": [(c, release.label(c)) for c in release.requirements_of(order)] if order.is_open else [],
+        "today": today(), "correctable": _correctable(request.user, order),
     })
+
+
+def _correctable(user, order) -> set[int]:
+    """Tests whose result this user recorded recently enough to correct (services.result_correction_window)."""
+    since = timezone.now() - services.result_correction_window()
+    return set(order.tests.filter(recorded_by_id=user.pk, result_at__gte=since,
+                                  status__in=services.RESULTS).values_list("pk", flat=True))
 
 
 @login_required
 @require_POST
 def test_result(request, pk: int):
+    """Record (or, for whoever recorded it and for a short while, correct) a result. A positive turns a code red
+    and raises an alarm: it is asked for twice, the second time on a page that says so."""
     test = selectors.scheduled_test_get(user=request.user, pk=pk)
     result = request.POST.get("result")
     if result not in ("negative", "positive"):
         messages.error(request, _("Choose negative or positive."))
+    elif result == "positive" and request.POST.get("confirm") != "yes":
+        return render(request, "control/result_confirm.html", {"test": test, "person": test.order.person})
     else:
-        services.test_result_record(by=request.user, test=test, positive=result == "positive")
-        messages.success(request, _("Result recorded."))
+        try:
+            services.test_result_record(by=request.user, test=test, positive=result == "positive")
+        except (InvalidInput, AlreadyDone) as exc:
+            messages.error(request, "; ".join(reason for _field, reason in exc.field_errors))
+        else:
+            messages.success(request, _("Result recorded."))
     return redirect("control:order", pk=test.order_id)
 
 
