@@ -12,3 +12,8 @@ class ArrivalsConfig(AppConfig):
         from fangkong.control.selectors import register_day_section
 
         register_day_section("new_arrivals", new_arrivals_of_day)  # on the grid worker's list of the day
+
+        from fangkong.arrivals.sections import arrivals_section
+        from fangkong.people.sections import Section, register
+
+        register(Section("arrivals", "arrivals/_person_arrivals.html", arrivals_section, order=30))

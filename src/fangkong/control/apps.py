@@ -12,3 +12,9 @@ class ControlConfig(AppConfig):
         from fangkong.healthcodes.providers import register
 
         register(OrderStatuses())  # open orders, positive and overdue tests colour health codes
+
+        from fangkong.control.sections import orders_section
+        from fangkong.people.sections import Section
+        from fangkong.people.sections import register as register_section
+
+        register_section(Section("orders", "control/_person_orders.html", orders_section, order=20))

@@ -12,6 +12,7 @@ from fangkong.areas import selectors as area_selectors
 from fangkong.core.text import TextField, record_number
 
 from . import selectors
+from .sections import sections_for
 
 PAGE_SIZE = 50
 
@@ -72,7 +73,10 @@ def person_detail(request, pk: int):
             )
         else:
             status = 400
-    return render(request, "people/detail.html", {"person": person, "revealed": revealed, "form": form}, status=status)
+    return render(request, "people/detail.html", {
+        "person": person, "revealed": revealed, "form": form, "sections": sections_for(user=request.user, person=person),
+        "worker": area_selectors.responsible_for(person.area_code, person.household),
+    }, status=status)
 
 
 @login_required
