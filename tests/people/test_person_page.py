@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from fangkong.areas.models import Responsible
 from fangkong.arrivals import services as arrivals_services
 from fangkong.control import services as control_services
 from fangkong.healthcodes.models import HealthCode
@@ -18,6 +19,8 @@ from tests.conftest import make_id_number, make_user
 
 @pytest.fixture
 def person_under_order(tree, user_a, django_capture_on_commit_callbacks):
+    Responsible.objects.create(area=tree["grid_a"], area_code=tree["grid_a"].code, tier="grid_worker", name="王网格",
+                               phone="13800001111")
     household = household_create(user=user_a, area=tree["grid_a"], address="五号楼")
     person = person_register(area=tree["grid_a"], household=household, name="周建国", id_number=make_id_number(seq="771"))
     person.tags = ["cold_chain"]
@@ -44,6 +47,7 @@ def test_the_worker_sees_the_whole_control_picture_and_the_actions_of_their_role
     assert "38.2" in page  # the check-in, and the fever it escalated
     assert "北京市朝阳区" in page and "cold_chain" in page
     assert f"/control/arrivals/new/{person.pk}/" in page  # a grid worker registers arrivals
+    assert 'href="tel:13800001111"' in page and "王网格" in page
 
 
 def test_a_read_only_user_sees_the_picture_without_buttons_and_another_area_gets_404(client, person_under_order, tree,
