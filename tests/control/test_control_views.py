@@ -66,3 +66,12 @@ def test_a_waived_test_shows_as_such_and_still_takes_a_result(client, order, use
     assert client.post(f"/control/tests/{waived.pk}/result/", {"result": "negative"}).status_code == 302
     waived.refresh_from_db()
     assert waived.status == ScheduledTest.Status.NEGATIVE
+
+
+def test_the_arrival_form_comes_up_with_a_date_the_browser_accepts_in_chinese(client, tree, user_a):
+    """<input type=date> takes only YYYY-MM-DD: the Chinese format 2026/12/05 left the field empty (issue 12 §6)."""
+    household = household_create(user=user_a, area=tree["grid_a"], address="六号楼")
+    person = person_register(area=tree["grid_a"], household=household, name="吴八", id_number=make_id_number(seq="552"))
+    client.force_login(user_a)
+    page = client.get(f"/control/arrivals/new/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'type="date" name="arrived_on" value="{dt.date.today().isoformat()}"' in page

@@ -58,7 +58,7 @@ class MemberForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    date = DayField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DayField(label=_("date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(
         label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}),

@@ -5,7 +5,6 @@ from fangkong.arrivals.models import Transport
 from fangkong.arrivals.services import arrival_categories
 from fangkong.control.forms import CATEGORY_LABELS
 from fangkong.core.dates import DayField
-from fangkong.core.errors import apply_errors  # noqa: F401 - the pages of control import it from here until they move
 from fangkong.core.text import TextField
 
 
@@ -19,11 +18,11 @@ class ArrivalForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=lambda: _category_choices())
     origin_name = TextField(label=_("Coming from"), max_length=200)
     origin_code = TextField(label=_("Origin division code"), max_length=12, required=False)
-    arrived_on = DayField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrived_on = DayField(label=_("Arrival date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
     transport_number = TextField(label=_("Flight / train / plate"), max_length=40, required=False)
     route = TextField(label=_("Route"), max_length=300, required=False)
-    negative_test_date = DayField(label=_("Last negative test"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    negative_test_date = DayField(label=_("Last negative test"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     released_from_centralized_isolation = forms.BooleanField(label=_("Released from centralized isolation"), required=False)
 
 
@@ -78,7 +77,7 @@ class PassengerForm(forms.Form):
     health_code_token = TextField(label=_("Code token (scanner)"), max_length=64, required=False,
                                         widget=forms.TextInput(attrs={"autocomplete": "off"}))
     negative_test_date = DayField(label=_("Last negative test"), required=False,
-                                         widget=forms.DateInput(attrs={"type": "date"}))
+                                         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     MORE = ("id_type", "category", "origin", "destination", "health_code_token", "negative_test_date")
 

@@ -53,10 +53,10 @@ class DeclarationForm(ProtectedForm):
     route = TextField(label=gettext_lazy("Route (places passed through)"), max_length=300, required=False)
     transport = forms.ChoiceField(label=gettext_lazy("Means of transport"), choices=Transport.choices)
     transport_number = TextField(label=gettext_lazy("Flight / train number or plate"), max_length=40, required=False)
-    arrived_on = DayField(label=gettext_lazy("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrived_on = DayField(label=gettext_lazy("Arrival date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     negative_test_date = DayField(
         label=gettext_lazy("Date of your last negative nucleic-acid test"), required=False,
-        widget=forms.DateInput(attrs={"type": "date"}), help_text=gettext_lazy("Leave empty if you have none."))
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), help_text=gettext_lazy("Leave empty if you have none."))
     released_from_centralized_isolation = forms.BooleanField(
         label=gettext_lazy("I have completed centralized isolation after entering the country"), required=False)
     building = forms.ChoiceField(label=gettext_lazy("Building / village group"), required=False)

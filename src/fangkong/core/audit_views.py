@@ -32,8 +32,8 @@ class AuditSearch(forms.Form):
     action = forms.CharField(label=_("action"), max_length=60, required=False)
     object_type = forms.CharField(label=_("object type"), max_length=40, required=False)
     object_id = forms.CharField(label=_("object id"), max_length=64, required=False)
-    since = DayField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = DayField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DayField(label=_("from"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    until = DayField(label=_("to"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
