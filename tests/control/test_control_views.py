@@ -75,3 +75,12 @@ def test_the_arrival_form_comes_up_with_a_date_the_browser_accepts_in_chinese(cl
     client.force_login(user_a)
     page = client.get(f"/control/arrivals/new/{person.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert f'type="date" name="arrived_on" value="{dt.date.today().isoformat()}"' in page
+
+
+def test_the_order_page_in_chinese_names_measures_and_categories_not_their_codes(client, order, user_a):
+    """Issue 12 §6: codes leaked into the Chinese UI (home_isolation, risk_area_arrival)."""
+    client.force_login(user_a)
+    page = client.get(f"/control/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "居家隔离" in page and "home_isolation" not in page
+    today = client.get("/control/today/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "中高风险地区来返人员" in today and "risk_area_arrival" not in today

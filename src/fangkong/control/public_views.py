@@ -30,15 +30,11 @@ from fangkong.core.access import client_ip
 from fangkong.core.clock import now, today
 from fangkong.core.errors import InvalidInput
 from fangkong.policy.engine import Plan
+from fangkong.policy.labels import MEASURE_LABELS
 
 log = logging.getLogger("fangkong.public")
 
-MEASURE_NAMES = {
-    "centralized_isolation": gettext_lazy("Centralized isolation"),
-    "home_isolation": gettext_lazy("Home isolation"),
-    "home_health_monitoring": gettext_lazy("Home health monitoring"),
-    "self_monitoring": gettext_lazy("Self health monitoring"),
-}
+MEASURE_NAMES = MEASURE_LABELS  # policy.labels: one name per measure on every page
 MEASURE_ADVICE = {
     "centralized_isolation": gettext_lazy(
         "Stay where you are and do not go out: staff will contact you and take you to an isolation site."),

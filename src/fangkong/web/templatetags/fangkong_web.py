@@ -45,3 +45,19 @@ def action_label(name: str) -> str:
 
     found = registered().get(name)
     return str(found.label) if found else name
+
+
+@register.filter
+def measure_label(code) -> str:
+    """home_isolation → 居家隔离: a measure by its name (policy.labels)."""
+    from fangkong.policy.labels import measure_label as label
+
+    return label(str(code))
+
+
+@register.filter
+def category_label(code) -> str:
+    """risk_area_arrival → 中高风险地区来返人员: the profile's own label."""
+    from fangkong.policy.labels import category_label as label
+
+    return label(str(code))

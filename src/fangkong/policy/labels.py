@@ -1,0 +1,26 @@
+"""What a user reads for the policy's codes: measures by their translated name, categories by the label the
+profile in force gives them (profiles are written in Chinese, as the documents are), so no page shows
+`home_isolation` or `risk_area_arrival`."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+MEASURE_LABELS = {
+    "centralized_isolation": gettext_lazy("Centralized isolation"),
+    "home_isolation": gettext_lazy("Home isolation"),
+    "home_health_monitoring": gettext_lazy("Home health monitoring"),
+    "self_monitoring": gettext_lazy("Self health monitoring"),
+    "none": gettext_lazy("No measure"),
+}
+
+
+def measure_label(code: str) -> str:
+    return str(MEASURE_LABELS.get(code, code))
+
+
+def category_label(code: str) -> str:
+    from fangkong.policy.selectors import active_profile
+
+    category = active_profile().categories.get(code)
+    return category.label if category is not None else code
