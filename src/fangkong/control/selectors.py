@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fangkong.control.models import (
@@ -161,3 +161,51 @@ def self_checkin_status(*, link: CheckinLink, on: dt.date) -> SelfCheckinStatus:
         last_at=today_checkins.order_by("-at").values_list("at", flat=True).first(),
     )
 
+
+
+# --- The CDC's and the commander's list of everyone under an order (issue 12 §4) --------------------------------
+
+ORDER_FILTERS = ("status", "measure", "category", "colour", "area", "overdue", "arrived_from", "arrived_to")
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str = "open"  # "open", "all", or one status
+    measure: str = ""
+    category: str = ""
+    colour: str = ""
+    area: str = ""
+    overdue: bool = False
+    arrived_from: dt.date | None = None
+    arrived_to: dt.date | None = None
+
+    def describe(self) -> str:
+        """For the access log of an export: which filter the rows left under."""
+        return " ".join(f"{k}={v}" for k, v in vars(self).items() if v not in ("", None, False))
+
+
+def orders_filtered(*, user, f: OrderFilter, on: dt.date) -> QuerySet[ControlOrder]:
+    """Orders in the user's area under the filter, ordered for paging on the database (newest first)."""
+    from fangkong.core.scoping import subtree_q
+
+    qs = orders_for(user=user)
+    if f.status == "open":
+        qs = qs.filter(status__in=ControlOrder.OPEN)
+    elif f.status and f.status != "all":
+        qs = qs.filter(status=f.status)
+    if f.measure:
+        qs = qs.filter(Exists(OrderMeasure.objects.filter(order=OuterRef("pk"), measure=f.measure)))
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.colour:
+        qs = qs.filter(person__health_code__colour=f.colour)
+    if f.area:
+        qs = qs.filter(subtree_q(f.area))
+    if f.overdue:
+        late = Q(status=ScheduledTest.Status.MISSED) | Q(status=ScheduledTest.Status.DUE, due_on__lt=on)
+        qs = qs.filter(Exists(ScheduledTest.objects.filter(late, order=OuterRef("pk"))))
+    if f.arrived_from:
+        qs = qs.filter(arrival__arrived_on__gte=f.arrived_from)
+    if f.arrived_to:
+        qs = qs.filter(arrival__arrived_on__lte=f.arrived_to)
+    return qs.select_related("person", "owner", "arrival").order_by("-starts_on", "-pk")

@@ -5,6 +5,7 @@ from fangkong.control import public_staff_views, views
 app_name = "control"
 urlpatterns = [
     path("today/", views.today_list, name="today"),
+    path("orders/", views.order_list, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
     path("orders/<int:pk>/release/", views.order_release, name="order_release"),
     path("orders/<int:pk>/hospital/", views.order_hospital, name="order_hospital"),

@@ -1,6 +1,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.control import actions, release, selectors, services
-from fangkong.control.forms import CheckInForm, apply_errors
+from fangkong.control.forms import CheckInForm, OrderFilterForm, apply_errors
+from fangkong.control.models import ControlOrder, OrderMeasure
 from fangkong.core.clock import today
 from fangkong.core.errors import AlreadyDone, InvalidInput
 from fangkong.core.permissions import require
@@ -146,3 +148,61 @@ def profile_switch(request):
         "changes": changes, "change_count": changes.total if changes is not None else 0,
     })
 
+
+
+ORDER_PAGE = 50
+ORDER_EXPORT_HEADER = ["姓名", "证件号码", "区域编码", "类别", "状态", "措施", "开始", "结束", "健康码", "抵达日期", "来源地",
+                       "责任人"]
+
+
+@login_required
+def order_list(request):
+    """Everyone under an order in the user's area, filtered (measure, status, category, colour, area, overdue
+    tests, arrival date), paged on the database, and exported whole as CSV or .xlsx (masked, formula-safe)."""
+    form = OrderFilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    data = form.cleaned_data if request.GET and valid else {}
+    f = selectors.OrderFilter(
+        status=data.get("status") or "open", measure=data.get("measure", ""), category=data.get("category", ""),
+        colour=data.get("colour", ""), area=data.get("area", ""), overdue=bool(data.get("overdue")),
+        arrived_from=data.get("arrived_from"), arrived_to=data.get("arrived_to"))
+    on = today()
+    qs = selectors.orders_filtered(user=request.user, f=f, on=on) if valid else ControlOrder.objects.none()
+    fmt = request.GET.get("export", "")
+    if fmt in ("csv", "xlsx") and valid:
+        return _orders_export(request, qs, f, fmt)
+    page = Paginator(qs, ORDER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "control/order_list.html", {"form": form, "page": page}, status=200 if valid else 400)
+
+
+def _orders_export(request, qs, f, fmt: str):
+    from fangkong.core import exports
+    from fangkong.core.access import log_access
+    from fangkong.policy.labels import MEASURE_LABELS, category_label
+
+    count = qs.count()
+    log_access(user=request.user, action="export", object_type="controlorder", fields=f"masked list of {count} orders",
+               reason=f"order list {fmt} filter {f.describe() or 'none'}", request=request)
+    # Labels in the request's language now: the rows are streamed after the view has returned.
+    statuses = {k: str(v) for k, v in ControlOrder.Status.choices}
+    measure_names = {k: str(v) for k, v in MEASURE_LABELS.items()}
+    measures: dict[int, list[str]] = {}
+
+    def rows():
+        for chunk_start in range(0, count, 2000):
+            chunk = list(qs.values_list(
+                "pk", "person__name", "person__id_number_masked", "area_code", "category", "status", "starts_on",
+                "ends_on", "person__health_code__colour", "arrival__arrived_on", "arrival__origin_name",
+                "owner__name")[chunk_start:chunk_start + 2000])
+            measures.clear()
+            for order_id, measure in OrderMeasure.objects.filter(order_id__in=[r[0] for r in chunk]).order_by(
+                    "order_id", "seq").values_list("order_id", "measure"):
+                measures.setdefault(order_id, []).append(measure_names.get(measure, measure))
+            for (pk, name, number, area_code, category, status, starts, ends, colour, arrived, origin, owner) in chunk:
+                yield [name, number, area_code, category_label(category), statuses.get(status, status),
+                       "、".join(measures.get(pk, [])), starts, ends, colour or "", arrived or "", origin or "", owner or ""]
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return exports.csv_response(f"orders-{stamp}.csv", ORDER_EXPORT_HEADER, rows())
+    return exports.xlsx_response(f"orders-{stamp}.xlsx", ORDER_EXPORT_HEADER, rows(), title="orders")

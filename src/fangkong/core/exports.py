@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import translation
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -59,9 +60,16 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def _in_language(language: str | None, lines: Iterable[str]) -> Iterator[str]:
+    # The rows are made while the response streams, after the view returned and its language was reset:
+    # translated labels (a sex, a status) must still come out in the language of the request.
+    with translation.override(language):
+        yield from lines
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse((line.encode("utf-8") for line in csv_lines(header, rows)),
-                                     content_type=CSV_MEDIA_TYPE)
+    lines = _in_language(translation.get_language(), csv_lines(header, rows))
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type=CSV_MEDIA_TYPE)
     response["Content-Disposition"] = content_disposition(filename)
     return response
 
