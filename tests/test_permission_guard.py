@@ -36,6 +36,7 @@ NOT_WRITES: dict[str, str] = {
     "healthcodes.services.person_statuses": "a read",
     "arrivals.services.arrival_categories": "a read of the profile in force",
     "control.services.checkin_link_state": "a read",
+    "control.services.result_correction_window": "a setting",
     "gatherings.services.plan_file_max_bytes": "a setting",
     "healthcodes.verification.verification_subject": "pure",
     "control.services.order_from_facts": "a step of guarded services (arrival, declaration, passage, import), whose "
