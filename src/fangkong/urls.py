@@ -18,6 +18,7 @@ urlpatterns = [
     path("control/", include("fangkong.gatherings.urls")),
     path("control/", include("fangkong.risk.urls")),
     path("control/", include("fangkong.arrivals.urls")),
+    path("control/", include("fangkong.healthcodes.urls")),
     path("", include("fangkong.web.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
     path("", include("fangkong.web.urls")),
 ]

@@ -82,3 +82,21 @@ def test_a_streamed_export_speaks_the_language_of_the_request(client, orders, tr
     client.force_login(make_user("chief2", tree["city"].code, "city_command"))
     body = b"".join(client.get("/people/export.csv", HTTP_ACCEPT_LANGUAGE="zh-hans").streaming_content).decode("utf-8-sig")
     assert "郑一" in body and "Male" not in body and "Resident ID card" not in body and "Living here" not in body
+
+
+def test_the_list_of_red_and_yellow_codes_with_why_scoped_and_exported(client, orders, user_a, user_b,
+                                                                       django_capture_on_commit_callbacks):
+    late = orders["郑一"].tests.order_by("due_on").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        control_services.test_result_record(by=user_a, test=late, positive=True)
+    client.force_login(user_a)
+    red = client.get("/control/codes/", {"colour": "red"})
+    assert [c.person.name for c in red.context["page"]] == ["郑一"]
+    both = {c.person.name for c in client.get("/control/codes/").context["page"]}
+    assert both == set(orders)
+    body = b"".join(client.get("/control/codes/", {"colour": "yellow", "export": "csv"}).streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in body and "郑一" not in body
+    assert AccessLog.objects.filter(action="export", object_type="healthcode").exists()
+    assert client.get("/control/codes/", {"colour": "blue"}).status_code == 404
+    client.force_login(user_b)
+    assert not list(client.get("/control/codes/").context["page"])

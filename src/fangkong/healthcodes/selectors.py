@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
-from fangkong.core.scoping import get_scoped_or_404, require_in_scope, subtree_q
+from fangkong.core.scoping import get_scoped_or_404, require_in_scope, scope, subtree_q
 from fangkong.people.models import Person
 
 from .models import HealthCode, HealthCodeChange
@@ -43,3 +43,13 @@ def colour_counts_on(*, user, area_code: str, day: dt.date) -> dict[str, int]:
         if colour in counts:
             counts[colour] = n
     return counts
+
+
+def codes_of_colour(*, user, colours: tuple[str, ...], area_code: str = "") -> QuerySet[HealthCode]:
+    """Everyone under the user's node (or `area_code` inside it) whose code is one of `colours`, the most
+    recently changed first: the CDC's list of red and yellow codes (issue 12 §4)."""
+    qs = scope(HealthCode.objects.filter(colour__in=colours), user)
+    if area_code:
+        require_in_scope(user, area_code)
+        qs = qs.filter(subtree_q(area_code))
+    return qs.select_related("person").order_by("-updated_at", "-pk")
