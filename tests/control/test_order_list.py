@@ -100,3 +100,20 @@ def test_the_list_of_red_and_yellow_codes_with_why_scoped_and_exported(client, o
     assert client.get("/control/codes/", {"colour": "blue"}).status_code == 404
     client.force_login(user_b)
     assert not list(client.get("/control/codes/").context["page"])
+
+
+def test_arrivals_by_day_and_origin_with_counts_scoped_and_exported(client, orders, user_a, user_b):
+    client.force_login(user_a)
+    page = client.get("/control/arrivals/")
+    assert {a.person.name for a in page.context["page"]} == set(orders)
+    assert dict(page.context["counts"]["by_origin"]) == {"北京市朝阳区": 3}
+    assert sum(n for _day, n in page.context["counts"]["by_day"]) == 3
+    recent = client.get("/control/arrivals/", {"from": (dt.date.today() - dt.timedelta(days=3)).isoformat()})
+    assert {a.person.name for a in recent.context["page"]} == {"=HYPERLINK(1)", "王二"}
+    assert not list(client.get("/control/arrivals/", {"origin": "上海"}).context["page"])
+    assert client.get("/control/arrivals/", {"from": "9999-99-99"}).status_code == 400
+    body = b"".join(client.get("/control/arrivals/", {"export": "csv"}).streaming_content).decode("utf-8-sig")
+    assert body.count("北京市朝阳区") == 3 and "'=HYPERLINK(1)" in body
+    assert AccessLog.objects.filter(action="export", object_type="arrival").exists()
+    client.force_login(user_b)
+    assert not list(client.get("/control/arrivals/").context["page"])

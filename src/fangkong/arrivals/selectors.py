@@ -225,3 +225,20 @@ def arrival_batch_get(*, user, pk: int):
 def new_arrivals_of_day(*, user, on: dt.date) -> list[Arrival]:
     """The worker's day section of arrivals reported since yesterday (control.selectors.register_day_section)."""
     return list(arrivals_for(user=user).filter(arrived_on__gte=on - dt.timedelta(days=1)).order_by("-reported_at")[:200])
+
+
+def arrivals_between(*, user, first: dt.date, last: dt.date, origin: str = "") -> QuerySet[Arrival]:
+    """Arrivals under the user's node that arrived from `first` to `last`, from an origin whose name or code
+    starts with `origin`; newest first (issue 12 §4)."""
+    qs = arrivals_for(user=user).filter(arrived_on__gte=first, arrived_on__lte=last)
+    if origin:
+        qs = qs.filter(Q(origin_name__startswith=origin) | Q(origin_code__startswith=origin))
+    return qs.select_related("person").order_by("-arrived_on", "-pk")
+
+
+def arrivals_by_day_and_origin(qs: QuerySet[Arrival], *, top: int = 20) -> dict:
+    """Counts of those arrivals per day and for the most frequent origins, each one GROUP BY."""
+    by_day = dict(qs.order_by().values("arrived_on").annotate(n=Count("pk")).values_list("arrived_on", "n"))
+    by_origin = list(qs.order_by().values("origin_name").annotate(n=Count("pk")).order_by("-n", "origin_name")
+                     .values_list("origin_name", "n")[:top])
+    return {"by_day": sorted(by_day.items(), reverse=True), "by_origin": by_origin}

@@ -5,6 +5,7 @@ from fangkong.arrivals import poster_views, views, views_import
 # Under /control/ as before the split, so every address stays.
 app_name = "arrivals"
 urlpatterns = [
+    path("arrivals/", views.arrival_list, name="arrivals"),
     path("arrivals/new/<int:person_pk>/", views.arrival_new, name="arrival_new"),
     # checkpoints (卡口)
     path("checkpoints/", views.checkpoints, name="checkpoints"),
