@@ -37,3 +37,17 @@ def test_a_worker_reads_the_picture_and_records_a_positive_after_confirming_it(
     assert HealthCode.objects.get(person=person).colour == "red"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.external_requests == []
+
+
+def test_on_a_phone_the_menu_is_one_line_and_the_rest_one_tap_away(browser, live_server, user_a):
+    """Issue 12 §6: the 13-item menu wrapped to 3–4 lines on a phone."""
+    page = new_page(browser, live_server, width=390, height=844, mobile=True)
+    log_in(page, user_a.username)
+    nav = page.locator("header nav")
+    first = nav.locator("> a").first.bounding_box()
+    assert all(abs(a.bounding_box()["y"] - first["y"]) < 4 for a in nav.locator("> a").all())  # one line
+    assert not page.locator("header nav .more-items a[href='/control/risk-areas/']").is_visible()
+    page.locator("header nav details.more > summary").click()
+    page.locator("header nav .more-items a[href='/control/risk-areas/']").click()
+    page.wait_for_url("**/control/risk-areas/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
