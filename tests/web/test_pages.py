@@ -220,3 +220,10 @@ def test_expanding_a_child_returns_its_children_as_a_fragment(client, tree, city
     body = page.content.decode()
     assert "<html" not in body and 'id="children"' not in body
     assert tree["village_a"].name in body
+
+
+def test_the_chinese_pages_label_an_area_name_as_a_name_not_a_persons_name(client, tree, user_a):
+    """Issue 12 §6: area cards on a phone said 姓名 (a person's name) for an area's name."""
+    client.force_login(user_a)
+    page = client.get(f"/areas/{tree['county_a'].code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-label="名称"' in page and 'data-label="姓名"' not in page.split("<tbody")[1].split("</tbody>")[0]
