@@ -13,6 +13,7 @@ from fangkong.core import exports
 from fangkong.core.models import AccessLog
 from fangkong.people import views_import
 from fangkong.people.models import Person
+from tests.conftest import make_user
 
 
 @given(st.sampled_from(exports.FORMULA_STARTS), st.text(max_size=20))
@@ -94,3 +95,22 @@ def test_an_export_is_written_to_the_access_log(client, user_a):
 def test_an_unknown_export_format_is_404(client, user_a):
     client.force_login(user_a)
     assert client.get("/people/export.pdf").status_code == 404
+
+
+def test_the_import_templates_format_id_numbers_and_phones_as_text(client, tree, user_a):
+    """Issue 12 §6: the help sheet asked for text while the columns were General, so Excel kept an 18-digit
+    number typed there as a number (and its last 3 digits as zeros)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(make_user("importer", tree["county_a"].code, "city_command"))
+    for url, columns in (("/people/import/template.xlsx", ("证件号码", "手机号码", "户编码", "区域编码")),
+                         ("/control/arrivals/import/template.xlsx", ("证件号码", "手机号码", "来源地编码"))):
+        book = load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content)))
+        sheet = book.worksheets[0]
+        header = [c.value for c in sheet[1]]
+        for name in columns:
+            letter = sheet.cell(row=1, column=header.index(name) + 1).column_letter
+            assert sheet.column_dimensions[letter].number_format == "@", (url, name)
+        assert sheet.column_dimensions[sheet.cell(row=1, column=header.index("姓名") + 1).column_letter].number_format != "@"

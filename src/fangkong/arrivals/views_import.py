@@ -89,7 +89,9 @@ def arrival_import_feedback(request, pk: int, fmt: str):
 def arrival_import_template(request):
     return exports.xlsx_response("来返人员导入模板.xlsx", list(arrival_import.ar.TEMPLATE_COLUMNS.values()),
                                  arrival_import.template_example_rows(), title="来返人员",
-                                 notes=arrival_import.template_notes())
+                                 notes=arrival_import.template_notes(), text_columns=[
+                                     arrival_import.ar.TEMPLATE_COLUMNS[k] for k in (
+                                         "id_number", "phone", "origin_code", "household_code", "area_code")])
 
 
 def _worker_missing(batch: ImportBatch) -> bool:

@@ -75,14 +75,20 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 
 
 def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1",
-               notes: Sequence[Sequence[str]] | None = None) -> int:
-    """Write rows to an .xlsx in write-only mode (constant memory); returns the number of data rows."""
+               notes: Sequence[Sequence[str]] | None = None, text_columns: Sequence[str] = ()) -> int:
+    """Write rows to an .xlsx in write-only mode (constant memory); returns the number of data rows.
+    `text_columns` (header names) are formatted as text, so a number typed there later stays as typed (an ID
+    number or a phone kept as a number loses digits past the 15th)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
+    for index, text in enumerate(header, start=1):
+        if text in text_columns:
+            sheet.column_dimensions[get_column_letter(index)].number_format = "@"
     bold = Font(bold=True)
     header_cells = []
     for text in header:
@@ -126,12 +132,12 @@ class _RemovingFileResponse(FileResponse):
 
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1",
-                  notes: Sequence[Sequence[str]] | None = None) -> FileResponse:
+                  notes: Sequence[Sequence[str]] | None = None, text_columns: Sequence[str] = ()) -> FileResponse:
     """Write the workbook to a temporary file, then stream it (memory stays flat for any row count)."""
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="fangkong-export-")
     os.close(handle)
     try:
-        write_xlsx(Path(path), header, rows, title=title, notes=notes)
+        write_xlsx(Path(path), header, rows, title=title, notes=notes, text_columns=text_columns)
     except BaseException:
         os.remove(path)
         raise

@@ -79,7 +79,8 @@ def import_rejects(request, pk: int):
 def import_template(request):
     return exports.xlsx_response(
         "台账导入模板.xlsx", list(importing.nz.TEMPLATE_COLUMNS.values()), importing.template_example_rows(),
-        title="台账", notes=importing.template_notes())
+        title="台账", notes=importing.template_notes(),
+        text_columns=[importing.nz.TEMPLATE_COLUMNS[k] for k in ("household_code", "area_code", "id_number", "phone")])
 
 
 # ---------------------------------------------------------------------------- exports of the person list
