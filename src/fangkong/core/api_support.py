@@ -35,6 +35,28 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_BIGINT = 2**63 - 1
 
 
+class _Documented:
+    """Adds keywords to a type's JSON schema (OpenAPI) without changing its validation.
+
+    For rules a validator enforces with its own message (control characters, the date range):
+    the schema says the same, so a client (or schemathesis) can tell a valid value beforehand.
+    """
+
+    def __init__(self, **keywords: Any):
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema.update(self.keywords)
+        return schema
+
+
+# _FORBIDDEN as a JSON Schema (ECMA-262) pattern: what _plain_text accepts. Lone surrogates are left out:
+# they are not Unicode scalar values, and a range of them makes the pattern unusable to many validators
+# (Rust's regex refuses it, and schemathesis then ignores the whole pattern).
+_PLAIN_TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+
+
 def _plain_text(value: str) -> str:
     if _FORBIDDEN.search(value):
         raise ValueError("must not contain control characters")
@@ -49,10 +71,12 @@ def _iso_date(value: Any) -> Any:
 
 
 # Within core.dates.EARLIEST..LATEST: year 1 or 9999 would overflow the first date arithmetic (a 500).
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible)]
-BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible)]
+# The schema says the same: format date, years 1900-2099 (core.dates.EARLIEST..LATEST).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible),
+                    _Documented(pattern=r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
+BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible), _Documented(pattern=r"^(19|20)[0-9]{2}-")]
 # A string that is safe to store and to put in a query on both databases.
-Text = Annotated[str, AfterValidator(_plain_text)]
+Text = Annotated[str, AfterValidator(_plain_text), _Documented(pattern=_PLAIN_TEXT_PATTERN)]
 # An area code: digits only (short national form, 12-digit form, or a local grid/building code).
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
 
@@ -68,7 +92,9 @@ def _finite_number(value: Any) -> Any:
 
 # A thermometer reading in °C. The range is wide on purpose: the service names a body temperature's (34–43 °C) in
 # the user's language, with the row and the field; this only keeps absurd numbers (1e308) from the arithmetic.
-Temperature = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, le=100, description="°C, 34 to 43")]
+# (The constraint comes before the validator: after it, pydantic would print `ge`/`le` in the schema, not
+# minimum/maximum, and the OpenAPI would promise any number.)
+Temperature = Annotated[float, Field(ge=0, le=100, description="°C, 34 to 43"), BeforeValidator(_finite_number)]
 
 # A database id in a path or a body: positive and within a 64-bit integer.
 def _not_a_boolean(value: Any) -> Any:
@@ -78,7 +104,7 @@ def _not_a_boolean(value: Any) -> Any:
     return value
 
 
-RecordId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_BIGINT)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_BIGINT), BeforeValidator(_not_a_boolean)]
 
 
 class Body(Schema):
