@@ -16,8 +16,10 @@ from fangkong.core.api_support import (
     ApiError,
     Body,
     BoundedDateTime,
+    Documented,
     ErrorOut,
     IsoDate,
+    MobilePhone,
     Page,
     RecordId,
     Temperature,
@@ -35,11 +37,12 @@ from fangkong.core.dates import plausible
 from fangkong.healthcodes.services import health_code_refresh
 from fangkong.people.selectors import household_get, person_get
 from fangkong.people.services import person_find_by_document
+from fangkong.policy.api import ProfileName
 from fangkong.policy.profile import shipped_profiles
 
 from . import actions, ratelimit, selectors, services
 from .models import Gathering, GatheringKind, GatheringMeasure
-from .risk_rows import RiskRow, RowError, short_code
+from .risk_rows import CODE_LENGTHS, LEVELS, ZONES, RiskRow, RowError, short_code
 
 router = Router(tags=["risk areas"])
 control_router = Router(tags=["control"])
@@ -57,10 +60,17 @@ class RiskAreaOut(Schema):
 
 
 class RiskAreaIn(Body):
-    division_code: Text = Field("", max_length=24)
+    # The schema says what risk_rows.parse_row accepts: a code of a division's length, the levels and zones it
+    # knows (either language), and a code or a name.
+    model_config = {"json_schema_extra": {"anyOf": [
+        {"required": ["division_code"], "properties": {"division_code": {"minLength": 2}}},
+        {"required": ["region_name"], "properties": {"region_name": {"pattern": r"\S"}}}]}}
+
+    division_code: Text = Field("", max_length=24, json_schema_extra={
+        "pattern": "^(" + "|".join(f"[0-9]{{{n}}}" for n in sorted(CODE_LENGTHS)) + ")?$"})
     region_name: Text = Field("", max_length=200)
-    level: str = Field(description="high, medium or low")
-    zone: str = Field("", description="sealed, controlled, prevention or empty")
+    level: str = Field(description="high, medium or low", json_schema_extra={"enum": list(LEVELS)})
+    zone: str = Field("", description="sealed, controlled, prevention or empty", json_schema_extra={"enum": list(ZONES)})
     starts_on: IsoDate
     lifted_on: IsoDate | None = None
     source: Text = Field("", max_length=200)
@@ -441,7 +451,7 @@ class ActiveProfileOut(Schema):
 
 
 class ProfileSwitchIn(Body):
-    name: Text = Field(min_length=1, max_length=64, description="a shipped profile name")
+    name: ProfileName = Field(min_length=1, max_length=64, description="a shipped profile name")
     apply: StrictBool = Field(False, description="false: dry run only; true: switch and re-derive the open orders")
 
 
@@ -744,7 +754,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else timezone.make_aware(value, timezone.get_default_timezone())
 
 
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(plausible)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(plausible),
+                        Documented(pattern=r"^(19|20)[0-9]{2}-")]  # plausible(): years 1900-2099
 GatheringStatus = Literal["submitted", "approved", "rejected", "withdrawn", "cancelled"]
 
 
@@ -755,7 +766,7 @@ class GatheringIn(Body):
     kind: Literal[tuple(GatheringKind.values)] = Field(description="wedding, funeral, exhibition, conference, …")  # type: ignore[valid-type]
     organiser: Text = Field(min_length=1, max_length=200)
     contact_name: Text = Field(min_length=1, max_length=50)
-    contact_phone: Text = Field(min_length=1, max_length=20, description="a mainland mobile number")
+    contact_phone: MobilePhone = Field(min_length=1, max_length=20, description="a mainland mobile number")
     venue: Text = Field(min_length=1, max_length=200)
     starts_at: IsoDateTime = Field(description="local time (Asia/Shanghai) unless an offset is given")
     ends_at: IsoDateTime

@@ -27,7 +27,7 @@ from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from .dates import plausible
 from .models import ApiToken
-from .text import strip_bidi
+from .text import INVISIBLE, strip_bidi
 
 # Control characters (NUL breaks PostgreSQL text, the rest have no business in a name
 # or an address) and lone surrogates (cannot be stored as UTF-8).
@@ -35,7 +35,7 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_BIGINT = 2**63 - 1
 
 
-class _Documented:
+class Documented:
     """Adds keywords to a type's JSON schema (OpenAPI) without changing its validation.
 
     For rules a validator enforces with its own message (control characters, the date range):
@@ -54,7 +54,10 @@ class _Documented:
 # _FORBIDDEN as a JSON Schema (ECMA-262) pattern: what _plain_text accepts. Lone surrogates are left out:
 # they are not Unicode scalar values, and a range of them makes the pattern unusable to many validators
 # (Rust's regex refuses it, and schemathesis then ignores the whole pattern).
-_PLAIN_TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
+_PLAIN_TEXT_PATTERN = rf"^[^{_CONTROL}]*$"
+# And at least one character that is neither a space nor invisible: what core.text.clean_line leaves of a name.
+_VISIBLE_TEXT_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}{INVISIBLE}][^{_CONTROL}]*$"
 
 
 def _plain_text(value: str) -> str:
@@ -73,10 +76,17 @@ def _iso_date(value: Any) -> Any:
 # Within core.dates.EARLIEST..LATEST: year 1 or 9999 would overflow the first date arithmetic (a 500).
 # The schema says the same: format date, years 1900-2099 (core.dates.EARLIEST..LATEST).
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible),
-                    _Documented(pattern=r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
-BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible), _Documented(pattern=r"^(19|20)[0-9]{2}-")]
+                    Documented(pattern=r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
+BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible), Documented(pattern=r"^(19|20)[0-9]{2}-")]
 # A string that is safe to store and to put in a query on both databases.
-Text = Annotated[str, AfterValidator(_plain_text), _Documented(pattern=_PLAIN_TEXT_PATTERN)]
+Text = Annotated[str, AfterValidator(_plain_text), Documented(pattern=_PLAIN_TEXT_PATTERN)]
+# Text that must say something once spaces and invisible characters are cleaned away (a name): the schema says so.
+VisibleText = Annotated[str, AfterValidator(_plain_text), Documented(pattern=_VISIBLE_TEXT_PATTERN)]
+# A mainland mobile number, read by core.ids.normalize_mobile (which also takes spaces, dashes and 0086): the schema
+# gives the plain and the +86 form, so that what it allows is always accepted.
+_MOBILE_PATTERN = r"(\+86)?1[3-9][0-9]{9}"
+MobilePhone = Annotated[str, AfterValidator(_plain_text), Documented(pattern=rf"^{_MOBILE_PATTERN}$")]
+MobilePhoneOrEmpty = Annotated[str, AfterValidator(_plain_text), Documented(pattern=rf"^({_MOBILE_PATTERN})?$")]
 # An area code: digits only (short national form, 12-digit form, or a local grid/building code).
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
 
