@@ -24,6 +24,7 @@ from fangkong.core.api_support import (
     RecordId,
     Temperature,
     Text,
+    YearMonth,
     allowed_to,
     forbidden,
     invalid,
@@ -885,7 +886,7 @@ def gathering_pending(request, query: Query[Page]):
 
 
 class MonthQuery(Schema):
-    month: str = Field("", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM; default this month")
+    month: YearMonth = Field("", description="YYYY-MM; default this month")
     area_code: str = Field("", pattern=r"^[0-9]{0,18}$", description="only events under this node (within your area)")
 
 

@@ -77,6 +77,8 @@ def _iso_date(value: Any) -> Any:
 # The schema says the same: format date, years 1900-2099 (core.dates.EARLIEST..LATEST).
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible),
                     Documented(pattern=r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
+# A month, YYYY-MM in the same years (year 0 was a 500 in the calendar), or empty for "this month".
+YearMonth = Annotated[str, Field(pattern=r"^((19|20)[0-9]{2}-(0[1-9]|1[0-2]))?$")]
 BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible), Documented(pattern=r"^(19|20)[0-9]{2}-")]
 # A string that is safe to store and to put in a query on both databases.
 Text = Annotated[str, AfterValidator(_plain_text), Documented(pattern=_PLAIN_TEXT_PATTERN)]
