@@ -166,8 +166,9 @@ def not_found(field: str | None) -> ApiError:
     return ApiError(404, _("not found"), [(field, _("no such record in your area"))])
 
 
-# Status codes every operation may answer with (documented in the OpenAPI schema).
-ERROR_CODES = (400, 401, 403, 404, 409, 422)
+# Status codes every operation may answer with (documented in the OpenAPI schema). 413: core.middleware's
+# RequestBodyGuard refuses an oversize body on any path. 429 only where a limit applies (declared there).
+ERROR_CODES = (400, 401, 403, 404, 409, 413, 422)
 
 
 def responses(ok: dict[int, Any]) -> dict[int, Any]:

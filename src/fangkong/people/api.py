@@ -298,7 +298,7 @@ def household_members(request, pk: RecordId):
 
 
 @router.post(
-    "/persons/search", response=responses({200: PersonOut}),
+    "/persons/search", response=responses({200: PersonOut, 429: ErrorOut}),  # DOCUMENT_LOOKUPS_PER_HOUR
     summary="Find a person by exact document number (POST: the number never appears in a URL)",
 )
 def person_search(request, payload: DocumentQuery):
@@ -345,7 +345,7 @@ def person_list(request, filters: Query[PersonFilter], page: Query[Page]):
     return page_of(qs.order_by("area_code", "id"), page, _out)
 
 
-@router.post("/persons", response=responses({201: PersonOut}), summary="Register a person",
+@router.post("/persons", response=responses({201: PersonOut, 429: ErrorOut}), summary="Register a person",
              auth=allowed_to(actions.PERSON_CREATE))
 def person_create(request, payload: PersonIn):
     household = _household_or_404(request.user, payload.household_id) if payload.household_id else None
