@@ -12,7 +12,7 @@ rows, registers a share of the listed persons beforehand (--known, default 0.3: 
 matched, the others created), and puts the origin on the risk-area list (medium). It writes a
 协查 CSV (valid ID numbers, phones, origin with its code, arrival time, the household's exact
 address, pushing unit, push time), imports it as an operator of the county with
-fangkong.control.arrival_import (the code behind the page, the API and `fangkong arrivals
+fangkong.arrivals.importing (the code behind the page, the API and `fangkong arrivals
 import`): every row matched or created, routed, planned under the active profile, with its
 order, measures and test days; then imports the same file again (every row unchanged). It prints
 JSON: rows/s of both runs, time per phase, the machine's cores, memory and load averages.
@@ -48,8 +48,8 @@ def memory_gib() -> float:
 def build_place(rows: int) -> str:
     """The county, a village of GRIDS grids with a worker each, one household per ten rows; the origin's risk."""
     from fangkong.areas.models import Area, Responsible
-    from fangkong.control.models import RiskArea
     from fangkong.people.models import Household
+    from fangkong.risk.models import RiskArea
 
     parent = None
     for code, name, level in (("41", "河南省", 1), ("4114", "商丘市", 2), ("411402", "梁园区", 3),
@@ -139,7 +139,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from fangkong.control.models import Arrival, ControlOrder, ScheduledTest
+    from fangkong.arrivals.models import Arrival
+    from fangkong.control.models import ControlOrder, ScheduledTest
 
     work = Path(tempfile.mkdtemp(prefix="fk-bench-arrivals-"))
     settings.MEDIA_ROOT = work / "media"

@@ -31,7 +31,7 @@ NOT_WRITES: dict[str, str] = {
     "healthcodes.services.person_statuses": "a read",
     "control.services.arrival_categories": "a read of the profile in force",
     "control.services.checkin_link_state": "a read",
-    "control.services.plan_file_max_bytes": "a setting",
+    "gatherings.services.plan_file_max_bytes": "a setting",
     "control.services.verification_subject": "pure",
     "control.services.order_from_facts": "a step of guarded services (arrival, declaration, passage, import), whose "
     "audit event names the order",

@@ -86,7 +86,7 @@ class World:
 
     def make_order(self):
         """An open control order for county B's person, with its test days (via the real service)."""
-        from fangkong.control.services import arrival_register
+        from fangkong.arrivals.services import arrival_register
 
         if not hasattr(self, "_order"):
             arrival = arrival_register(by=self.user, person=self.person, household=self.household, category="inbound",
@@ -239,13 +239,13 @@ SAMPLES: dict[str, Sample] = {
     "api:import_list": listing(),
     "api:import_status": obj(lambda w: {"pk": w.make_import_batch().pk}),
     # --- control: risk areas (public, announced), arrivals, orders, tasks, escalations, verification ---
-    "control:risk_areas": listing(),
+    "risk:risk_areas": listing(),
     "control:today": listing(control=True),
     "control:order": obj(lambda w: {"pk": w.make_order().pk}, methods=("GET", "POST"), body=lambda w: {"temperature": "36.5"}),
     "control:order_release": obj(lambda w: {"pk": w.make_order().pk}, methods=("POST",)),
     "control:order_hospital": obj(lambda w: {"pk": w.make_order().pk}, methods=("POST",), body=lambda w: {"step": "admit"}),
     "control:test_result": obj(lambda w: {"pk": w.make_order().tests.first().pk}, methods=("POST",), body=lambda w: {"result": "negative"}),
-    "control:arrival_new": obj(lambda w: {"person_pk": w.person.pk}, methods=("GET", "POST")),
+    "arrivals:arrival_new": obj(lambda w: {"person_pk": w.person.pk}, methods=("GET", "POST")),
     "control:escalations": listing(control=True),
     "control:escalation_resolve": obj(lambda w: {"pk": w.make_escalation().pk}, methods=("POST",)),
     "control:profile": listing(),
@@ -334,8 +334,8 @@ def transfer_in(w: World):
 
 
 def checkpoint_in(w: World):
-    from fangkong.control.models import Checkpoint
-    from fangkong.control.services import PassengerIn, passage_record
+    from fangkong.arrivals.models import Checkpoint
+    from fangkong.arrivals.services import PassengerIn, passage_record
 
     if not hasattr(w, "_checkpoint"):
         w._checkpoint = Checkpoint.objects.create(name=f"{MARK}卡口", channel="highway", area=w.county, area_code=w.county.code)
@@ -351,12 +351,12 @@ def _passage_body(w: World) -> dict:
 
 
 SAMPLES.update({
-    "control:checkpoints": listing(control=True),
-    "control:checkpoint_day": obj(lambda w: {"pk": checkpoint_in(w).pk}),
-    "control:checkpoint_entry": obj(lambda w: {"pk": checkpoint_in(w).pk}, methods=("GET", "POST"),
+    "arrivals:checkpoints": listing(control=True),
+    "arrivals:checkpoint_day": obj(lambda w: {"pk": checkpoint_in(w).pk}),
+    "arrivals:checkpoint_entry": obj(lambda w: {"pk": checkpoint_in(w).pk}, methods=("GET", "POST"),
                                     body=lambda w: {"plate": "豫N54321", "p-TOTAL_FORMS": "1", "p-INITIAL_FORMS": "0",
                                                     "p-0-name": "x", "p-0-temperature": "36.5"}),
-    "control:checkpoint_places": obj(lambda w: {"pk": checkpoint_in(w).pk}),
+    "arrivals:checkpoint_places": obj(lambda w: {"pk": checkpoint_in(w).pk}),
     "api:checkpoint_list": listing(control=True),
     # 403: the walk's grid workers do not set up checkpoints (refused by role first); a district of another county
     # gets 404: tests/control/test_checkpoint_api.py::test_a_district_cannot_open_a_checkpoint_in_another_county.
@@ -380,7 +380,7 @@ def public(reason: str, kwargs: Callable[[World], dict], *, methods: tuple[str, 
 
 
 def declaration_in(w: World):
-    from fangkong.control.services import DeclarationInput, declaration_submit
+    from fangkong.arrivals.services import DeclarationInput, declaration_submit
 
     if not hasattr(w, "_declaration"):
         data = DeclarationInput(name=f"{MARK}报备人", id_type="resident_id", id_number=make_id_number("411403", "19850505", "321"),
@@ -399,7 +399,7 @@ def checkin_link_in(w: World):
 
 
 def declare_token(w: World) -> dict:
-    from fangkong.control.selectors import declaration_token
+    from fangkong.arrivals.selectors import declaration_token
 
     return {"token": declaration_token(w.tree["village_b"])}
 
@@ -421,11 +421,11 @@ SAMPLES.update({
     "public:checkin": public("a person under a control order checks in through their personal link without an "
                              "account; it shows only their masked name and today's status",
                              checkin_token_of, methods=("GET", "POST"), body=lambda w: {"temperature": "36.5"}),
-    "control:declare_posters": listing(control=True),
-    "control:declare_poster": obj(lambda w: {"code": w.tree["village_b"].code}),
-    "control:declare_poster_svg": obj(lambda w: {"code": w.tree["village_b"].code}),
-    "control:declare_poster_rotate": obj(lambda w: {"code": w.tree["village_b"].code}, methods=("POST",)),
-    "control:declaration_confirm": obj(lambda w: {"pk": declaration_in(w).pk}, methods=("GET", "POST"),
+    "arrivals:declare_posters": listing(control=True),
+    "arrivals:declare_poster": obj(lambda w: {"code": w.tree["village_b"].code}),
+    "arrivals:declare_poster_svg": obj(lambda w: {"code": w.tree["village_b"].code}),
+    "arrivals:declare_poster_rotate": obj(lambda w: {"code": w.tree["village_b"].code}, methods=("POST",)),
+    "arrivals:declaration_confirm": obj(lambda w: {"pk": declaration_in(w).pk}, methods=("GET", "POST"),
                                        body=lambda w: {"household": w.household.pk}),
     "control:checkin_link": obj(lambda w: {"pk": w.make_order().pk}, methods=("GET", "POST"), body=lambda w: {"action": "issue"}),
     "api:checkin_link_issue": obj(lambda w: {"pk": w.make_order().pk}),
@@ -438,7 +438,7 @@ SAMPLES.update({
 
 def arrival_batch_in(w: World):
     """A done 协查 batch of county B, with one row registered for its person."""
-    from fangkong.control.models import ArrivalImportRow
+    from fangkong.arrivals.models import ArrivalImportRow
     from fangkong.imports.models import ImportBatch
 
     batch = ImportBatch.objects.create(kind="xiecha", filename=f"{MARK}.csv", sha256="0" * 64, uploaded_by=w.user,
@@ -456,11 +456,11 @@ def with_arrival_batch(w: World) -> dict:
 
 
 SAMPLES.update({
-    "control:arrival_import": listing(methods=("GET", "POST"), body=with_arrival_batch, control=True),
-    "control:arrival_import_template": listing(),
-    "control:arrival_import_status": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
-    "control:arrival_import_errors": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
-    "control:arrival_import_feedback": obj(lambda w: {"pk": arrival_batch_in(w).pk, "fmt": "csv"}),
+    "arrivals:arrival_import": listing(methods=("GET", "POST"), body=with_arrival_batch, control=True),
+    "arrivals:arrival_import_template": listing(),
+    "arrivals:arrival_import_status": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
+    "arrivals:arrival_import_errors": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
+    "arrivals:arrival_import_feedback": obj(lambda w: {"pk": arrival_batch_in(w).pk, "fmt": "csv"}),
     "api:arrival_import_upload": listing(),
     "api:arrival_import_list": listing(body=with_arrival_batch, control=True),
     "api:arrival_import_status": obj(lambda w: {"pk": arrival_batch_in(w).pk}),
@@ -480,20 +480,20 @@ def gathering_in(w: World, *, approved: bool = False, with_file: bool = False):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from fangkong.control import services as control
+    from fangkong.gatherings import services as gatherings_services
 
     key = f"_gathering_{approved}_{with_file}"
     if not hasattr(w, key):
         start = timezone.now() + dt.timedelta(days=3)
         upload = SimpleUploadedFile("plan.pdf", PDF_BYTES, content_type="application/pdf") if with_file else None
-        g = control.gathering_submit(
+        g = gatherings_services.gathering_submit(
             by=w.user, area=w.tree["village_b"], title=f"{MARK}婚礼", kind="wedding", organiser=f"{MARK}家",
             contact_name="张三", contact_phone="13812345678", venue=f"{MARK}礼堂", starts_at=start,
             ends_at=start + dt.timedelta(hours=4), expected_attendance=120, plan_text="验码、测温、登记", plan_file=upload,
         )
         if approved:
             township = make_user(f"town-b-{with_file}", w.tree["town_b"].code, "township")
-            g = control.gathering_approve(by=township, gathering=g)
+            g = gatherings_services.gathering_approve(by=township, gathering=g)
             # Under way now, so it is on this month's calendar whatever the date.
             now = timezone.now()
             type(g).objects.filter(pk=g.pk).update(starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=1))
@@ -509,14 +509,14 @@ def _gathering_body(w: World) -> dict:
 
 
 SAMPLES.update({
-    "control:gatherings": listing(control=True),
-    "control:gathering_new": listing(methods=("GET", "POST"), body=_gathering_body),
-    "control:gatherings_pending": listing(),
-    "control:gatherings_calendar": listing(control=True),
-    "control:gathering": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("GET", "POST"),
+    "gatherings:gatherings": listing(control=True),
+    "gatherings:gathering_new": listing(methods=("GET", "POST"), body=_gathering_body),
+    "gatherings:gatherings_pending": listing(),
+    "gatherings:gatherings_calendar": listing(control=True),
+    "gatherings:gathering": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("GET", "POST"),
                              body=lambda w: {"reveal": "1", "reason": "x"}),
-    "control:gathering_decide": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("POST",), body=lambda w: {"action": "withdraw"}),
-    "control:gathering_plan": obj(lambda w: {"pk": gathering_in(w, with_file=True).pk}),
+    "gatherings:gathering_decide": obj(lambda w: {"pk": gathering_in(w).pk}, methods=("POST",), body=lambda w: {"action": "withdraw"}),
+    "gatherings:gathering_plan": obj(lambda w: {"pk": gathering_in(w, with_file=True).pk}),
     "api:gathering_list": listing(control=True),
     "api:gathering_submit": listing(body=_gathering_body, expect=404),
     "api:gathering_pending": listing(),
@@ -571,7 +571,7 @@ def small_ids(db):
 
 def seed(w: World, city_user) -> World:
     """One record of every kind that holds personal or area data, in county B, through the services where they exist."""
-    from fangkong.control.services import poster_rotate
+    from fangkong.arrivals.services import poster_rotate
     from fangkong.core.access import log_access
     from fangkong.core.crypto import seal
     from fangkong.imports.models import ImportReject
@@ -921,7 +921,7 @@ def test_staff_of_one_area_see_nothing_of_another_in_the_admin(small_ids, tree, 
     assert not failures, "\n".join(failures)
     # Control: the city's staff do see county B's records there, so the walk's markers and ids are the right ones.
     seen = "\n".join(walk_admin(city_staff, w))
-    for page in ("core/user", "core/accesslog", "core/apitoken", "control/checkpoint", "control/gathering"):
+    for page in ("core/user", "core/accesslog", "core/apitoken", "arrivals/checkpoint", "gatherings/gathering"):
         assert f"/admin/{page}/?" in seen and f"/admin/{page}/7" in seen, page
 
 
@@ -1002,7 +1002,7 @@ class LeakyUrls:
 
 
 def test_the_walk_reports_routes_that_forget_the_scoping(small_ids, tree, city_user, settings, monkeypatch):
-    from fangkong.control.models import Gathering
+    from fangkong.gatherings.models import Gathering
 
     settings.ROOT_URLCONF = LeakyUrls
     monkeypatch.setitem(SAMPLES, "leak_detail", obj(lambda w: {"pk": w.person.pk}))
@@ -1025,4 +1025,4 @@ def test_the_walk_reports_routes_that_forget_the_scoping(small_ids, tree, city_u
     assert "GET leak_count: changed when another area's records were added" in found  # a bare count
     assert re.search(rf"GET leak_by_query\?\S*household={w.household.pk}\S*: shows \['{MARK}", found)  # an id in the query
     assert f"GET leak_detail {{'pk': {w.person.pk}}}: 200, expected 404" in found  # an object by id
-    assert f"/admin/control/gathering/?: 200, shows ['{MARK}" in found  # an admin changelist
+    assert f"/admin/gatherings/gathering/?: 200, shows ['{MARK}" in found  # an admin changelist

@@ -18,7 +18,7 @@ from ninja.renderers import JSONRenderer
 
 from fangkong.core.access import TooManyRequests
 from fangkong.core.api_support import ApiError, BearerToken, error_field
-from fangkong.people.validation import PersonInvalid
+from fangkong.core.errors import AppError
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -56,9 +56,10 @@ def validation_error(request, exc: ValidationError):
     return _answer(request, 422, _("invalid input"), errors)
 
 
-@api.exception_handler(PersonInvalid)
-def person_invalid(request, exc: PersonInvalid):
-    return _answer(request, 422, _("invalid input"), [{"field": k, "reason": str(v)} for k, v in exc.errors.items()])
+@api.exception_handler(AppError)
+def app_error(request, exc: AppError):
+    # The one application error type (core.errors): invalid input 422, a domain refusal 403, done meanwhile 409.
+    return _answer(request, exc.status, str(exc.detail), [{"field": f, "reason": r} for f, r in exc.field_errors])
 
 
 @api.exception_handler(Http404)
@@ -118,19 +119,25 @@ def http_error(request, exc: HttpError):
 
 def register_routers() -> None:
     from fangkong.areas.api import router as areas_router
+    from fangkong.arrivals.api import router as arrivals_router
     from fangkong.control.api import control_router
-    from fangkong.control.api import router as risk_router
+    from fangkong.gatherings.api import router as gatherings_router
+    from fangkong.healthcodes.api import router as health_codes_router
     from fangkong.people.api import router as people_router
     from fangkong.people.api_import import router as import_router
     from fangkong.policy.api import router as policy_router
+    from fangkong.risk.api import router as risk_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/risk-areas", risk_router)
     api.add_router("/control", control_router)
+    api.add_router("/control", gatherings_router)
+    api.add_router("/control", health_codes_router)
+    api.add_router("/control", arrivals_router)
     api.add_router("/", people_router)
     api.add_router("/imports", import_router)
     api.add_router("/policy", policy_router)
-    from fangkong.control.api_arrival_import import router as arrival_import_router
+    from fangkong.arrivals.api_import import router as arrival_import_router
 
     api.add_router("/arrival-imports", arrival_import_router)
 

@@ -74,19 +74,22 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.policy",
     "fangkong.healthcodes",
+    "fangkong.risk",
     "fangkong.control",
+    "fangkong.arrivals",
+    "fangkong.gatherings",
     "fangkong.demo",
     "fangkong.web",
 ]
 
-# The health-code scan's fast path (control/fastpath.py); off, every scan goes through the whole stack.
+# The health-code scan's fast path (healthcodes/fastpath.py); off, every scan goes through the whole stack.
 VERIFY_FAST_PATH = env_bool("VERIFY_FAST_PATH", True)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "fangkong.core.middleware.RequestBodyGuard",  # 413 / 400 for a body too big or an upload without a boundary
-    "fangkong.control.fastpath.VerificationFastPath",  # answers well-formed health-code scans; see its docstring
+    "fangkong.healthcodes.fastpath.VerificationFastPath",  # answers well-formed health-code scans; see its docstring
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +101,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "fangkong.core.middleware.NoStoreForPersonalDataMiddleware",
     "fangkong.core.middleware.ApiErrorBodyMiddleware",
+    "fangkong.core.middleware.AppErrorPages",  # a service refusal (core.errors) no view caught: its page and status
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -263,7 +267,7 @@ LOGGING = {
 }
 
 # Public no-login pages (self-declaration by QR poster, personal check-in links): abuse limits.
-# Counters live in the database (control.RateCounter), so they hold across server worker processes.
+# Counters live in the database (core.RateCounter), so they hold across server worker processes.
 FANGKONG_PUBLIC = {
     # Absolute origin printed in QR codes (e.g. https://fk.example.gov.cn); empty: the request's own host.
     "BASE_URL": os.environ.get("FANGKONG_PUBLIC_BASE_URL", "").rstrip("/"),

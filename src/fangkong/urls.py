@@ -15,6 +15,9 @@ urlpatterns = [
     path("areas/", include("fangkong.areas.urls")),
     path("people/", include("fangkong.people.urls")),
     path("control/", include("fangkong.control.urls")),
-    path("", include("fangkong.control.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
+    path("control/", include("fangkong.gatherings.urls")),
+    path("control/", include("fangkong.risk.urls")),
+    path("control/", include("fangkong.arrivals.urls")),
+    path("", include("fangkong.web.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
     path("", include("fangkong.web.urls")),
 ]

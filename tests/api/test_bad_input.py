@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import RiskArea
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 
@@ -106,7 +106,7 @@ def test_facts_with_a_number_for_a_day_or_a_flag_are_422(api):
 
 
 UPLOADS_API = ["/imports", "/arrival-imports", "/risk-areas/import"]
-UPLOADS_UI = ["people:import", "control:arrival_import", "control:risk_areas", "control:gathering_new"]
+UPLOADS_UI = ["people:import", "arrivals:arrival_import", "risk:risk_areas", "gatherings:gathering_new"]
 
 
 @pytest.mark.parametrize("path", UPLOADS_API)

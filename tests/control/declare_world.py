@@ -9,11 +9,11 @@ import datetime as dt
 from types import SimpleNamespace
 
 from fangkong.areas.models import Area, Responsible
-from fangkong.control.models import RiskArea
+from fangkong.arrivals.selectors import declaration_token
 from fangkong.control.public_tokens import render_stamp
-from fangkong.control.selectors import declaration_token
 from fangkong.core.clock import today
 from fangkong.people.models import Household
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 ADDRESS = "梁园区一社区1号楼院1单元201室"

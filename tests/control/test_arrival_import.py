@@ -13,14 +13,16 @@ from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 
 from fangkong.areas.models import Area, Responsible
-from fangkong.control import arrival_import
-from fangkong.control.models import Arrival, ArrivalImportRow, ControlOrder, RiskArea
+from fangkong.arrivals import importing as arrival_import
+from fangkong.arrivals.models import Arrival, ArrivalImportRow
+from fangkong.control.models import ControlOrder
 from fangkong.core.crypto import unseal
 from fangkong.core.models import AccessLog
 from fangkong.imports import pipeline
 from fangkong.imports.models import ImportBatch, ImportReject
 from fangkong.people.models import Person
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 TODAY = dt.date.today()
@@ -197,7 +199,7 @@ def test_the_same_reference_from_another_pushing_unit_is_another_row(media, tmp_
 
 
 def test_an_arrival_registered_at_a_checkpoint_is_not_registered_again(media, tmp_path, user_a, place):
-    from fangkong.control.services import arrival_register
+    from fangkong.arrivals.services import arrival_register
 
     arrival_register(by=user_a, person=place["person"], household=place["household"], category="returnee",
                      origin_name="上海市浦东新区", arrived_on=TODAY - dt.timedelta(days=1), source="checkpoint")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fangkong.control import arrival_import
-from fangkong.control import arrival_rows as ar
+from fangkong.arrivals import importing as arrival_import
+from fangkong.arrivals import rows as ar
 from fangkong.people import normalize as nz
 
 ALPHABET = "0123456789０１２３４５６７８９ -/.:：T年月日时分秒点()（）高中低风险地区境外入境返乡来密接是否XxE+\u3000\u00a0"

@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from fangkong.arrivals import services as arrivals_services
 from fangkong.control import selectors, services
 from fangkong.control.models import CheckIn, CheckinLink, ControlOrder, Escalation
 from fangkong.control.public_tokens import checkin_token
 from fangkong.core.clock import today
+from fangkong.core.errors import InvalidInput
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number, make_user
 
@@ -21,7 +23,7 @@ from tests.conftest import make_id_number, make_user
 def order(tree, user_a):
     household = household_create(user=user_a, area=tree["grid_a"], address="三号楼")
     person = person_register(area=tree["grid_a"], household=household, name="钱七", id_number=make_id_number(seq="551"))
-    arrival = services.arrival_register(by=user_a, person=person, household=household, category="inbound",
+    arrival = arrivals_services.arrival_register(by=user_a, person=person, household=household, category="inbound",
                                         origin_name="新加坡", arrived_on=today(), source="manual")
     return arrival.orders.get()
 
@@ -44,7 +46,7 @@ def test_a_link_expires_after_the_configured_days(order, user_a, settings):
 
 def test_a_revoked_link_is_refused(order, user_a):
     link = services.checkin_link_revoke(by=user_a, link=services.checkin_link_issue(by=user_a, order=order))
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.checkin_self_record(link=link, temperature="36.5")
     assert not CheckIn.objects.exists()
 
@@ -59,7 +61,7 @@ def test_the_link_stops_working_when_the_order_is_closed(order, user_a):
 def test_no_link_is_issued_for_a_closed_order(order, user_a):
     ControlOrder.objects.filter(pk=order.pk).update(status=ControlOrder.Status.CANCELLED)
     order.refresh_from_db()
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.checkin_link_issue(by=user_a, order=order)
 
 

@@ -6,8 +6,9 @@ import json
 import pytest
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import Arrival, Checkpoint, Passage, RiskArea
+from fangkong.arrivals.models import Arrival, Checkpoint, Passage
 from fangkong.people.models import Person
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 ID_1 = make_id_number(region="110105", born="19920303", seq="452")

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import Arrival, Checkpoint, Passage
+from fangkong.arrivals.models import Arrival, Checkpoint, Passage
 from tests.conftest import make_id_number, make_user
 
 ID_1 = make_id_number(region="110105", born="19920303", seq="452")
@@ -134,7 +134,7 @@ def test_the_destination_list_offers_places_of_the_city(client, tree, highway, s
 def test_the_admin_opens_a_checkpoint_under_a_township_and_refuses_a_grid(client, tree):
     client.force_login(make_user("root", tree["city"].code, "city_command", is_staff=True, is_superuser=True))
     form = {"name": "商丘站出站口", "channel": "railway", "area": tree["town_b"].pk, "location": "北广场", "active": "on"}
-    assert client.post("/admin/control/checkpoint/add/", form).status_code == 302
+    assert client.post("/admin/arrivals/checkpoint/add/", form).status_code == 302
     assert Checkpoint.objects.get(name="商丘站出站口").area_code == tree["town_b"].code
-    refused = client.post("/admin/control/checkpoint/add/", {**form, "name": "网格卡口", "area": tree["grid_b"].pk})
+    refused = client.post("/admin/arrivals/checkpoint/add/", {**form, "name": "网格卡口", "area": tree["grid_b"].pk})
     assert refused.status_code == 200 and "a checkpoint belongs to a county or a township" in refused.content.decode()

@@ -8,20 +8,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.areas.models import Responsible
-from fangkong.control import selectors, services
-from fangkong.control.models import (
-    Arrival,
-    Checkpoint,
-    ControlOrder,
-    Passage,
-    Passenger,
-    RiskArea,
-)
-from fangkong.control.services import PassengerIn
+from fangkong.arrivals import selectors as arrivals_selectors
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import Arrival, Checkpoint, Passage, Passenger
+from fangkong.arrivals.services import PassengerIn
+from fangkong.control.models import ControlOrder
 from fangkong.core.crypto import unseal
+from fangkong.core.errors import InvalidInput
 from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.people.models import Person
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 ID_HOME = make_id_number(born="19850101", seq="211")
@@ -54,7 +51,7 @@ def person(name="张三", id_number=ID_NEW, temperature="36.5", colour="green", 
 
 
 def record(staff, checkpoint, people, plate="豫N12345", origin="110105", destination="", **extra):
-    return services.passage_record(by=staff, checkpoint=checkpoint, passengers=people, plate=plate, origin=origin,
+    return arrivals_services.passage_record(by=staff, checkpoint=checkpoint, passengers=people, plate=plate, origin=origin,
                                    destination=destination, **extra)
 
 
@@ -91,7 +88,7 @@ def test_a_household_code_as_destination_puts_the_new_person_in_that_household(p
 
 
 def test_a_temperature_of_55_is_refused_naming_the_row_and_field_and_nothing_is_written(place, staff, tree):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person(destination=tree["grid_a"].code), person("王五", ID_OTHER, temperature="55")])
     assert info.value.errors == {"passengers.1.temperature": "55.0 °C is not a body temperature (34–43 °C)"}
     assert not Passage.objects.exists() and not Arrival.objects.exists()
@@ -99,7 +96,7 @@ def test_a_temperature_of_55_is_refused_naming_the_row_and_field_and_nothing_is_
 
 
 def test_a_fever_cannot_be_let_through_and_by_default_goes_to_medical_staff(place, staff, tree):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person(temperature="37.5", outcome="let_through", destination=tree["grid_a"].code)])
     assert info.value.errors["passengers.0.outcome"] == "37.5 °C is a fever (from 37.3 °C): hand the person to medical staff"
     passage = record(staff, place["highway"], [person(temperature="37.3", destination=tree["grid_a"].code)])
@@ -119,7 +116,7 @@ def test_a_red_code_looked_up_by_token_goes_to_medical_staff_and_the_scan_is_log
 
 def test_a_token_of_someone_else_or_unknown_is_refused(place, staff):
     code = HealthCode.objects.create(person=place["resident"], area_code=place["resident"].area_code, colour="green")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person(health_code_token=code.token), person("赵六", ID_OTHER, health_code_token="nope")])
     assert info.value.errors == {"passengers.0.health_code_token": "this health code belongs to someone else",
                                  "passengers.1.health_code_token": "no such health code"}
@@ -127,13 +124,13 @@ def test_a_token_of_someone_else_or_unknown_is_refused(place, staff):
 
 
 def test_a_colour_is_required_when_no_token_is_given(place, staff):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person(colour="")])
     assert list(info.value.errors) == ["passengers.0.colour"]
 
 
 def test_a_plate_is_required_on_a_highway_but_not_for_foot_passengers_at_the_station(place, staff):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person()], plate="")
     assert info.value.errors == {"plate": "required at a highway or road checkpoint"}
     passage = record(staff, place["station"], [person()], plate="", trip_number="g 1234")
@@ -142,13 +139,13 @@ def test_a_plate_is_required_on_a_highway_but_not_for_foot_passengers_at_the_sta
 
 def test_a_new_energy_plate_of_eight_characters_is_accepted_and_a_bad_one_named(place, staff):
     assert record(staff, place["highway"], [person()], plate="豫n·d12345").plate == "豫ND12345"
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person()], plate="豫NI2345")
     assert list(info.value.errors) == ["plate"] and "not a mainland plate" in info.value.errors["plate"]
 
 
 def test_a_bad_id_number_and_a_repeated_one_are_named_by_row(place, staff):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person(), person("王五", ID_NEW), person("赵六", ID_NEW[:-1] + ("1" if ID_NEW[-1] != "1" else "2"))])
     errors = info.value.errors
     assert errors["passengers.1.id_number"] == "the same document as person 1"
@@ -156,7 +153,7 @@ def test_a_bad_id_number_and_a_repeated_one_are_named_by_row(place, staff):
 
 
 def test_an_origin_is_required_and_a_row_may_name_its_own(place, staff):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person()], origin="")
     assert info.value.errors == {"origin": "required: where the person comes from"}
     passage = record(staff, place["highway"], [person(origin="上海市浦东新区")], origin="")
@@ -164,7 +161,7 @@ def test_an_origin_is_required_and_a_row_may_name_its_own(place, staff):
 
 
 def test_a_typed_origin_that_names_no_single_place_is_asked_again_not_taken_as_no_risk(place, staff, tree):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person()], origin="朝阳区")
     assert "several places" in info.value.errors["origin"] and "吉林省长春市朝阳区" in info.value.errors["origin"]
     passage = record(staff, place["highway"], [person(destination=tree["grid_a"].code)], origin="北京朝阳区")
@@ -178,7 +175,7 @@ def test_a_typed_origin_that_names_no_single_place_is_asked_again_not_taken_as_n
     ("梁园区", "give the code of a township, village or grid of the city (choose from the list)"),
 ])
 def test_a_destination_that_cannot_be_routed_is_refused(place, staff, destination, reason):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person()], destination=destination)
     assert info.value.errors == {"destination": reason}
 
@@ -190,7 +187,7 @@ def test_a_failure_while_writing_the_second_person_leaves_nothing_behind(place, 
     def failing(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "verification_record", failing)
+    monkeypatch.setattr(arrivals_services, "verification_record", failing)
     with pytest.raises(RuntimeError):
         record(staff, place["highway"], [
             person(destination=tree["grid_a"].code),
@@ -214,7 +211,7 @@ def test_a_read_only_user_may_not_record(place, tree):
 def test_a_closed_checkpoint_takes_no_passages(place, staff):
     place["highway"].active = False
     place["highway"].save()
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         record(staff, place["highway"], [person()])
     assert info.value.errors == {"checkpoint": "this checkpoint is closed"}
 
@@ -225,7 +222,7 @@ def test_the_daily_counts_add_up_per_checkpoint_and_day(place, staff, tree):
     record(staff, place["station"], [person("钱七", make_id_number(seq="904"))], plate="")
     yesterday = timezone.now() - dt.timedelta(days=1)
     record(staff, place["highway"], [person()], at=yesterday)
-    counts = selectors.checkpoint_day_counts(user=staff, on=dt.datetime.now(dt.UTC).astimezone(
+    counts = arrivals_selectors.checkpoint_day_counts(user=staff, on=dt.datetime.now(dt.UTC).astimezone(
         timezone.get_default_timezone()).date())
     assert counts[place["highway"].pk] == {"vehicles": 2, "people": 3, "let_through": 1, "turned_back": 1, "medical": 1, "fever": 1}
     assert counts[place["station"].pk] == {"vehicles": 0, "people": 1, "let_through": 1, "turned_back": 0, "medical": 0, "fever": 0}
@@ -235,16 +232,16 @@ def test_a_county_user_sees_its_townships_checkpoints_and_a_township_user_only_i
     county = make_user("county", tree["county_a"].code, "district")
     town = make_user("town", tree["town_a"].code, "township")
     other = Checkpoint.objects.create(name="睢阳国道卡口", channel="road", area=tree["county_b"], area_code=tree["county_b"].code)
-    assert set(selectors.checkpoints_for(user=county)) == {place["highway"], place["station"]}
-    assert set(selectors.checkpoints_for(user=town)) == {place["station"]}
-    assert set(selectors.checkpoints_for(user=city_user)) == {place["highway"], place["station"], other}
+    assert set(arrivals_selectors.checkpoints_for(user=county)) == {place["highway"], place["station"]}
+    assert set(arrivals_selectors.checkpoints_for(user=town)) == {place["station"]}
+    assert set(arrivals_selectors.checkpoints_for(user=city_user)) == {place["highway"], place["station"], other}
 
 
 def test_the_city_command_opens_a_checkpoint_but_only_under_a_county_or_township(tree, city_user, user_a):
-    made = services.checkpoint_create(by=city_user, area=tree["county_b"], name="机场到达口", channel="airport")
+    made = arrivals_services.checkpoint_create(by=city_user, area=tree["county_b"], name="机场到达口", channel="airport")
     assert made.area_code == tree["county_b"].code
-    with pytest.raises(services.InvalidInput) as info:
-        services.checkpoint_create(by=city_user, area=tree["grid_a"], name="x", channel="port")
+    with pytest.raises(InvalidInput) as info:
+        arrivals_services.checkpoint_create(by=city_user, area=tree["grid_a"], name="x", channel="port")
     assert set(info.value.errors) == {"area_code", "channel"}
     with pytest.raises(PermissionDenied):
-        services.checkpoint_create(by=user_a, area=tree["county_a"], name="y", channel="road")
+        arrivals_services.checkpoint_create(by=user_a, area=tree["county_a"], name="y", channel="road")

@@ -4,9 +4,9 @@ import json
 import pytest
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import RiskArea
 from fangkong.healthcodes.models import Verification
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 
@@ -87,16 +87,16 @@ def test_verification_answers_only_colour_masked_name_and_time_and_is_logged(
 
 
 def test_verification_is_rate_limited_per_user_whatever_device_name_it_sends(client, person, tree, token_for, monkeypatch):
-    from fangkong.control import api as control_api
-    from fangkong.control import ratelimit
+    from fangkong.core import ratelimit
+    from fangkong.healthcodes import verification
 
     checkpoint = make_user("kakou", tree["county_b"].code, "checkpoint")
     headers = token_for(checkpoint)
     # One minute's window, whatever the wall clock does while the requests run.
     monkeypatch.setattr(ratelimit, "now", lambda: dt.datetime(2022, 6, 1, 8, 0, 30, tzinfo=dt.UTC))
     statuses = [post(client, "/api/v1/control/verify", {"token": "x", "device": "burst"}, headers).status_code
-                for _ in range(control_api.VERIFY_PER_MINUTE + 3)]
-    limit = control_api.VERIFY_PER_MINUTE
+                for _ in range(verification.VERIFY_PER_MINUTE + 3)]
+    limit = verification.VERIFY_PER_MINUTE
     assert statuses == [404] * limit + [429] * 3
     assert Verification.objects.filter(device="burst").count() == limit  # refused scans are neither answered nor logged
     # A new device name does not buy new answers (20 names used to give 20 answers each).

@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 
-from fangkong.control import services
-from fangkong.control.models import RiskArea, ScheduledTest
+from fangkong.arrivals import services as arrivals_services
+from fangkong.control.models import ScheduledTest
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 
 
@@ -13,7 +14,7 @@ def order(tree, user_a):
     household = household_create(user=user_a, area=tree["grid_a"], address="三号楼")
     person = person_register(area=tree["grid_a"], household=household, name="钱七", id_number=make_id_number(seq="551"))
     RiskArea.objects.create(division_code="110105", region_name="北京市朝阳区", level="medium", starts_on=dt.date(2020, 1, 1))
-    arrival = services.arrival_register(by=user_a, person=person, household=household, category="risk_area_arrival",
+    arrival = arrivals_services.arrival_register(by=user_a, person=person, household=household, category="risk_area_arrival",
                                         origin_code="110105", origin_name="北京市朝阳区", arrived_on=dt.date.today(), source="manual")
     return arrival.orders.get()
 

@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
 from django.http import Http404
 
-from fangkong.control import services
-from fangkong.control.models import Arrival, ControlOrder, SelfDeclaration
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import Arrival, SelfDeclaration
+from fangkong.control.models import ControlOrder
 from fangkong.core.clock import today
 from fangkong.core.crypto import unseal
+from fangkong.core.errors import InvalidInput
 from fangkong.people.models import Household, Person
 from fangkong.people.services import person_register
 from fangkong.people.validation import PersonInvalid
@@ -29,18 +31,18 @@ def world(tree):
     return build_community(tree)
 
 
-def declaration(**changes) -> services.DeclarationInput:
+def declaration(**changes) -> arrivals_services.DeclarationInput:
     values = {
         "name": "李四", "id_type": "resident_id", "id_number": make_id_number(seq="731"), "phone": "13812345678",
         "category": "returnee", "origin_code": "110105", "origin_name": "北京市市辖区朝阳区", "arrived_on": today(),
         "address": "1单元201室", "building_code": "", "route": "北京—商丘", "transport": "train",
     }
     values.update(changes)
-    return services.DeclarationInput(**values)
+    return arrivals_services.DeclarationInput(**values)
 
 
 def test_a_declared_address_that_names_one_household_routes_to_its_responsible(world):
-    outcome = services.declaration_submit(community=world.village, data=declaration(building_code=world.building.code))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(building_code=world.building.code))
     arrival = outcome.declaration.arrival
     assert arrival.source == Arrival.Source.SELF_DECLARATION and arrival.reported_by is None
     assert arrival.household == world.household and arrival.area_code == world.building.code
@@ -51,12 +53,12 @@ def test_a_declared_address_that_names_one_household_routes_to_its_responsible(w
 
 
 def test_the_full_address_resolves_without_a_building(world):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address=" 梁园区一社区1号楼院 1单元201室 "))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address=" 梁园区一社区1号楼院 1单元201室 "))
     assert outcome.declaration.arrival.household == world.household
 
 
 def test_an_address_that_resolves_to_nothing_goes_to_the_community_flagged_household_to_confirm(world):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     arrival = outcome.declaration.arrival
     assert arrival.household is None and arrival.area_code == world.village.code
     assert arrival.routed_to == world.chain["village"]
@@ -67,14 +69,14 @@ def test_an_address_that_resolves_to_nothing_goes_to_the_community_flagged_house
 def test_an_ambiguous_address_ending_is_not_guessed(world):
     twin = Household.objects.create(code=world.grid.code + "0099", area=world.grid, area_code=world.grid.code,
                                     address="梁园区一社区2号楼院1单元201室")
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="1单元201室"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="1单元201室"))
     assert outcome.declaration.household_pending is True
     assert outcome.declaration.arrival.household not in (world.household, twin)
 
 
 def test_a_known_document_matches_the_person_and_does_not_overwrite_their_record(world, tree):
     resident = person_register(area=tree["grid_b"], name="王小明", id_number=make_id_number(seq="731"), phone="13600000000")
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     assert outcome.declaration.person == resident and outcome.declaration.person_created is False
     assert Person.objects.count() == 1
     resident.refresh_from_db()
@@ -86,13 +88,13 @@ def test_a_known_document_matches_the_person_and_does_not_overwrite_their_record
 
 def test_a_matched_person_living_in_the_community_falls_back_to_their_household(world):
     person_register(area=world.building, household=world.household, name="王小明", id_number=make_id_number(seq="731"))
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="不知道"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="不知道"))
     assert outcome.declaration.arrival.household == world.household
     assert outcome.declaration.household_pending is False
 
 
 def test_the_plan_follows_the_active_profile_and_the_origins_risk(world):
-    outcome = services.declaration_submit(community=world.village, data=declaration())
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration())
     order = outcome.declaration.arrival.orders.get()
     assert outcome.plan.rule_id == "medium-risk-arrival" == order.rule_id
     assert [m.measure for m in outcome.plan.measures] == ["home_isolation"]
@@ -102,9 +104,9 @@ def test_the_plan_follows_the_active_profile_and_the_origins_risk(world):
 
 
 def test_a_second_declaration_within_the_window_updates_the_first(world):
-    first = services.declaration_submit(community=world.village, data=declaration())
+    first = arrivals_services.declaration_submit(community=world.village, data=declaration())
     earlier = today() - dt.timedelta(days=2)
-    second = services.declaration_submit(community=world.village,
+    second = arrivals_services.declaration_submit(community=world.village,
                                          data=declaration(arrived_on=earlier, phone="13812340000", route="改乘飞机"))
     assert second.updated and second.declaration.pk == first.declaration.pk
     assert Arrival.objects.count() == 1 and SelfDeclaration.objects.get().submissions == 2
@@ -117,22 +119,22 @@ def test_a_second_declaration_within_the_window_updates_the_first(world):
 
 
 def test_an_update_that_lifts_the_measure_cancels_the_order(world):
-    services.declaration_submit(community=world.village, data=declaration())
-    services.declaration_submit(community=world.village, data=declaration(origin_code="", origin_name="天津市和平区"))
+    arrivals_services.declaration_submit(community=world.village, data=declaration())
+    arrivals_services.declaration_submit(community=world.village, data=declaration(origin_code="", origin_name="天津市和平区"))
     assert ControlOrder.objects.get().status == ControlOrder.Status.CANCELLED
 
 
 def test_a_declaration_after_the_window_is_a_new_arrival(world, settings):
-    first = services.declaration_submit(community=world.village, data=declaration())
+    first = arrivals_services.declaration_submit(community=world.village, data=declaration())
     SelfDeclaration.objects.filter(pk=first.declaration.pk).update(
         submitted_at=first.declaration.submitted_at - dt.timedelta(hours=settings.FANGKONG_PUBLIC["IDEMPOTENCY_HOURS"] + 1))
-    second = services.declaration_submit(community=world.village, data=declaration())
+    second = arrivals_services.declaration_submit(community=world.village, data=declaration())
     assert not second.updated and Arrival.objects.count() == 2
 
 
 def test_the_same_document_to_another_community_is_another_arrival(world, tree):
-    services.declaration_submit(community=world.village, data=declaration())
-    services.declaration_submit(community=tree["village_b"], data=declaration())
+    arrivals_services.declaration_submit(community=world.village, data=declaration())
+    arrivals_services.declaration_submit(community=tree["village_b"], data=declaration())
     assert Arrival.objects.count() == 2 and Person.objects.count() == 1
 
 
@@ -151,21 +153,21 @@ def tomorrow() -> dt.date:
     (lambda: {"category": "close_contact"}, "category"),
 ])
 def test_bad_input_names_the_field_and_writes_nothing(world, changes, field):
-    with pytest.raises((services.InvalidInput, PersonInvalid)) as caught:
-        services.declaration_submit(community=world.village, data=declaration(**changes()))
+    with pytest.raises((InvalidInput, PersonInvalid)) as caught:
+        arrivals_services.declaration_submit(community=world.village, data=declaration(**changes()))
     assert field in caught.value.errors
     assert not Arrival.objects.exists() and not Person.objects.exists()
 
 
 def test_a_declaration_is_made_to_a_community_only(world, tree):
-    with pytest.raises(services.InvalidInput):
-        services.declaration_submit(community=tree["town_a"], data=declaration())
+    with pytest.raises(InvalidInput):
+        arrivals_services.declaration_submit(community=tree["town_a"], data=declaration())
 
 
 def test_the_worker_confirms_the_household_and_everything_follows_it(world, tree):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     worker = make_user("cadre", world.village.code, "grid_worker")
-    services.declaration_household_confirm(by=worker, declaration=outcome.declaration, household=world.household)
+    arrivals_services.declaration_household_confirm(by=worker, declaration=outcome.declaration, household=world.household)
     decl = SelfDeclaration.objects.get()
     assert decl.household_pending is False and decl.confirmed_by == worker
     arrival = decl.arrival
@@ -178,26 +180,26 @@ def test_the_worker_confirms_the_household_and_everything_follows_it(world, tree
 
 
 def test_a_worker_of_another_area_cannot_confirm(world, tree):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     with pytest.raises(Http404):
-        services.declaration_household_confirm(by=make_user("other", tree["county_b"].code, "grid_worker"),
+        arrivals_services.declaration_household_confirm(by=make_user("other", tree["county_b"].code, "grid_worker"),
                                                declaration=outcome.declaration, household=world.household)
 
 
 def test_a_household_outside_the_declared_community_is_refused(world, tree):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     elsewhere = Household.objects.create(code=tree["grid_b"].code + "0001", area=tree["grid_b"],
                                          area_code=tree["grid_b"].code, address="x")
-    with pytest.raises(services.InvalidInput) as caught:
-        services.declaration_household_confirm(by=make_user("chief2", tree["city"].code, "city_command"),
+    with pytest.raises(InvalidInput) as caught:
+        arrivals_services.declaration_household_confirm(by=make_user("chief2", tree["city"].code, "city_command"),
                                                declaration=outcome.declaration, household=elsewhere)
     assert "household" in caught.value.errors
 
 
 def test_a_read_only_user_cannot_confirm(world):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     with pytest.raises(PermissionDenied):
-        services.declaration_household_confirm(by=make_user("viewer", world.village.code, "read_only"),
+        arrivals_services.declaration_household_confirm(by=make_user("viewer", world.village.code, "read_only"),
                                                declaration=outcome.declaration, household=world.household)
 
 
@@ -210,7 +212,7 @@ def test_two_identical_declarations_at_once_make_one_arrival(tree):
 
     def submit():
         try:
-            services.declaration_submit(community=world.village, data=declaration())
+            arrivals_services.declaration_submit(community=world.village, data=declaration())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -233,23 +235,23 @@ def test_a_strangers_declaration_with_a_neighbours_number_changes_nothing_until_
     neighbour = person_register(area=world.building, household=world.household, name="王小明",
                                 id_number=make_id_number(seq="731"))
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.declaration_submit(community=world.village, data=declaration())
+        outcome = arrivals_services.declaration_submit(community=world.village, data=declaration())
     d = outcome.declaration
     assert d.identity_pending is True and not d.arrival.orders.exists()
     assert not HealthCode.objects.filter(person=neighbour).exclude(colour="green").exists()
     assert not HealthCodeChange.objects.filter(person_id=neighbour.pk).exists()
     # It waits on the worker's list; a second submission inside the window still places nothing.
     worker = make_user("w-dec", world.village.code, "grid_worker")
-    from fangkong.control import selectors
+    from fangkong.arrivals import selectors as arrivals_selectors
 
-    assert d in selectors.declarations_pending(user=worker)
+    assert d in arrivals_selectors.declarations_pending(user=worker)
     with django_capture_on_commit_callbacks(execute=True):
-        services.declaration_submit(community=world.village, data=declaration(origin_name="北京"))
+        arrivals_services.declaration_submit(community=world.village, data=declaration(origin_name="北京"))
     assert not ControlOrder.objects.filter(person=neighbour).exists()
     with pytest.raises(PermissionDenied):
-        services.declaration_identity_confirm(by=make_user("ro-dec", world.village.code, "read_only"), declaration=d)
+        arrivals_services.declaration_identity_confirm(by=make_user("ro-dec", world.village.code, "read_only"), declaration=d)
     with django_capture_on_commit_callbacks(execute=True):
-        services.declaration_identity_confirm(by=worker, declaration=d)
+        arrivals_services.declaration_identity_confirm(by=worker, declaration=d)
     d.refresh_from_db()
     assert d.identity_pending is False and d.confirmed_by == worker
     assert ControlOrder.objects.filter(person=neighbour, status__in=ControlOrder.OPEN).count() == 1
@@ -257,5 +259,5 @@ def test_a_strangers_declaration_with_a_neighbours_number_changes_nothing_until_
 
 
 def test_a_declaration_that_matches_no_one_creates_its_person_and_order_at_once(world):
-    outcome = services.declaration_submit(community=world.village, data=declaration())
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration())
     assert outcome.declaration.identity_pending is False and outcome.declaration.arrival.orders.exists()

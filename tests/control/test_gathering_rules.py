@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fangkong.control import gathering_rules as rules
+from fangkong.gatherings import rules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LENGTHS = (2, 4, 6, 9, 12, 15, 18)

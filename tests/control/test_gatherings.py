@@ -13,9 +13,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fangkong.control import selectors, services
-from fangkong.control.models import Gathering, RiskArea
+from fangkong.core.errors import InvalidInput, NotAllowed
 from fangkong.core.models import AccessLog
+from fangkong.gatherings import selectors as gatherings_selectors
+from fangkong.gatherings import services as gatherings_services
+from fangkong.gatherings.models import Gathering
+from fangkong.risk import selectors as risk_selectors
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_user
 
 TZ = timezone.get_default_timezone()
@@ -53,7 +57,7 @@ def submit(by, area, **extra) -> Gathering:
         "plan_text": "入口验码测温，佩戴口罩，登记来宾，设防疫专员。", "measures": ["scan_codes", "temperature", "registration"],
     }
     values.update(extra)
-    return services.gathering_submit(by=by, area=area, **values)
+    return gatherings_services.gathering_submit(by=by, area=area, **values)
 
 
 # --- who decides: the level above the event's area -----------------------------------------------
@@ -62,7 +66,7 @@ def submit(by, area, **extra) -> Gathering:
 def test_a_village_event_is_approved_by_its_township_with_history(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     assert g.status == "submitted" and g.approver_code == tree["town_a"].code
-    g = services.gathering_approve(by=people["township"], gathering=g)
+    g = gatherings_services.gathering_approve(by=people["township"], gathering=g)
     assert g.status == "approved" and g.decided_by == people["township"]
     assert [(s.status, s.by_name) for s in g.steps.all()] == [("submitted", "wang"), ("approved", "tina")]
 
@@ -70,54 +74,54 @@ def test_a_village_event_is_approved_by_its_township_with_history(tree, people):
 def test_a_grid_event_is_decided_by_the_township_of_its_village(tree, people):
     g = submit(people["applicant"], tree["grid_a"])
     assert g.approver_code == tree["town_a"].code
-    assert services.gathering_approve(by=people["township"], gathering=g).status == "approved"
+    assert gatherings_services.gathering_approve(by=people["township"], gathering=g).status == "approved"
 
 
 def test_a_township_event_is_decided_by_the_county_not_by_the_township(tree, people):
     g = submit(people["town_worker"], tree["town_a"])
-    with pytest.raises(services.NotAllowed, match="decided by 梁园区"):
-        services.gathering_approve(by=people["township"], gathering=g)
-    assert services.gathering_approve(by=people["district"], gathering=g).status == "approved"
+    with pytest.raises(NotAllowed, match="decided by 梁园区"):
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
+    assert gatherings_services.gathering_approve(by=people["district"], gathering=g).status == "approved"
 
 
 def test_a_county_event_is_decided_by_the_city(tree, people):
     g = submit(people["county_worker"], tree["county_a"])
     with pytest.raises(PermissionDenied):
-        services.gathering_approve(by=people["district"], gathering=g)
-    assert services.gathering_approve(by=people["city"], gathering=g).status == "approved"
+        gatherings_services.gathering_approve(by=people["district"], gathering=g)
+    assert gatherings_services.gathering_approve(by=people["city"], gathering=g).status == "approved"
 
 
 def test_a_city_wide_event_is_refused_naming_the_area(tree, people):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["city"], tree["city"])
     assert "province" in info.value.errors["area_code"]
 
 
 def test_users_at_the_events_level_or_below_cannot_approve(tree, people):
     village = submit(people["applicant"], tree["village_a"])
-    with pytest.raises(services.NotAllowed, match="level or below"):
-        services.gathering_approve(by=people["village_cmd"], gathering=village)
+    with pytest.raises(NotAllowed, match="level or below"):
+        gatherings_services.gathering_approve(by=people["village_cmd"], gathering=village)
     with pytest.raises(Http404):  # a grid's user does not even see its village's events
-        services.gathering_approve(by=people["grid_cmd"], gathering=village)
+        gatherings_services.gathering_approve(by=people["grid_cmd"], gathering=village)
     grid = submit(people["applicant"], tree["grid_a"])
     for user in (people["village_cmd"], people["grid_cmd"]):
-        with pytest.raises(services.NotAllowed, match="level or below"):
-            services.gathering_approve(by=user, gathering=grid)
+        with pytest.raises(NotAllowed, match="level or below"):
+            gatherings_services.gathering_approve(by=user, gathering=grid)
     assert set(Gathering.objects.values_list("status", flat=True)) == {"submitted"}
 
 
 def test_an_approver_outside_the_chain_gets_404(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     with pytest.raises(Http404):
-        selectors.gathering_get(user=people["other_district"], pk=g.pk)
+        gatherings_selectors.gathering_get(user=people["other_district"], pk=g.pk)
     with pytest.raises(Http404):
-        services.gathering_approve(by=people["other_district"], gathering=g)
+        gatherings_services.gathering_approve(by=people["other_district"], gathering=g)
 
 
 def test_the_applicant_cannot_decide_their_own_application(tree, people):
     g = submit(people["township"], tree["village_a"])
-    with pytest.raises(services.NotAllowed, match="own application"):
-        services.gathering_approve(by=people["township"], gathering=g)
+    with pytest.raises(NotAllowed, match="own application"):
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
 
 
 def test_a_read_only_role_cannot_apply(tree, people):
@@ -149,16 +153,16 @@ def test_only_a_command_user_above_the_events_level_on_its_chain_decides(tree, p
     expected_allowed = decides and len(decider_code) < len(effective)
     if not decides:  # refused by role before the area is looked at (403, not 404)
         with pytest.raises(PermissionDenied):
-            services.gathering_approve(by=decider, gathering=g)
+            gatherings_services.gathering_approve(by=decider, gathering=g)
     elif not on_chain:
         with pytest.raises(Http404):
-            services.gathering_approve(by=decider, gathering=g)
+            gatherings_services.gathering_approve(by=decider, gathering=g)
     elif expected_allowed:
-        assert services.gathering_approve(by=decider, gathering=g).status == "approved"
+        assert gatherings_services.gathering_approve(by=decider, gathering=g).status == "approved"
     else:
         with pytest.raises(PermissionDenied):
-            services.gathering_approve(by=decider, gathering=g)
-    assert (g.pk in set(selectors.gatherings_pending(user=decider).values_list("pk", flat=True))) == (
+            gatherings_services.gathering_approve(by=decider, gathering=g)
+    assert (g.pk in set(gatherings_selectors.gatherings_pending(user=decider).values_list("pk", flat=True))) == (
         on_chain and expected_allowed and Gathering.objects.get(pk=g.pk).status == "submitted")
 
 
@@ -167,7 +171,7 @@ def test_only_a_command_user_above_the_events_level_on_its_chain_decides(tree, p
 
 def test_50_people_or_fewer_are_refused_saying_no_application_is_needed(tree, people):
     for n in (0, 30, 50):
-        with pytest.raises(services.InvalidInput) as info:
+        with pytest.raises(InvalidInput) as info:
             submit(people["applicant"], tree["village_a"], expected_attendance=n)
         assert "need no application" in info.value.errors["expected_attendance"]
     assert not Gathering.objects.exists()
@@ -176,7 +180,7 @@ def test_50_people_or_fewer_are_refused_saying_no_application_is_needed(tree, pe
 
 def test_bad_input_names_every_field_and_writes_nothing(tree, people):
     start = soon()
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], title=" ", kind="rave", contact_phone="12345",
                ends_at=start - dt.timedelta(hours=1), starts_at=start, plan_text="", measures=["prayer"])
     assert set(info.value.errors) >= {"title", "kind", "contact_phone", "ends_at", "plan_text", "measures"}
@@ -184,10 +188,10 @@ def test_bad_input_names_every_field_and_writes_nothing(tree, people):
 
 
 def test_an_event_starting_in_the_past_or_longer_than_a_month_is_refused(tree, people):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], starts_at=timezone.now() - dt.timedelta(hours=1))
     assert "future" in info.value.errors["starts_at"]
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], ends_at=soon() + dt.timedelta(days=40))
     assert "month by month" in info.value.errors["ends_at"]
 
@@ -202,10 +206,10 @@ def test_the_contact_phone_is_validated_and_not_stored_in_clear(tree, people):
 
 def test_the_full_phone_is_shown_to_a_decider_and_logged_but_not_to_others(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    assert selectors.gathering_contact_phone(user=people["township"], gathering=g, reason="核实方案") == PHONE
+    assert gatherings_selectors.gathering_contact_phone(user=people["township"], gathering=g, reason="核实方案") == PHONE
     log = AccessLog.objects.get(object_type="gathering")
     assert (log.username, log.fields, log.reason) == ("tina", "contact_phone", "核实方案")
-    assert selectors.gathering_contact_phone(user=people["village_cmd"], gathering=g, reason="x") == "139****5678"
+    assert gatherings_selectors.gathering_contact_phone(user=people["village_cmd"], gathering=g, reason="x") == "139****5678"
     assert AccessLog.objects.count() == 1
 
 
@@ -220,7 +224,7 @@ def risk(code: str, name: str, level: str, starts: dt.date, lifted: dt.date | No
 def test_it_refuses_an_event_in_a_medium_risk_area_with_the_reason(tree, people):
     day = soon().date()
     risk(tree["county_a"].code, "梁园区", "medium", day - dt.timedelta(days=2))
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"])
     reason = info.value.errors["area_code"]
     assert "梁园区" in reason and "Medium risk" in reason and day.isoformat() in reason
@@ -232,7 +236,7 @@ def test_a_sealed_zone_refuses_even_at_low_level_and_a_prevention_zone_does_not(
     risk(tree["village_a"].code, "一社区", "low", day, zone="prevention")
     assert submit(people["applicant"], tree["village_a"]).status == "submitted"
     risk(tree["grid_a"].code, "第一网格", "low", day - dt.timedelta(days=1), zone="sealed")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["grid_a"])
     assert "Sealed zone" in info.value.errors["area_code"]
 
@@ -244,7 +248,7 @@ def test_only_the_event_dates_count(tree, people):
     risk(tree["town_a"].code, "一街道", "high", last + dt.timedelta(days=1))  # starts the day after
     assert submit(people["applicant"], tree["village_a"], starts_at=start, ends_at=start + dt.timedelta(hours=26))
     risk(tree["town_a"].code, "一街道", "medium", last)  # starts on the last day
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         submit(people["applicant"], tree["village_a"], starts_at=start, ends_at=start + dt.timedelta(hours=26))
 
 
@@ -256,8 +260,8 @@ def test_a_risk_area_elsewhere_does_not_refuse(tree, people):
 def test_approval_is_refused_when_the_area_became_risky_after_submission(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     risk(tree["village_a"].code, "一社区", "high", soon().date() - dt.timedelta(days=1))
-    with pytest.raises(services.InvalidInput) as info:
-        services.gathering_approve(by=people["township"], gathering=g)
+    with pytest.raises(InvalidInput) as info:
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
     assert "一社区" in info.value.errors["area_code"]
     g.refresh_from_db()
     assert g.status == "submitted"
@@ -283,8 +287,8 @@ def test_the_risk_check_agrees_with_the_level_on_each_day(tree, records, first, 
     day1 = base + dt.timedelta(days=first)
     days = [day1 + dt.timedelta(days=n) for n in range(length + 1)]
     per_day = any(r.level in ("high", "medium") or r.zone in ("sealed", "controlled")
-                  for d in days for r in selectors.risk_level_on(on=d, code=tree["grid_a"].code).records)
-    blocks = selectors.gathering_risk_blocks(area_code=tree["grid_a"].code, first_day=days[0], last_day=days[-1])
+                  for d in days for r in risk_selectors.risk_level_on(on=d, code=tree["grid_a"].code).records)
+    blocks = gatherings_selectors.gathering_risk_blocks(area_code=tree["grid_a"].code, first_day=days[0], last_day=days[-1])
     assert bool(blocks) == per_day
 
 
@@ -293,48 +297,48 @@ def test_the_risk_check_agrees_with_the_level_on_each_day(tree, records, first, 
 
 def test_a_rejection_needs_a_reason_and_keeps_it(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    with pytest.raises(services.InvalidInput) as info:
-        services.gathering_reject(by=people["township"], gathering=g, reason="  ")
+    with pytest.raises(InvalidInput) as info:
+        gatherings_services.gathering_reject(by=people["township"], gathering=g, reason="  ")
     assert "reason" in info.value.errors
-    g = services.gathering_reject(by=people["township"], gathering=g, reason="方案未落实测温")
+    g = gatherings_services.gathering_reject(by=people["township"], gathering=g, reason="方案未落实测温")
     assert (g.status, g.reason) == ("rejected", "方案未落实测温")
     assert g.steps.last().reason == "方案未落实测温"
 
 
 def test_a_decided_application_cannot_be_decided_again(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    services.gathering_approve(by=people["township"], gathering=g)
-    with pytest.raises(services.InvalidInput) as info:
-        services.gathering_reject(by=people["district"], gathering=g, reason="x")
+    gatherings_services.gathering_approve(by=people["township"], gathering=g)
+    with pytest.raises(InvalidInput) as info:
+        gatherings_services.gathering_reject(by=people["district"], gathering=g, reason="x")
     assert "already Approved" in info.value.errors["status"]
-    with pytest.raises(services.InvalidInput):
-        services.gathering_withdraw(by=people["applicant"], gathering=g)
+    with pytest.raises(InvalidInput):
+        gatherings_services.gathering_withdraw(by=people["applicant"], gathering=g)
 
 
 def test_only_the_applicant_withdraws_and_only_before_the_decision(tree, people):
     g = submit(people["applicant"], tree["village_a"])
     with pytest.raises(PermissionDenied):
-        services.gathering_withdraw(by=people["township"], gathering=g)
-    g = services.gathering_withdraw(by=people["applicant"], gathering=g, reason="改期")
+        gatherings_services.gathering_withdraw(by=people["township"], gathering=g)
+    g = gatherings_services.gathering_withdraw(by=people["applicant"], gathering=g, reason="改期")
     assert g.status == "withdrawn"
-    with pytest.raises(services.InvalidInput):
-        services.gathering_approve(by=people["township"], gathering=g)
+    with pytest.raises(InvalidInput):
+        gatherings_services.gathering_approve(by=people["township"], gathering=g)
 
 
 def test_an_approved_event_can_be_cancelled_by_the_deciders_with_a_reason(tree, people):
-    g = services.gathering_approve(by=people["township"], gathering=submit(people["applicant"], tree["village_a"]))
+    g = gatherings_services.gathering_approve(by=people["township"], gathering=submit(people["applicant"], tree["village_a"]))
     with pytest.raises(PermissionDenied):
-        services.gathering_cancel(by=people["village_cmd"], gathering=g, reason="x")
-    g = services.gathering_cancel(by=people["district"], gathering=g, reason="邻村出现病例")
+        gatherings_services.gathering_cancel(by=people["village_cmd"], gathering=g, reason="x")
+    g = gatherings_services.gathering_cancel(by=people["district"], gathering=g, reason="邻村出现病例")
     assert g.status == "cancelled"
     assert [s.status for s in g.steps.all()] == ["submitted", "approved", "cancelled"]
 
 
 def test_the_actions_offered_match_the_rules(tree, people):
     g = submit(people["applicant"], tree["village_a"])
-    assert selectors.gathering_actions(user=people["applicant"], gathering=g) == {"withdraw"}
-    assert selectors.gathering_actions(user=people["township"], gathering=g) == {"approve", "reject"}
-    assert selectors.gathering_actions(user=people["village_cmd"], gathering=g) == set()
+    assert gatherings_selectors.gathering_actions(user=people["applicant"], gathering=g) == {"withdraw"}
+    assert gatherings_selectors.gathering_actions(user=people["township"], gathering=g) == {"approve", "reject"}
+    assert gatherings_selectors.gathering_actions(user=people["village_cmd"], gathering=g) == set()
 
 
 # --- the plan file --------------------------------------------------------------------------------
@@ -354,12 +358,12 @@ def test_a_pdf_plan_is_kept_under_a_random_name_with_its_digest(tree, people, se
 
 def test_a_plan_file_of_another_type_or_too_large_is_refused(tree, people, settings):
     script = SimpleUploadedFile("plan.pdf", b"#!/bin/sh\nrm -rf /\n", content_type="application/pdf")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], plan_file=script)
     assert "only PDF" in info.value.errors["plan_file"]
     settings.FANGKONG_PLAN_FILE_MAX_MB = 1
     big = SimpleUploadedFile("plan.pdf", PDF + b"0" * (1024 * 1024), content_type="application/pdf")
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         submit(people["applicant"], tree["village_a"], plan_file=big)
     assert "limit is 1 MB" in info.value.errors["plan_file"]
     assert not Gathering.objects.exists()
@@ -371,27 +375,27 @@ def test_a_plan_file_of_another_type_or_too_large_is_refused(tree, people, setti
 def test_the_pending_list_holds_what_the_user_may_decide(tree, people):
     village = submit(people["applicant"], tree["village_a"])
     town = submit(people["town_worker"], tree["town_a"])
-    assert list(selectors.gatherings_pending(user=people["township"])) == [village]
-    assert set(selectors.gatherings_pending(user=people["district"])) == {village, town}
-    assert not selectors.gatherings_pending(user=people["village_cmd"]).exists()
-    assert not selectors.gatherings_pending(user=people["other_district"]).exists()
+    assert list(gatherings_selectors.gatherings_pending(user=people["township"])) == [village]
+    assert set(gatherings_selectors.gatherings_pending(user=people["district"])) == {village, town}
+    assert not gatherings_selectors.gatherings_pending(user=people["village_cmd"]).exists()
+    assert not gatherings_selectors.gatherings_pending(user=people["other_district"]).exists()
 
 
 def test_the_calendar_puts_an_event_on_every_day_it_touches_and_filters_by_area(tree, people):
     start = soon(days=40, hour=18)
-    two_days = services.gathering_approve(by=people["township"], gathering=submit(
+    two_days = gatherings_services.gathering_approve(by=people["township"], gathering=submit(
         people["applicant"], tree["village_a"], starts_at=start, ends_at=start + dt.timedelta(hours=20)))
-    services.gathering_approve(by=people["district"], gathering=submit(people["town_worker"], tree["town_a"],
+    gatherings_services.gathering_approve(by=people["district"], gathering=submit(people["town_worker"], tree["town_a"],
                                                                        starts_at=start, title="街道运动会"))
     submit(people["applicant"], tree["village_a"], starts_at=start, title="未批")  # pending: not on the calendar
-    month = selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month)
+    month = gatherings_selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month)
     days = {d.day: [e.title for e in d.events] for d in month.busy_days}
     assert days[start.date()] == ["王家婚宴", "街道运动会"]
     if (start + dt.timedelta(days=1)).month == start.month:
         assert days[start.date() + dt.timedelta(days=1)] == ["王家婚宴"]
     assert all(len(week) == 7 for week in month.weeks)
-    only_village = selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month,
+    only_village = gatherings_selectors.gathering_calendar(user=people["district"], year=start.year, month=start.month,
                                                 area_code=tree["village_a"].code)
     assert {e.pk for d in only_village.busy_days for e in d.events} == {two_days.pk}
-    elsewhere = selectors.gathering_calendar(user=people["other_district"], year=start.year, month=start.month)
+    elsewhere = gatherings_selectors.gathering_calendar(user=people["other_district"], year=start.year, month=start.month)
     assert elsewhere.busy_days == []

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from fangkong.control.models import Gathering, RiskArea
 from fangkong.core.models import AccessLog
+from fangkong.gatherings.models import Gathering
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_user
 
 TZ = timezone.get_default_timezone()

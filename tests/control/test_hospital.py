@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from fangkong.arrivals import services as arrivals_services
 from fangkong.control import services
 from fangkong.control.models import ControlOrder
 from fangkong.core.clock import today
@@ -20,7 +21,7 @@ from tests.conftest import make_id_number, make_user
 def order(tree, user_a):
     household = household_create(user=user_a, area=tree["grid_a"])
     person = person_create(user=user_a, household=household, name="钱七", id_number=make_id_number(seq="551"))
-    arrival = services.arrival_register(by=user_a, person=person, household=household, category="inbound",
+    arrival = arrivals_services.arrival_register(by=user_a, person=person, household=household, category="inbound",
                                         origin_name="某国", arrived_on=today() - dt.timedelta(days=1), source="manual")
     return arrival.orders.get()
 

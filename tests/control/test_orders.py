@@ -6,10 +6,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from fangkong.areas.models import Responsible
+from fangkong.arrivals import services as arrivals_services
 from fangkong.control import selectors, services
-from fangkong.control.models import ControlOrder, Escalation, RiskArea, ScheduledTest
+from fangkong.control.models import ControlOrder, Escalation, ScheduledTest
+from fangkong.core.errors import InvalidInput
 from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 TODAY = dt.date(2026, 11, 20)
@@ -27,7 +30,7 @@ def setting(tree, user_a):
 
 
 def arrive(setting, user, origin_code="110105", origin_name="北京市朝阳区", days_ago=0, category="risk_area_arrival", **extra):
-    return services.arrival_register(
+    return arrivals_services.arrival_register(
         by=user, person=setting["person"], household=setting["household"], category=category, origin_code=origin_code,
         origin_name=origin_name, arrived_on=TODAY - dt.timedelta(days=days_ago), source="manual", **extra,
     )
@@ -36,6 +39,7 @@ def arrive(setting, user, origin_code="110105", origin_name="北京市朝阳区"
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
     monkeypatch.setattr(services, "local_today", lambda: TODAY)
+    monkeypatch.setattr(arrivals_services, "local_today", lambda: TODAY)
 
 
 def test_an_arrival_from_a_medium_risk_area_gets_home_isolation_and_goes_to_the_grid_worker(setting, user_a, django_capture_on_commit_callbacks):
@@ -52,21 +56,21 @@ def test_an_arrival_from_a_medium_risk_area_gets_home_isolation_and_goes_to_the_
 
 
 def test_an_arrival_dated_in_the_future_is_refused_and_nothing_is_written(setting, user_a):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         arrive(setting, user_a, days_ago=-2)
     assert "arrived_on" in info.value.errors
     assert not ControlOrder.objects.exists()
 
 
 def test_a_user_of_another_area_cannot_register_an_arrival_there(setting, user_b):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         arrive(setting, user_b)
     assert info.value.errors == {"destination": "outside your area"}
 
 
 def test_a_checkin_of_55_degrees_is_refused_naming_the_field(setting, user_a):
     order = arrive(setting, user_a).orders.get()
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         services.checkin_record(by=user_a, order=order, temperature=55)
     assert "temperature" in info.value.errors
     assert not order.checkins.exists()
@@ -104,7 +108,7 @@ def test_a_positive_result_turns_the_code_red_and_goes_to_the_county(setting, us
 
 def test_the_order_is_released_when_the_schedule_is_complete_and_negative(setting, user_a, django_capture_on_commit_callbacks):
     order = arrive(setting, user_a, days_ago=8).orders.get()
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         services.order_release(by=user_a, order=order, on=TODAY)
     assert "tests" in info.value.errors
     for test in order.tests.all():
@@ -205,6 +209,6 @@ def test_a_refused_check_in_says_why_in_chinese(setting, user_a):
     from django.utils import translation
 
     order = arrive(setting, user_a).orders.get()
-    with translation.override("zh-hans"), pytest.raises(services.InvalidInput) as info:
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
         services.checkin_record(by=user_a, order=order, temperature="55")
     assert info.value.errors["temperature"] == "55.0 °C 不是有效体温（34–43 °C）"

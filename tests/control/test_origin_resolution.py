@@ -7,11 +7,16 @@ import datetime as dt
 
 import pytest
 
-from fangkong.control import selectors, services
-from fangkong.control.models import ControlOrder, RiskArea, SelfDeclaration
+from fangkong.arrivals import selectors as arrivals_selectors
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import SelfDeclaration
+from fangkong.control.models import ControlOrder
 from fangkong.core.clock import today
+from fangkong.core.errors import InvalidInput
 from fangkong.core.models import AuditEvent
 from fangkong.people.services import household_create, person_create
+from fangkong.risk import selectors as risk_selectors
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number, make_user
 from tests.control.declare_world import build_community
 from tests.control.test_public_pages import post, public  # noqa: F401 - the fixture
@@ -31,11 +36,11 @@ def typed(text: str, **more) -> dict:
 
 
 def test_the_risk_lookup_finds_the_coded_entry_from_the_typed_name(world):
-    answer = selectors.risk_level_on(on=today(), name="北京市朝阳区")
+    answer = risk_selectors.risk_level_on(on=today(), name="北京市朝阳区")
     assert (answer.level, answer.resolved_code, answer.unresolved) == ("medium", "110105", "")
-    assert selectors.risk_level_on(on=today(), name="朝阳区").unresolved == "ambiguous"
-    assert selectors.risk_level_on(on=today(), name="北京").unresolved == "coarse"  # risk areas inside it
-    assert selectors.risk_level_on(on=today(), name="上海").unresolved == ""  # nothing listed inside
+    assert risk_selectors.risk_level_on(on=today(), name="朝阳区").unresolved == "ambiguous"
+    assert risk_selectors.risk_level_on(on=today(), name="北京").unresolved == "coarse"  # risk areas inside it
+    assert risk_selectors.risk_level_on(on=today(), name="上海").unresolved == ""  # nothing listed inside
 
 
 def test_a_resident_who_types_beijing_chaoyang_gets_the_medium_risk_measures(client, world, public):  # noqa: F811
@@ -53,10 +58,10 @@ def test_an_origin_that_cannot_be_placed_waits_for_the_worker_and_never_says_no_
     declaration = SelfDeclaration.objects.get()
     assert declaration.origin_pending and not ControlOrder.objects.exists()
     worker = make_user("w-origin", world.village.code, "grid_worker")
-    assert declaration in selectors.declarations_pending(user=worker)
-    with pytest.raises(services.InvalidInput):
-        services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="999999")
-    services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="110105")
+    assert declaration in arrivals_selectors.declarations_pending(user=worker)
+    with pytest.raises(InvalidInput):
+        arrivals_services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="999999")
+    arrivals_services.declaration_origin_confirm(by=worker, declaration=declaration, origin_code="110105")
     declaration.refresh_from_db()
     assert not declaration.origin_pending and declaration.arrival.origin_risk == "medium"
     assert ControlOrder.objects.get().facts["origin_risk"] == "medium"
@@ -86,11 +91,11 @@ def test_a_worker_who_types_an_ambiguous_origin_is_asked_for_the_division(world,
     user = make_user("w-arr", tree["county_a"].code, "grid_worker")
     household = household_create(user=user, area=world.building)
     person = person_create(user=user, household=household, name="钱九", id_number=make_id_number(seq="913"))
-    with pytest.raises(services.InvalidInput) as refused:
-        services.arrival_register(by=user, person=person, household=household, category="returnee",
+    with pytest.raises(InvalidInput) as refused:
+        arrivals_services.arrival_register(by=user, person=person, household=household, category="returnee",
                                   origin_name="朝阳区", arrived_on=today(), source="manual")
     message = refused.value.errors["origin_name"]
     assert "北京市朝阳区" in message and "吉林省长春市朝阳区" in message
-    arrival = services.arrival_register(by=user, person=person, household=household, category="returnee",
+    arrival = arrivals_services.arrival_register(by=user, person=person, household=household, category="returnee",
                                         origin_name="北京朝阳区", arrived_on=today(), source="manual")
     assert arrival.origin_risk == "medium"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fangkong.control.plates import PROVINCE_ABBREVIATIONS, check_plate, province_prefix
+from fangkong.arrivals.plates import PROVINCE_ABBREVIATIONS, check_plate, province_prefix
 
 PROVINCES = st.sampled_from(sorted(PROVINCE_ABBREVIATIONS.values()))
 OFFICE = st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZ")

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fangkong.areas.models import Area
-from fangkong.control.public_forms import DeclarationForm, SelfCheckinForm, resident_id_problem
+from fangkong.arrivals.public_forms import DeclarationForm
+from fangkong.control.public_forms import SelfCheckinForm, resident_id_problem
 from fangkong.core.ids import check_resident_id
 
 PLACES = {None: [SimpleNamespace(code="11", name="北京市")], "11": [SimpleNamespace(code="1101", name="市辖区")],

@@ -11,15 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import Arrival, DeclarationPoster, SelfDeclaration
 from fangkong.control import services
-from fangkong.control.models import (
-    Arrival,
-    CheckIn,
-    CheckinLink,
-    ControlOrder,
-    DeclarationPoster,
-    SelfDeclaration,
-)
+from fangkong.control.models import CheckIn, CheckinLink, ControlOrder
 from fangkong.control.public_tokens import checkin_token, community_token
 from fangkong.core.clock import today
 from fangkong.core.permissions import DEMO
@@ -100,7 +95,7 @@ def test_a_token_for_a_node_that_is_not_a_community_is_refused(client, world, tr
 
 def test_replacing_the_qr_code_voids_printed_posters(client, world, tree, public):
     old = world.token
-    services.poster_rotate(by=make_user("town", tree["town_a"].code, "township"), community=world.village)
+    arrivals_services.poster_rotate(by=make_user("town", tree["town_a"].code, "township"), community=world.village)
     assert client.get(f"/d/{old}/").status_code == 404
     new = community_token(world.village.code, DeclarationPoster.objects.get().generation)
     assert client.get(f"/d/{new}/").status_code == 200
@@ -341,7 +336,7 @@ def test_without_javascript_the_refine_button_shows_the_next_level(client, world
 def link(world, public):
     worker = make_user("cadre", world.village.code, "grid_worker")
     person = person_register(area=world.building, household=world.household, name="钱七", id_number=make_id_number(seq="551"))
-    arrival = services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
+    arrival = arrivals_services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
                                         origin_name="新加坡", arrived_on=today(), source="manual")
     return services.checkin_link_issue(by=worker, order=arrival.orders.get())
 

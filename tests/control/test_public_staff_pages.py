@@ -6,10 +6,12 @@ import re
 
 import pytest
 
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import DeclarationPoster, SelfDeclaration
+from fangkong.arrivals.selectors import declaration_community
 from fangkong.control import services
-from fangkong.control.models import CheckinLink, DeclarationPoster, SelfDeclaration
+from fangkong.control.models import CheckinLink
 from fangkong.control.public_tokens import parse_checkin_token, parse_community_token
-from fangkong.control.selectors import declaration_community
 from fangkong.core.clock import today
 from fangkong.core.permissions import DEMO
 from fangkong.people.services import person_register
@@ -78,7 +80,7 @@ def test_a_grid_worker_may_print_but_not_replace_the_code(client, world, tree):
 
 
 def test_the_workers_list_shows_declarations_to_confirm_and_the_worker_confirms_one(client, world, tree):
-    outcome = services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
+    outcome = arrivals_services.declaration_submit(community=world.village, data=declaration(address="幸福路88号"))
     worker = make_user("cadre", world.village.code, "grid_worker")
     client.force_login(worker)
     today_page = client.get("/control/today/").content.decode()
@@ -92,7 +94,7 @@ def test_the_workers_list_shows_declarations_to_confirm_and_the_worker_confirms_
 
 
 def test_a_confirmed_declaration_is_not_on_the_list(client, world):
-    services.declaration_submit(community=world.village, data=declaration(building_code=world.building.code))
+    arrivals_services.declaration_submit(community=world.village, data=declaration(building_code=world.building.code))
     client.force_login(make_user("cadre", world.village.code, "grid_worker"))
     assert "/household/" not in client.get("/control/today/").content.decode()
 
@@ -101,7 +103,7 @@ def test_a_confirmed_declaration_is_not_on_the_list(client, world):
 def order(world):
     worker = make_user("cadre", world.village.code, "grid_worker")
     person = person_register(area=world.building, household=world.household, name="钱七", id_number=make_id_number(seq="551"))
-    arrival = services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
+    arrival = arrivals_services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
                                         origin_name="新加坡", arrived_on=today(), source="manual")
     return arrival.orders.get()
 

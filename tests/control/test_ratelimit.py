@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from fangkong.control import ratelimit
-from fangkong.control.models import RateCounter
+from fangkong.core import ratelimit
+from fangkong.core.models import RateCounter
 
 
 @pytest.fixture

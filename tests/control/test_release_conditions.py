@@ -12,6 +12,7 @@ import pytest
 from fangkong.control import release, services
 from fangkong.control.models import ControlOrder, ScheduledTest
 from fangkong.core.clock import today
+from fangkong.core.errors import InvalidInput
 from fangkong.core.models import AuditEvent
 from fangkong.people.services import household_create, person_create
 from fangkong.policy.engine import Facts, Plan
@@ -48,7 +49,7 @@ def test_the_scheduled_release_leaves_an_order_with_an_unconfirmed_condition_ope
 
 
 def test_a_user_releases_only_by_confirming_the_condition_and_the_audit_names_it(user_a, secondary):
-    with pytest.raises(services.InvalidInput) as refused:
+    with pytest.raises(InvalidInput) as refused:
         services.order_release(by=user_a, order=secondary)
     assert CONDITION in refused.value.errors and "first two" in refused.value.errors[CONDITION]
     services.order_release(by=user_a, order=secondary, confirmed=[CONDITION])
@@ -60,7 +61,7 @@ def test_a_user_releases_only_by_confirming_the_condition_and_the_audit_names_it
 
 def test_a_registered_check_that_finds_the_condition_unmet_blocks_even_a_confirmation(user_a, secondary, monkeypatch):
     monkeypatch.setitem(release._CHECKS, CONDITION, lambda order: False)
-    with pytest.raises(services.InvalidInput) as refused:
+    with pytest.raises(InvalidInput) as refused:
         services.order_release(by=user_a, order=secondary, confirmed=[CONDITION])
     assert "not met" in refused.value.errors[CONDITION]
     monkeypatch.setitem(release._CHECKS, CONDITION, lambda order: True)

@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fangkong.control.models import RiskArea
-from fangkong.control.risk_rows import RowError, covering_codes, parse_date, parse_row
-from fangkong.control.selectors import risk_level_on
-from fangkong.control.services import risk_areas_import
+from fangkong.risk.models import RiskArea
+from fangkong.risk.rows import RowError, covering_codes, parse_date, parse_row
+from fangkong.risk.selectors import risk_level_on
+from fangkong.risk.services import risk_areas_import
 from tests.conftest import make_user
 
 D = dt.date.fromisoformat

@@ -7,7 +7,7 @@ import json
 from django.core.management import call_command
 
 from fangkong.areas.models import Responsible
-from fangkong.control import services
+from fangkong.arrivals import services as arrivals_services
 from fangkong.control.models import Escalation, ScheduledTest
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number
@@ -18,7 +18,7 @@ def test_a_scan_marks_a_missed_test_escalates_it_and_a_second_scan_changes_nothi
     Responsible.objects.create(area=grid, area_code=grid.code, tier="grid_worker", name="王网格", phone="13900000001", user=user_a)
     household = household_create(user=user_a, area=grid, address="一号楼101")
     person = person_register(area=grid, household=household, name="李四", id_number=make_id_number(born="19850101", seq="211"))
-    services.arrival_register(by=user_a, person=person, household=household, category="inbound", origin_name="境外",
+    arrivals_services.arrival_register(by=user_a, person=person, household=household, category="inbound", origin_name="境外",
                               arrived_on=dt.date.today() - dt.timedelta(days=3), source="manual")
 
     out = io.StringIO()

@@ -9,9 +9,8 @@ import re
 
 import pytest
 
-from fangkong.control import ratelimit
-from fangkong.control.models import RateCounter
-from fangkong.core import api_support
+from fangkong.core import api_support, ratelimit
+from fangkong.core.models import RateCounter
 from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.people.services import household_create, person_register
 from tests.conftest import make_id_number, make_user
@@ -107,9 +106,9 @@ def test_the_fast_path_answers_plain_scans_itself_and_passes_the_rest_on(client,
 
 
 def test_over_the_limit_a_scan_is_refused_and_not_logged_either_way(client, settings, monkeypatch, scanner):
-    from fangkong.control import services
+    from fangkong.healthcodes import verification
 
-    monkeypatch.setattr(services, "VERIFY_PER_MINUTE", 3)
+    monkeypatch.setattr(verification, "VERIFY_PER_MINUTE", 3)
     token, headers = scanner["code"].token, scanner["headers"]
 
     def steps(device):
@@ -131,7 +130,7 @@ def test_over_the_limit_a_scan_is_refused_and_not_logged_either_way(client, sett
     {"token": "abc", "device": "g", "id_number": ID},
 ])
 def test_anything_but_a_plain_token_scan_is_left_to_the_api_route(rf, body):
-    from fangkong.control.fastpath import plain_token_scan
+    from fangkong.healthcodes.fastpath import plain_token_scan
 
     request = rf.post(URL, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION="Bearer fk_x")
     assert plain_token_scan(request) is None
@@ -141,8 +140,7 @@ def test_anything_but_a_plain_token_scan_is_left_to_the_api_route(rf, body):
 
 
 def test_a_revoked_token_or_a_deactivated_user_scans_nothing_and_a_good_one_is_marked_used(client, scanner):
-    from fangkong.control.models import RateCounter
-    from fangkong.core.models import ApiToken
+    from fangkong.core.models import ApiToken, RateCounter
 
     token, headers, user = scanner["code"].token, scanner["headers"], scanner["user"]
     api_token = ApiToken.objects.get(user=user)
@@ -160,8 +158,7 @@ def test_a_revoked_token_or_a_deactivated_user_scans_nothing_and_a_good_one_is_m
 
 @pytest.mark.parametrize("fast_path", [True, False])
 def test_an_expired_token_scans_nothing_either_way(client, settings, scanner, fast_path):
-    from fangkong.control.models import RateCounter
-    from fangkong.core.models import ApiToken
+    from fangkong.core.models import ApiToken, RateCounter
 
     settings.VERIFY_FAST_PATH = fast_path
     settings.API_TOKEN_DAYS = 30

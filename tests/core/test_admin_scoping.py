@@ -5,7 +5,7 @@
 import pytest
 from django.test import Client
 
-from fangkong.control.models import Checkpoint
+from fangkong.arrivals.models import Checkpoint
 from tests.conftest import make_user
 
 
@@ -24,7 +24,7 @@ def _form(checkpoint, area) -> dict:
 
 def test_staff_cannot_move_a_checkpoint_into_another_area(tree, staff_of_a):
     checkpoint = Checkpoint.objects.create(name="梁园卡口", channel="highway", area=tree["county_a"], area_code=tree["county_a"].code)
-    r = staff_of_a.post(f"/admin/control/checkpoint/{checkpoint.pk}/change/", _form(checkpoint, tree["county_b"]))
+    r = staff_of_a.post(f"/admin/arrivals/checkpoint/{checkpoint.pk}/change/", _form(checkpoint, tree["county_b"]))
     assert r.status_code == 200
     assert "This area is outside your own." in r.content.decode()
     checkpoint.refresh_from_db()
@@ -33,7 +33,7 @@ def test_staff_cannot_move_a_checkpoint_into_another_area(tree, staff_of_a):
 
 def test_staff_can_move_a_checkpoint_within_their_area(tree, staff_of_a):
     checkpoint = Checkpoint.objects.create(name="梁园卡口", channel="highway", area=tree["county_a"], area_code=tree["county_a"].code)
-    r = staff_of_a.post(f"/admin/control/checkpoint/{checkpoint.pk}/change/", _form(checkpoint, tree["town_a"]))
+    r = staff_of_a.post(f"/admin/arrivals/checkpoint/{checkpoint.pk}/change/", _form(checkpoint, tree["town_a"]))
     assert r.status_code == 302, r.content.decode()[:2000]
     checkpoint.refresh_from_db()
     assert checkpoint.area_code == tree["town_a"].code

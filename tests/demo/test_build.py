@@ -52,7 +52,7 @@ def plaintext_digest() -> str:
 def remove_everything() -> None:
     """Undo the module's city, which was committed outside any test's transaction."""
     from fangkong.areas.models import AreaTally, TeamMember
-    from fangkong.control.models import Checkpoint
+    from fangkong.arrivals.models import Checkpoint
     from fangkong.core.models import User
     from fangkong.demo import control_data
 

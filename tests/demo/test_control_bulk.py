@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 
 from fangkong.areas.models import Responsible
-from fangkong.control import services
-from fangkong.control.models import Arrival, RiskArea
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.models import Arrival
 from fangkong.core.clock import today
 from fangkong.demo import control_data
 from fangkong.healthcodes.models import HealthCode
 from fangkong.people.services import household_create, person_register
+from fangkong.risk.models import RiskArea
 from tests.conftest import make_id_number
 
 
@@ -56,7 +57,7 @@ def test_the_bulk_path_writes_the_rows_arrival_register_writes(tree, city_user, 
             "source": "checkpoint", "route": f"{origin_name} → 商丘", "transport": "train", "transport_number": "G1234",
             "negative_test_date": arrived - dt.timedelta(days=1) if category == "returnee" else None}
     with django_capture_on_commit_callbacks(execute=True):
-        by_service = services.arrival_register(by=city_user, person=one, household=household, **item)
+        by_service = arrivals_services.arrival_register(by=city_user, person=one, household=household, **item)
     (by_bulk,) = control_data.bulk_arrivals([{**item, "person": two, "household": household}], user=city_user,
                                             now=timezone.now())
     assert _rows(by_bulk) == _rows(by_service)

@@ -5,19 +5,17 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from fangkong.arrivals.models import Arrival
 from fangkong.control import selectors
-from fangkong.control.models import (
-    Arrival,
-    ControlOrder,
-    Escalation,
-    Gathering,
-    RiskArea,
-    ScheduledTest,
-)
+from fangkong.control.models import ControlOrder, Escalation, ScheduledTest
 from fangkong.core.clock import today
 from fangkong.core.models import User
 from fangkong.demo import control_data
+from fangkong.gatherings import selectors as gatherings_selectors
+from fangkong.gatherings.models import Gathering
 from fangkong.healthcodes.models import HealthCode
+from fangkong.risk import selectors as risk_selectors
+from fangkong.risk.models import RiskArea
 
 from .test_build import remove_everything, run_demo
 
@@ -84,14 +82,14 @@ def test_arrivals_are_recent_have_orders_from_the_active_profile_and_results(bui
 def test_there_are_risk_areas_inside_and_outside_the_city(built):
     codes = list(RiskArea.objects.filter(source=control_data.DEMO_SOURCE).values_list("division_code", flat=True))
     assert any(c.startswith("4114") for c in codes) and any(not c.startswith("41") for c in codes)
-    assert selectors.risk_level_on(on=today(), code="310115").level == "high"
+    assert risk_selectors.risk_level_on(on=today(), code="310115").level == "high"
 
 
 def test_gathering_applications_wait_for_the_township_and_the_district_and_some_are_approved(built):
     statuses = set(Gathering.objects.values_list("status", flat=True))
     assert {"submitted", "approved", "rejected"} <= statuses
-    assert selectors.gatherings_pending(user=User.objects.get(username="demo-township")).exists()
-    assert selectors.gatherings_pending(user=User.objects.get(username="demo-district")).exists()
+    assert gatherings_selectors.gatherings_pending(user=User.objects.get(username="demo-township")).exists()
+    assert gatherings_selectors.gatherings_pending(user=User.objects.get(username="demo-district")).exists()
     approved = Gathering.objects.filter(status="approved").first()
     assert [s.status for s in approved.steps.all()] == ["submitted", "approved"]
 

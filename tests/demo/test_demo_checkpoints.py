@@ -1,6 +1,6 @@
 """The demo city's checkpoints."""
 
-from fangkong.control.models import Checkpoint
+from fangkong.arrivals.models import Checkpoint
 from fangkong.demo.checkpoints import demo_checkpoints
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fangkong.arrivals import services as arrivals_services
 from fangkong.control import services
 from fangkong.core.clock import today
 from fangkong.healthcodes import selectors as hc_selectors
@@ -25,7 +26,7 @@ def person(tree, user_a):
 
 def test_a_change_of_colour_is_written_with_its_cause_and_a_repeat_is_not(tree, user_a, person, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        arrival = services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
+        arrival = arrivals_services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
                                             origin_name="某国", arrived_on=today(), source="manual")
     change = HealthCodeChange.objects.get(person_id=person.pk)
     assert (change.colour_from, change.colour_to) == ("", "yellow") and "inbound" in change.cause
@@ -58,7 +59,7 @@ def test_a_past_day_is_answered_from_the_history(tree, user_a, person, city_user
 
 
 def test_the_bulk_refresh_writes_the_same_history_as_one_by_one(tree, user_a, person, django_capture_on_commit_callbacks):
-    services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
+    arrivals_services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
                               origin_name="某国", arrived_on=today(), source="manual")
     HealthCode.objects.filter(person=person).delete()
     hc_services.health_codes_refresh(person_ids=[person.pk])

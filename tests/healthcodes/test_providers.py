@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from fangkong.control import services
+from fangkong.arrivals import services as arrivals_services
 from fangkong.control.statuses import OrderStatuses
 from fangkong.core.clock import today
 from fangkong.healthcodes import providers
@@ -81,7 +81,7 @@ def test_a_new_provider_turns_a_code_red_with_no_order_and_its_history_names_the
 def test_the_one_person_and_the_bulk_refresh_agree_with_several_providers(tree, user_a, people, pools, refresh_path,
                                                                           django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.arrival_register(by=user_a, person=people[2], household=people[2].household, category="inbound",
+        arrivals_services.arrival_register(by=user_a, person=people[2], household=people[2].household, category="inbound",
                                   origin_name="某国", arrived_on=today(), source="manual")
     pools.members.update({people[1].pk, people[2].pk})
     one = {p.pk: (c.colour, c.reasons) for p in people for c in [hc_services.health_code_refresh(person=p)]}
@@ -96,7 +96,7 @@ def test_the_one_person_and_the_bulk_refresh_agree_with_several_providers(tree, 
 def test_the_order_providers_two_forms_give_the_same_statuses(tree, user_a, people, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         for person in people[:3]:
-            services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
+            arrivals_services.arrival_register(by=user_a, person=person, household=person.household, category="inbound",
                                       origin_name="某国", arrived_on=today() - dt.timedelta(days=6), source="manual")
     moment = Moment(timezone.now() + dt.timedelta(days=3), active_profile())  # some tests are overdue by then
     provider = OrderStatuses()

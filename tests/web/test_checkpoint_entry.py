@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fangkong.areas.models import Responsible
-from fangkong.control.models import Arrival, Checkpoint, Passenger
+from fangkong.arrivals.models import Arrival, Checkpoint, Passenger
 from tests.conftest import make_id_number, make_user
 from tests.web.conftest import log_in, new_page
 

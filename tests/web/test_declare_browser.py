@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fangkong.control.models import Arrival
+from fangkong.arrivals.models import Arrival
 from fangkong.core.clock import today
 from tests.conftest import make_id_number, make_user
 from tests.control.declare_world import build_community
@@ -115,6 +115,7 @@ def shot(page, name: str) -> None:
 
 
 def test_a_person_checks_in_through_their_personal_link_on_a_phone(browser, live_server, world):
+    from fangkong.arrivals import services as arrivals_services
     from fangkong.control import services
     from fangkong.control.models import CheckIn
     from fangkong.control.public_tokens import checkin_token
@@ -122,7 +123,7 @@ def test_a_person_checks_in_through_their_personal_link_on_a_phone(browser, live
 
     worker = make_user("cadre", world.village.code, "grid_worker")
     person = person_register(area=world.building, household=world.household, name="钱七", id_number=make_id_number(seq="551"))
-    arrival = services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
+    arrival = arrivals_services.arrival_register(by=worker, person=person, household=world.household, category="inbound",
                                         origin_name="新加坡", arrived_on=today(), source="manual")
     link = services.checkin_link_issue(by=worker, order=arrival.orders.get())
     page = new_page(browser, live_server, width=360, height=740, mobile=True)

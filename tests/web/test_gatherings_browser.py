@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from fangkong.control import services
+from fangkong.gatherings import services as gatherings_services
 from tests.conftest import make_user
 from tests.web.conftest import log_in, new_page
 
@@ -20,12 +20,12 @@ def approved_wedding(tree):
     tz = timezone.get_default_timezone()
     day = timezone.now().astimezone(tz).date() + dt.timedelta(days=2)
     start = dt.datetime.combine(day, dt.time(11), tzinfo=tz)
-    g = services.gathering_submit(
+    g = gatherings_services.gathering_submit(
         by=applicant, area=tree["village_a"], title="王家婚宴", kind="wedding", organiser="王家", contact_name="王五",
         contact_phone="13912345678", venue="村文化广场", starts_at=start, ends_at=start + dt.timedelta(hours=4),
         expected_attendance=150, plan_text="验码测温", measures=["scan_codes"],
     )
-    return services.gathering_approve(by=township, gathering=g)
+    return gatherings_services.gathering_approve(by=township, gathering=g)
 
 
 @pytest.mark.parametrize("phone", [True, False], ids=["phone", "desk"])

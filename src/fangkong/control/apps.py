@@ -4,13 +4,11 @@ from django.apps import AppConfig
 class ControlConfig(AppConfig):
     name = "fangkong.control"
     label = "control"
-    verbose_name = "Control"
+    verbose_name = "Control orders"
 
     def ready(self):
-        # Registers the arrivals kinds of import with the people import machinery (its task runs them).
+        from fangkong.control import receivers  # noqa: F401
+        from fangkong.control.statuses import OrderStatuses
         from fangkong.healthcodes.providers import register
-
-        from . import arrival_import, receivers  # noqa: F401
-        from .statuses import OrderStatuses
 
         register(OrderStatuses())  # open orders, positive and overdue tests colour health codes

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from fangkong.areas.selectors import responsible_for
+from fangkong.control.models import ControlOrder, ScheduledTest
 from fangkong.healthcodes.services import codes_follow_person
 from fangkong.people.signals import person_moved
-
-from .models import ControlOrder, ScheduledTest
 
 
 @receiver(person_moved)

@@ -14,9 +14,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.control.models import ControlOrder
 from fangkong.policy.profile import ProfileError, load_profile
-
-from .models import ControlOrder
 
 # What each condition means, for the person who confirms it.
 LABELS = {

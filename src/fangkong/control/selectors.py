@@ -2,139 +2,24 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from fangkong.areas import gazetteer
-from fangkong.areas.codes import Level
-from fangkong.areas.models import Area
-from fangkong.core.access import log_access
-from fangkong.core.crypto import unseal
-from fangkong.core.permissions import role_allows
-from fangkong.core.scoping import get_scoped_or_404, scope, subtree_q
-from fangkong.policy.engine import Facts, FactsInvalid, evaluate
-from fangkong.policy.selectors import active_profile
-
-from . import gathering_rules
-from .models import (
-    RISK_ORDER,
-    Arrival,
+from fangkong.control.models import (
     CheckIn,
     CheckinLink,
     ControlOrder,
-    DeclarationPoster,
     Escalation,
-    Gathering,
-    GatheringStep,
     OrderMeasure,
-    RiskArea,
-    RiskLevel,
     ScheduledTest,
-    SelfDeclaration,
-    Zone,
 )
-from .public_tokens import community_token, parse_checkin_token, parse_community_token
-from .risk_rows import covering_codes
-
-
-def risk_areas_in_force(*, on: dt.date) -> QuerySet[RiskArea]:
-    return RiskArea.objects.filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=on), starts_on__lte=on)
-
-
-@dataclass(frozen=True)
-class RiskAnswer:
-    level: str | None  # None: no risk level announced for the area on that day
-    zone: str
-    records: tuple[RiskArea, ...]
-    # Why a typed origin could not be placed ("" when it could): "not_found", "ambiguous" (朝阳区: Beijing or
-    # Changchun?), or "coarse" (a province or prefecture with risk areas inside it). A person must then decide.
-    unresolved: str = ""
-    resolved_code: str = ""  # the division a typed name resolved to (areas.gazetteer)
-
-    def as_dict(self) -> dict:
-        return {
-            "level": self.level,
-            "zone": self.zone or None,
-            "records": [
-                {"id": r.pk, "division_code": r.division_code, "region_name": r.region_name, "level": r.level,
-                 "zone": r.zone or None, "starts_on": r.starts_on.isoformat(),
-                 "lifted_on": r.lifted_on.isoformat() if r.lifted_on else None, "source": r.source}
-                for r in self.records
-            ],
-        }
-
-
-def risk_level_on(*, on: dt.date, code: str = "", name: str = "") -> RiskAnswer:
-    """The level of an area on a day: the highest level in force for the node or any of its ancestors.
-
-    A name without a code is resolved to a division first (areas.gazetteer: "北京市朝阳区" is 110105), so the
-    coded entries of the list are found; entries listed by name only still match the name as typed. A name that
-    resolves to no single division, or to a province or prefecture with risk areas inside it, answers
-    `unresolved` with the reason: never read that as "no risk".
-    """
-    unresolved = resolved = ""
-    if name and not code:
-        found = gazetteer.resolve(name)
-        if found.code is None:
-            unresolved = found.reason
-        else:
-            code = resolved = found.code
-    query = Q()
-    if code:
-        query |= Q(division_code__in=covering_codes(code))
-    if name:
-        query |= Q(division_code="", region_name=name.strip())
-    if not query:
-        return RiskAnswer(None, "", ())
-    in_force = risk_areas_in_force(on=on)
-    records = tuple(in_force.filter(query).order_by("starts_on"))
-    if resolved and len(resolved) < 6 and in_force.filter(division_code__startswith=resolved).exclude(
-            division_code=resolved).exists():
-        unresolved = "coarse"
-    if records and unresolved in ("not_found", "ambiguous"):
-        unresolved = ""  # listed by this very name: the list's own entry answers
-    if not records:
-        return RiskAnswer(None, "", (), unresolved, resolved)
-    top = max(records, key=lambda r: (RISK_ORDER[r.level], len(r.division_code)))
-    return RiskAnswer(top.level, top.zone, records, unresolved, resolved)
-
-
-def origin_unclear(answer, *, category: str, arrived_on: dt.date, negative_test_date: dt.date | None = None,
-                   released_from_centralized_isolation: bool = False) -> bool:
-    """Whether a typed origin that could not be placed (answer.unresolved) matters: the plan in force would differ
-    by the origin's risk level for these facts (an arrival from abroad is planned the same whatever it typed)."""
-    if not answer.unresolved:
-        return False
-    profile = active_profile()
-    rules = set()
-    for level in (None, "low", "medium", "high"):
-        facts = Facts(id="origin", category=category, origin_risk=level, arrival_date=arrived_on,
-                      negative_test_date=negative_test_date,
-                      released_from_centralized_isolation=released_from_centralized_isolation)
-        try:
-            rules.add(evaluate(profile, facts).rule_id)
-        except FactsInvalid:
-            return True
-    return len(rules) > 1
-
-
-def origin_problem(origin_name: str, answer) -> str:
-    """What to ask the person who typed an origin that could not be placed."""
-    if answer.unresolved == "ambiguous":
-        names = gazetteer.full_names()
-        candidates = "、".join(names.get(c, c) for c in gazetteer.resolve(origin_name).candidates)
-        return _("%(origin)s is the name of several places (%(names)s): add the province and city, or give the "
-                 "division code") % {"origin": origin_name, "names": candidates}
-    if answer.unresolved == "coarse":
-        return _("risk areas are listed inside %(origin)s: give the district or county") % {"origin": origin_name}
-    return _("%(origin)s matches no province, city or county: write it as province, city and county, or give "
-             "the division code") % {"origin": origin_name}
-
+from fangkong.control.public_tokens import parse_checkin_token
+from fangkong.core.scoping import get_scoped_or_404, scope
+from fangkong.policy.selectors import active_profile
 
 # ---------------------------------------------------------------------------
 # Orders, a grid worker's day, escalations, health codes (personal data: always scoped)
@@ -162,10 +47,6 @@ def escalation_get(*, user, pk: int) -> Escalation:
     return get_scoped_or_404(Escalation.objects.select_related("order", "person"), user, pk=pk)
 
 
-def arrivals_for(*, user) -> QuerySet[Arrival]:
-    return scope(Arrival.objects.select_related("person", "routed_to"), user)
-
-
 @dataclass
 class WorkerDay:
     """A grid worker's list for one morning: all of it in a handful of queries, whatever its size."""
@@ -175,11 +56,25 @@ class WorkerDay:
     tests_due: list[ScheduledTest]
     checkins_missing: list[ControlOrder]
     tests_missed: list[ScheduledTest]
-    new_arrivals: list[Arrival]
+    sections: dict[str, list] = field(default_factory=dict)  # what other apps add (register_day_section)
+
+    @property
+    def new_arrivals(self) -> list:
+        return self.sections.get("new_arrivals", [])
 
     @property
     def total(self) -> int:
-        return len(self.visits) + len(self.tests_due) + len(self.checkins_missing) + len(self.tests_missed) + len(self.new_arrivals)
+        own = len(self.visits) + len(self.tests_due) + len(self.checkins_missing) + len(self.tests_missed)
+        return own + sum(len(rows) for rows in self.sections.values())
+
+
+# Sections that other apps add to a worker's day (arrivals: the new arrivals; next, testing: recalls), so that
+# control imports none of them. Each is called with the user and the day and returns that section's rows.
+_DAY_SECTIONS: dict[str, Callable] = {}
+
+
+def register_day_section(name: str, rows: Callable) -> None:
+    _DAY_SECTIONS[name] = rows
 
 
 def worker_day(*, user, on: dt.date) -> WorkerDay:
@@ -199,7 +94,7 @@ def worker_day(*, user, on: dt.date) -> WorkerDay:
         checkins_missing=[o for o in in_force if counts.get(o.pk, 0) < o.checkins_per_day],
         tests_missed=list(tests.filter(Q(status=ScheduledTest.Status.MISSED) | Q(status=ScheduledTest.Status.DUE, due_on__lt=on))
                           .order_by("due_on")),
-        new_arrivals=list(arrivals_for(user=user).filter(arrived_on__gte=on - dt.timedelta(days=1)).order_by("-reported_at")[:200]),
+        sections={name: rows(user=user, on=on) for name, rows in _DAY_SECTIONS.items()},
     )
 
 
@@ -221,184 +116,6 @@ def profile_in_force():
     from fangkong.policy.selectors import profile_in_force as latest
 
     return latest()
-
-
-# ---------------------------------------------------------------------------
-# Capability 7: checkpoints (卡口): the list under a user's node, passages, and daily counts
-# ---------------------------------------------------------------------------
-
-COUNT_KEYS = ("vehicles", "people", "let_through", "turned_back", "medical", "fever")
-
-
-def checkpoints_for(*, user, channel: str = "", active: bool | None = None) -> QuerySet:
-    """Checkpoints under the user's node (a command user sees its whole subtree)."""
-    from .models import Checkpoint
-
-    qs = scope(Checkpoint.objects.select_related("area"), user)
-    if channel:
-        qs = qs.filter(channel=channel)
-    if active is not None:
-        qs = qs.filter(active=active)
-    return qs
-
-
-def checkpoint_get(*, user, pk: int):
-    from .models import Checkpoint
-
-    return get_scoped_or_404(Checkpoint.objects.select_related("area"), user, pk=pk)
-
-
-def _day_bounds(on: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    from fangkong.core.clock import SHANGHAI
-
-    start = dt.datetime.combine(on, dt.time(), tzinfo=SHANGHAI)
-    return start, start + dt.timedelta(days=1)
-
-
-def checkpoint_day_counts(*, user, on: dt.date, checkpoint=None) -> dict[int, dict[str, int]]:
-    """Per checkpoint id, for one local day: vehicles, people, let through, turned back, to medical staff, fever.
-
-    Two grouped queries on the (area_code, at) indexes, whatever the number of checkpoints.
-    """
-    from .models import Passage, Passenger
-
-    start, end = _day_bounds(on)
-    people = scope(Passenger.objects.all(), user).filter(at__gte=start, at__lt=end)
-    passages = scope(Passage.objects.all(), user).filter(at__gte=start, at__lt=end).exclude(plate="")
-    if checkpoint is not None:
-        people, passages = people.filter(checkpoint=checkpoint), passages.filter(checkpoint=checkpoint)
-    counts: dict[int, dict[str, int]] = {}
-    rows = people.values("checkpoint_id").order_by().annotate(
-        people=Count("pk"),
-        let_through=Count("pk", filter=Q(outcome="let_through")),
-        turned_back=Count("pk", filter=Q(outcome="turned_back")),
-        medical=Count("pk", filter=Q(outcome="medical")),
-        fever=Count("pk", filter=Q(fever=True)),
-    )
-    for row in rows:
-        checkpoint_id = row.pop("checkpoint_id")
-        counts[checkpoint_id] = {"vehicles": 0, **row}
-    for checkpoint_id, n in passages.values("checkpoint_id").order_by().annotate(n=Count("pk")).values_list("checkpoint_id", "n"):
-        counts.setdefault(checkpoint_id, dict.fromkeys(COUNT_KEYS, 0))["vehicles"] = n
-    return counts
-
-
-def empty_counts() -> dict[str, int]:
-    return dict.fromkeys(COUNT_KEYS, 0)
-
-
-def passages_of(*, user, checkpoint, on: dt.date | None = None) -> QuerySet:
-    """Passages at a checkpoint, newest first (one day's when `on` is given), with their passengers."""
-    from .models import Passage
-
-    qs = scope(Passage.objects.filter(checkpoint=checkpoint), user).prefetch_related("passengers")
-    if on is not None:
-        start, end = _day_bounds(on)
-        qs = qs.filter(at__gte=start, at__lt=end)
-    return qs.order_by("-at", "-pk")
-
-
-def destinations_in_city(*, checkpoint, query: str, limit: int = 20) -> list:
-    """Townships, villages and grids of the checkpoint's city whose name contains `query`, for the destination list.
-
-    Division names and codes are public (national statistical codes), and a checkpoint routes
-    arrivals to the whole city, so this is cut to the city rather than to the user's node.
-    """
-    from fangkong.areas.models import Area
-    from fangkong.core.scoping import subtree_q
-
-    query = " ".join((query or "").split())
-    if not query:
-        return []
-    qs = Area.objects.filter(subtree_q(checkpoint.area_code[:4], "code"), level__in=(4, 5, 6)).select_related("parent")
-    qs = qs.filter(code__startswith=query) if query.isdigit() else qs.filter(name__contains=query)
-    return list(qs.order_by("level", "code")[:limit])
-
-
-# ---------------------------------------------------------------------------
-# Capability 2 and 4, public pages: self-declaration by QR poster, personal check-in links
-# ---------------------------------------------------------------------------
-
-
-# The origin picker of the public page offers divisions down to townships: names the statistics office publishes.
-PICKER_LEVELS = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP)
-
-
-def poster_generation(code: str) -> int:
-    return DeclarationPoster.objects.filter(area_code=code).values_list("generation", flat=True).first() or 0
-
-
-def declaration_token(community: Area) -> str:
-    return community_token(community.code, poster_generation(community.code))
-
-
-def declaration_community(token: str) -> Area | None:
-    """The community a poster's token names, while that poster is current. Public: the signed token is the credential."""
-    ref = parse_community_token(token)
-    if ref is None or ref.generation != poster_generation(ref.code):
-        return None
-    return Area.objects.filter(code=ref.code, level=Level.VILLAGE).select_related("parent").first()
-
-
-def _may_print_posters(user) -> bool:
-    """The chain from the grid worker to the district (and the city): control.poster.print."""
-    return role_allows(user, "control.poster.print")
-
-
-def poster_communities(*, user) -> QuerySet[Area]:
-    """Communities whose poster the user may print: those in their subtree, or the one their grid lies in."""
-    if not _may_print_posters(user):
-        return Area.objects.none()
-    qs = Area.objects.filter(level=Level.VILLAGE).select_related("parent")
-    own = user.area_code[:12] if len(user.area_code or "") > 12 else None
-    if own:
-        return qs.filter(code=own)
-    return scope(qs, user, field="code")
-
-
-def poster_community_get(*, user, code: str) -> Area:
-    """One community whose poster the user may print; 404 otherwise (no existence leak)."""
-    from django.http import Http404
-
-    area = poster_communities(user=user).filter(code=code).first()
-    if area is None:
-        raise Http404
-    return area
-
-
-def places_under(parent_code: str | None) -> list[Area]:
-    """Divisions offered by the public origin picker: the provinces, or the children of one, down to townships."""
-    qs = Area.objects.filter(level__in=PICKER_LEVELS)
-    qs = qs.filter(parent__code=parent_code) if parent_code else qs.filter(level=Level.PROVINCE)
-    return list(qs.only("code", "name", "level").order_by("code")[:2000])
-
-
-def community_buildings(community: Area) -> list[tuple[str, str]]:
-    """Buildings / village groups of a community, labelled with their grid: no person or household in them."""
-    grids = {a.code: a.name for a in Area.objects.filter(subtree_q(community.code, "code"), level=Level.GRID).only("code", "name")}
-    buildings = Area.objects.filter(subtree_q(community.code, "code"), level=Level.BUILDING).only("code", "name")
-    return [(b.code, f"{grids.get(b.code[:15], '')} {b.name}".strip()) for b in buildings.order_by("code")[:1000]]
-
-
-def declarations_pending(*, user) -> QuerySet[SelfDeclaration]:
-    """Self-declarations waiting for the worker, under the user's node: the household to confirm, or the
-    person (a declaration matched to someone already registered)."""
-    return (scope(SelfDeclaration.objects.select_related("arrival", "person"), user)
-            .filter(Q(household_pending=True) | Q(identity_pending=True) | Q(origin_pending=True)).order_by("submitted_at"))
-
-
-def declaration_get(*, user, pk: int) -> SelfDeclaration:
-    return get_scoped_or_404(SelfDeclaration.objects.select_related("arrival", "person", "arrival__routed_to"), user, pk=pk)
-
-
-def declaration_households(*, user, declaration: SelfDeclaration, query: str = "", limit: int = 50):
-    """Households of the declared community, in the user's scope, whose address contains the query."""
-    from fangkong.people.models import Household
-
-    qs = scope(Household.objects.filter(subtree_q(declaration.community_code)), user)
-    if query.strip():
-        qs = qs.filter(address__icontains=query.strip())
-    return qs.order_by("code")[:limit]
 
 
 def checkin_link_active(*, order: ControlOrder) -> CheckinLink | None:
@@ -444,171 +161,3 @@ def self_checkin_status(*, link: CheckinLink, on: dt.date) -> SelfCheckinStatus:
         last_at=today_checkins.order_by("-at").values_list("at", flat=True).first(),
     )
 
-
-# ---------------------------------------------------------------------------
-# Arrivals imports (协查 lists and sheets, issue 4 capability 2): batches, scoped by the batch's area
-# ---------------------------------------------------------------------------
-
-ARRIVAL_IMPORT_KINDS = ("xiecha", "arrival_sheet")
-
-
-def arrival_batches(*, user) -> QuerySet:
-    from fangkong.imports.models import ImportBatch
-
-    return scope(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user)
-
-
-def arrival_batch_get(*, user, pk: int):
-    from fangkong.imports.models import ImportBatch
-
-    return get_scoped_or_404(ImportBatch.objects.filter(kind__in=ARRIVAL_IMPORT_KINDS), user, pk=pk)
-
-
-# ---------------------------------------------------------------------------
-# Capability 8: gatherings (聚集性活动报批). Applications are scoped by the event's area.
-# ---------------------------------------------------------------------------
-
-
-GATHERING_BLOCKING_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)
-GATHERING_BLOCKING_ZONES = (Zone.SEALED, Zone.CONTROLLED)
-
-
-def gathering_risk_blocks(*, area_code: str, first_day: dt.date, last_day: dt.date) -> list[RiskArea]:
-    """Risk-area records that forbid a gathering in `area_code` on some day from first_day to last_day.
-
-    A record applies to its node and everything under it, on the days from its start up to the day
-    before it is lifted (as risk_level_on reads it); a high or medium level, or a sealed or controlled
-    zone, forbids gatherings.
-    """
-    return list(
-        RiskArea.objects.filter(division_code__in=covering_codes(area_code), starts_on__lte=last_day)
-        .filter(Q(lifted_on__isnull=True) | Q(lifted_on__gt=first_day))
-        .filter(Q(level__in=GATHERING_BLOCKING_LEVELS) | Q(zone__in=GATHERING_BLOCKING_ZONES))
-        .order_by("starts_on", "division_code")
-    )
-
-
-def gatherings_for(*, user, status: str = "", area_code: str = "") -> QuerySet[Gathering]:
-    """Applications for events in the user's subtree, optionally of one status and under one node."""
-    qs = scope(Gathering.objects.select_related("area", "submitted_by"), user)
-    if status:
-        qs = qs.filter(status=status)
-    if area_code:
-        qs = qs.filter(subtree_q(area_code))
-    return qs
-
-
-def gathering_get(*, user, pk: int) -> Gathering:
-    qs = Gathering.objects.select_related("area", "submitted_by", "decided_by").prefetch_related(
-        Prefetch("steps", queryset=GatheringStep.objects.select_related("by"))
-    )
-    return get_scoped_or_404(qs, user, pk=pk)
-
-
-def gatherings_pending(*, user) -> QuerySet[Gathering]:
-    """Submitted applications this user may decide: events below the user's node, decided at it or under it."""
-    qs = gatherings_for(user=user, status=Gathering.Status.SUBMITTED)
-    if getattr(user, "is_superuser", False):
-        return qs.order_by("starts_at", "pk")
-    if not role_allows(user, "control.gathering.decide") or not user.area_code:
-        return qs.none()
-    return qs.filter(subtree_q(user.area_code, "approver_code")).order_by("starts_at", "pk")
-
-
-def gathering_actions(*, user, gathering: Gathering) -> set[str]:
-    """What the user may do with the application now: approve, reject, withdraw, cancel (the services check again)."""
-    decider = _decides(user, gathering)
-    own = gathering.submitted_by_id is not None and gathering.submitted_by_id == user.pk
-    actions: set[str] = set()
-    if gathering.status == Gathering.Status.SUBMITTED:
-        if decider and not own:
-            actions |= {"approve", "reject"}
-        if own or user.is_superuser:
-            actions.add("withdraw")
-    elif gathering.status == Gathering.Status.APPROVED and gathering.ends_at > timezone.now() and (
-            (decider and role_allows(user, "control.gathering.cancel")) or own):
-        actions.add("cancel")
-    return actions
-
-
-def gathering_may_see_phone(*, user, gathering: Gathering) -> bool:
-    """The applicant, the deciders (who call the organiser) and roles that need full values."""
-    return bool(
-        user.sees_unmasked or gathering.submitted_by_id == user.pk
-        or _decides(user, gathering)
-    )
-
-
-def _decides(user, gathering: Gathering) -> bool:
-    """The user's role decides applications (the permission policy) and stands where this one is decided."""
-    return role_allows(user, "control.gathering.decide") and gathering_rules.may_decide(
-        user_area_code=user.area_code, decided_at=gathering.approver_code, is_superuser=user.is_superuser)
-
-
-def gathering_contact_phone(*, user, gathering: Gathering, reason: str, request=None) -> str:
-    """The contact phone in full for those who may see it, written to the access log; masked for anyone else."""
-    if not gathering_may_see_phone(user=user, gathering=gathering) or not gathering.contact_phone_sealed:
-        return gathering.contact_phone_masked
-    log_access(user=user, action="view_unmasked", object_type="gathering", object_id=str(gathering.pk),
-               fields="contact_phone", reason=reason, request=request)
-    return unseal(gathering.contact_phone_sealed)
-
-
-@dataclass
-class CalendarDay:
-    day: dt.date
-    in_month: bool
-    events: list[Gathering]
-
-
-@dataclass
-class GatheringMonth:
-    """Approved events of one month: weeks of seven days (Monday first) and the days that have events."""
-
-    first: dt.date
-    weeks: list[list[CalendarDay]]
-    area_code: str
-
-    @property
-    def busy_days(self) -> list[CalendarDay]:
-        return [d for week in self.weeks for d in week if d.in_month and d.events]
-
-    @property
-    def previous(self) -> dt.date:
-        return (self.first - dt.timedelta(days=1)).replace(day=1)
-
-    @property
-    def next(self) -> dt.date:
-        return (self.first + dt.timedelta(days=32)).replace(day=1)
-
-    @property
-    def count(self) -> int:
-        return len({e.pk for d in self.busy_days for e in d.events})
-
-
-GATHERING_CALENDAR_CAP = 2000  # a month's approved events shown at once; more is a list, not a calendar
-
-
-def gathering_calendar(*, user, year: int, month: int, area_code: str = "") -> GatheringMonth:
-    """Approved events under the user's node (or under `area_code` within it) that touch the month."""
-    tz = timezone.get_default_timezone()
-    first = dt.date(year, month, 1)
-    after = (first + dt.timedelta(days=32)).replace(day=1)
-    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(after, dt.time(), tzinfo=tz)
-    events = list(
-        gatherings_for(user=user, status=Gathering.Status.APPROVED, area_code=area_code)
-        .filter(starts_at__lt=end, ends_at__gt=start).order_by("starts_at", "pk")[:GATHERING_CALENDAR_CAP]
-    )
-    by_day: dict[dt.date, list[Gathering]] = {}
-    for event in events:
-        day, last = gathering_rules.event_days(event.starts_at, event.ends_at, tz)
-        day, last = max(day, first), min(last, after - dt.timedelta(days=1))
-        while day <= last:
-            by_day.setdefault(day, []).append(event)
-            day += dt.timedelta(days=1)
-    weeks = [
-        [CalendarDay(d, d.month == month, by_day.get(d, [])) for d in week]
-        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    ]
-    return GatheringMonth(first=first, weeks=weeks, area_code=area_code)

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from django.db import connection
 from django.utils import timezone
 
+from fangkong.control.models import ControlOrder, ScheduledTest
 from fangkong.healthcodes.providers import Moment
 from fangkong.policy.profile import Profile
-
-from .models import ControlOrder, ScheduledTest
 
 OVERDUE = (ScheduledTest.Status.DUE, ScheduledTest.Status.MISSED)
 

@@ -1,66 +1,17 @@
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.areas import selectors as area_selectors
-from fangkong.areas.api import area_by_any_code
-from fangkong.areas.codes import LEVEL_OF_LENGTH
-from fangkong.areas.models import Area
+from fangkong.control import actions, release, selectors, services
+from fangkong.control.forms import CheckInForm, apply_errors
 from fangkong.core.clock import today
-from fangkong.core.dates import parse_day, parse_month
-from fangkong.core.permissions import may, require
-from fangkong.people.selectors import person_get
+from fangkong.core.errors import InvalidInput
+from fangkong.core.permissions import require
 from fangkong.policy.profile import ProfileError, shipped_profiles
-
-from . import actions, gathering_rules, release, selectors, services
-from .api import plan_file_response
-from .forms import (
-    AREA_CHOICES_MAX,
-    ArrivalForm,
-    CheckInForm,
-    GatheringDecisionForm,
-    GatheringForm,
-    apply_errors,
-)
-from .models import Gathering
-from .risk_rows import RowError
-
-
-@login_required
-def risk_areas(request):
-    """The list in force on a day, the lookup "level of X on D", and the import of a pushed list."""
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            result = services.risk_areas_import(user=request.user, text=request.FILES["file"].read().decode("utf-8-sig"))
-        except (RowError, services.NotAllowed, UnicodeDecodeError) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged, %(r)d rejected.") % {
-                "c": result.created, "u": result.updated, "n": result.unchanged, "r": len(result.rejected)})
-            for err in result.rejected[:50]:
-                messages.warning(request, _("Row %(row)s, %(column)s: %(reason)s") % err)
-        return redirect("control:risk_areas")
-    try:
-        on = parse_day(request.GET["on"]) if request.GET.get("on") else today()
-    except ValueError:
-        on = today()
-        messages.error(request, _("Not a date; showing today."))
-    query = request.GET.get("q", "").strip()
-    answer = None
-    if query:
-        answer = selectors.risk_level_on(on=on, code=query if query.isdigit() else "", name="" if query.isdigit() else query)
-    return render(request, "control/risk_areas.html", {
-        "on": on, "in_force": selectors.risk_areas_in_force(on=on)[:500], "query": query, "answer": answer,
-        "may_edit": may(request.user, actions.RISK_AREA_EDIT),
-    })
 
 
 @login_required
@@ -76,7 +27,7 @@ def order_detail(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.checkin_record(by=request.user, order=order, **form.cleaned_data)
-        except services.InvalidInput as exc:
+        except InvalidInput as exc:
             apply_errors(form, exc.errors)
         else:
             messages.success(request, _("Check-in recorded."))
@@ -107,7 +58,7 @@ def order_release(request, pk: int):
     order = selectors.order_get(user=request.user, pk=pk)
     try:
         services.order_release(by=request.user, order=order, confirmed=request.POST.getlist("confirmed"))
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         for reason in exc.errors.values():
             messages.error(request, reason)
     else:
@@ -133,29 +84,12 @@ def order_hospital(request, pk: int):
     else:
         try:
             calls[step]()
-        except services.InvalidInput as exc:
+        except InvalidInput as exc:
             for reason in exc.errors.values():
                 messages.error(request, reason)
         else:
             messages.success(request, _("Saved."))
     return redirect("control:order", pk=order.pk)
-
-
-@login_required
-def arrival_new(request, person_pk: int):
-    person = person_get(user=request.user, pk=person_pk)
-    form = ArrivalForm(request.POST or None, initial={"person_id": person.pk, "arrived_on": today()})
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "person_id"}
-        try:
-            arrival = services.arrival_register(by=request.user, person=person, household=person.household, source="manual", **data)
-        except services.InvalidInput as exc:
-            apply_errors(form, exc.errors)
-        else:
-            order = arrival.orders.first()
-            messages.success(request, _("Arrival registered and routed."))
-            return redirect("control:order", pk=order.pk) if order else redirect("people:detail", pk=person.pk)
-    return render(request, "control/arrival_form.html", {"form": form, "person": person})
 
 
 @login_required
@@ -195,289 +129,3 @@ def profile_switch(request):
         "changes": changes, "change_count": changes.total if changes is not None else 0,
     })
 
-
-# ---------------------------------------------------------------------------
-# Capability 7: checkpoints (卡口): the list with a day's counts, the fast entry screen, a day's log
-# ---------------------------------------------------------------------------
-
-RECENT_PASSAGES = 5
-
-
-def _day_from(request) -> dt.date:
-    try:
-        return parse_day(request.GET["on"]) if request.GET.get("on") else today()
-    except ValueError:
-        messages.error(request, _("Not a date; showing today."))
-        return today()
-
-
-@login_required
-def checkpoints(request):
-    """Checkpoints under the user's node with the chosen day's counts. Checkpoint staff with one
-    checkpoint go straight to its entry screen (the nav link is their way in)."""
-    from .models import Checkpoint
-
-    mine = selectors.checkpoints_for(user=request.user)
-    # Staff whose only work here is recording passages (they manage no checkpoint) go to their screen.
-    if not request.GET and may(request.user, actions.PASSAGE_RECORD) and not may(request.user, actions.CHECKPOINT_MANAGE) \
-            and not may(request.user, actions.ARRIVAL_REGISTER):
-        active = list(mine.filter(active=True)[:2])
-        if len(active) == 1:
-            return redirect("control:checkpoint_entry", pk=active[0].pk)
-    on = _day_from(request)
-    counts = selectors.checkpoint_day_counts(user=request.user, on=on)
-    rows = [(c, counts.get(c.pk, selectors.empty_counts())) for c in mine[:500]]
-    totals = {k: sum(r[1][k] for r in rows) for k in selectors.COUNT_KEYS}
-    return render(request, "control/checkpoints.html", {
-        "rows": rows, "totals": totals, "on": on, "channels": Checkpoint.Channel.choices,
-        "may_record": may(request.user, actions.PASSAGE_RECORD),
-    })
-
-
-def _add_row_data(data, prefix: str = "p"):
-    """The posted form with one more empty row (the add-row button without JavaScript), defaults set."""
-    data = data.copy()
-    n = int(data.get(f"{prefix}-TOTAL_FORMS") or 0)
-    data[f"{prefix}-TOTAL_FORMS"] = str(min(n + 1, 80))
-    for name, value in (("colour", "green"), ("outcome", "let_through"), ("id_type", "resident_id"), ("category", "returnee")):
-        data.setdefault(f"{prefix}-{n}-{name}", value)
-    return data
-
-
-def _apply_passage_errors(errors: dict[str, str], form, formset, rows: list[int]) -> None:
-    """Put the service's errors next to their fields: `passengers.N.field` on the N-th filled row."""
-    for key, reason in errors.items():
-        parts = key.split(".")
-        if parts[0] == "passengers" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
-            row = formset.forms[rows[int(parts[1])]]
-            row.add_error(parts[2] if parts[2] in row.fields else None, reason)
-        else:
-            form.add_error(key if key in form.fields else None, reason)
-
-
-@login_required
-def checkpoint_entry(request, pk: int):
-    """The fast entry screen: a plate, one row per person, save; the form comes back empty with today's counts."""
-
-    from .forms import PassageForm, PassengerFormSet
-
-    checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
-    require(request.user, actions.PASSAGE_RECORD, checkpoint.area_code)
-    saved = None
-    if request.method == "POST" and "add_row" in request.POST:
-        data = _add_row_data(request.POST)
-        form, formset = PassageForm(data), PassengerFormSet(data, prefix="p")
-    elif request.method == "POST":
-        form, formset = PassageForm(request.POST), PassengerFormSet(request.POST, prefix="p")
-        if form.is_valid() and formset.is_valid():
-            rows = [i for i, f in enumerate(formset.forms) if f.has_changed()]
-            people = [services.PassengerIn(**{k: v or ("" if k != "negative_test_date" else None)
-                                              for k, v in formset.forms[i].cleaned_data.items()}) for i in rows]
-            try:
-                saved = services.passage_record(by=request.user, checkpoint=checkpoint, passengers=people, **form.cleaned_data)
-            except services.InvalidInput as exc:
-                _apply_passage_errors(exc.errors, form, formset, rows)
-            else:
-                if not _is_htmx(request):
-                    messages.success(request, _saved_message(saved))
-                    return redirect("control:checkpoint_entry", pk=checkpoint.pk)
-                form, formset = PassageForm(initial={"plate": _plate_prefix(checkpoint)}), PassengerFormSet(prefix="p")
-    else:
-        form, formset = PassageForm(initial={"plate": _plate_prefix(checkpoint)}), PassengerFormSet(prefix="p")
-    context = {
-        "checkpoint": checkpoint, "form": form, "formset": formset, "saved": saved,
-        "saved_message": _saved_message(saved) if saved else "",
-        "counts": selectors.checkpoint_day_counts(user=request.user, on=today(), checkpoint=checkpoint).get(
-            checkpoint.pk, selectors.empty_counts()),
-        "recent": selectors.passages_of(user=request.user, checkpoint=checkpoint)[:RECENT_PASSAGES],
-        "fever_at": services.active_profile().escalation.fever_celsius,
-        "places": selectors.destinations_in_city(checkpoint=checkpoint, query=checkpoint.area_code[:6])
-        if checkpoint.area_code else [],
-    }
-    template = "control/_checkpoint_entry.html" if _is_htmx(request) else "control/checkpoint_entry.html"
-    return render(request, template, context)
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _plate_prefix(checkpoint) -> str:
-    from .plates import province_prefix
-
-    return province_prefix(checkpoint.area_code) if checkpoint.needs_plate else ""
-
-
-def _saved_message(passage) -> str:
-    n = passage.passengers.count()
-    what = passage.plate or passage.trip_number or _("on foot")
-    return _("Saved %(what)s: %(n)d person(s).") % {"what": what, "n": n}
-
-
-@login_required
-def checkpoint_places(request, pk: int):
-    """Destinations in the city whose name contains what was typed: <option>s for the entry screen's list."""
-    checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
-    query = request.GET.get("q") or next((v for k, v in request.GET.items() if k.endswith("destination")), "")
-    return render(request, "control/_checkpoint_places.html", {
-        "places": selectors.destinations_in_city(checkpoint=checkpoint, query=query)})
-
-
-@login_required
-def checkpoint_day(request, pk: int):
-    """One checkpoint's day: the counts and every passage (names and documents masked)."""
-    checkpoint = selectors.checkpoint_get(user=request.user, pk=pk)
-    on = _day_from(request)
-    counts = selectors.checkpoint_day_counts(user=request.user, on=on, checkpoint=checkpoint)
-    return render(request, "control/checkpoint_day.html", {
-        "checkpoint": checkpoint, "on": on, "counts": counts.get(checkpoint.pk, selectors.empty_counts()),
-        "passages": selectors.passages_of(user=request.user, checkpoint=checkpoint, on=on)[:1000],
-        "may_record": may(request.user, actions.PASSAGE_RECORD),
-    })
-
-
-# ---------------------------------------------------------------------------
-# Capability 8: gatherings (聚集性活动报批): list, apply, decide, calendar, pending list
-# ---------------------------------------------------------------------------
-
-
-GATHERING_PAGE = 50
-
-
-@login_required
-def gathering_list(request):
-    status = request.GET.get("status", "")
-    if status not in Gathering.Status.values:
-        status = ""
-    qs = selectors.gatherings_for(user=request.user, status=status).order_by("-starts_at", "-pk")
-    page = Paginator(qs, GATHERING_PAGE).get_page(request.GET.get("page"))
-    return render(request, "control/gathering_list.html", {
-        "page": page, "status": status, "statuses": Gathering.Status.choices,
-        "pending": selectors.gatherings_pending(user=request.user).count(),
-    })
-
-
-def _area_choices(user) -> list:
-    nodes = area_selectors.area_list(user=user).filter(level__gte=3, level__lte=6).order_by("code")[: AREA_CHOICES_MAX + 1]
-    return list(nodes)
-
-
-@login_required
-def gathering_new(request):
-    form = GatheringForm(request.POST or None, request.FILES or None, areas=_area_choices(request.user),
-                         initial={"area_code": request.user.area_code})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        code = data.pop("area_code").strip()
-        try:
-            area = area_by_any_code(user=request.user, code=code)
-        except Http404:
-            form.add_error("area_code", _("No such area in your area of responsibility."))
-        else:
-            try:
-                gathering = services.gathering_submit(by=request.user, area=area, **data)
-            except services.InvalidInput as exc:
-                apply_errors(form, exc.errors)
-            except services.NotAllowed as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Application submitted; it is decided by the level above the event's area."))
-                return redirect("control:gathering", pk=gathering.pk)
-    return render(request, "control/gathering_form.html", {"form": form})
-
-
-@login_required
-def gathering_detail(request, pk: int):
-    gathering = selectors.gathering_get(user=request.user, pk=pk)
-    phone = None
-    if request.method == "POST" and "reveal" in request.POST:
-        reason = request.POST.get("reason", "").strip()
-        if not selectors.gathering_may_see_phone(user=request.user, gathering=gathering):
-            messages.error(request, _("Only the applicant, the deciders and roles that need full values see the phone."))
-        elif not reason:
-            messages.error(request, _("Say why you need the full phone; the reason is written to the access log."))
-        else:
-            phone = selectors.gathering_contact_phone(user=request.user, gathering=gathering, reason=reason, request=request)
-    tz = timezone.get_default_timezone()
-    first, last = gathering_rules.event_days(gathering.starts_at, gathering.ends_at, tz)
-    at_risk = selectors.gathering_risk_blocks(area_code=gathering.area_code, first_day=first, last_day=last) \
-        if gathering.status in (Gathering.Status.SUBMITTED, Gathering.Status.APPROVED) else []
-    return render(request, "control/gathering_detail.html", {
-        "g": gathering, "phone": phone, "actions": selectors.gathering_actions(user=request.user, gathering=gathering),
-        "steps": gathering.steps.all(), "at_risk": at_risk,
-        "decider": Area.objects.filter(code=gathering.approver_code).first(),
-        "may_see_phone": selectors.gathering_may_see_phone(user=request.user, gathering=gathering),
-    })
-
-
-GATHERING_SERVICES = {
-    "approve": services.gathering_approve, "reject": services.gathering_reject,
-    "withdraw": services.gathering_withdraw, "cancel": services.gathering_cancel,
-}
-
-
-@login_required
-@require_POST
-def gathering_decide(request, pk: int):
-    gathering = selectors.gathering_get(user=request.user, pk=pk)
-    form = GatheringDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose approve, reject, withdraw or cancel."))
-        return redirect("control:gathering", pk=gathering.pk)
-    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    try:
-        GATHERING_SERVICES[action](by=request.user, gathering=gathering, reason=reason)
-    except services.InvalidInput as exc:
-        for reason_text in exc.errors.values():
-            messages.error(request, reason_text)
-    except services.NotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        done = {"approve": _("Approved."), "reject": _("Rejected."), "withdraw": _("Withdrawn."), "cancel": _("Cancelled.")}
-        messages.success(request, done[action])
-    return redirect("control:gathering", pk=gathering.pk)
-
-
-@login_required
-def gathering_plan(request, pk: int):
-    gathering = selectors.gathering_get(user=request.user, pk=pk)
-    if not gathering.plan_file:
-        raise Http404
-    return plan_file_response(gathering)
-
-
-@login_required
-def gathering_pending(request):
-    page = Paginator(selectors.gatherings_pending(user=request.user), GATHERING_PAGE).get_page(request.GET.get("page"))
-    return render(request, "control/gathering_pending.html", {"page": page})
-
-
-def _calendar_areas(user) -> list:
-    """The filter's choices: the user's node and the two levels under it (a city sees counties and townships)."""
-    level = LEVEL_OF_LENGTH.get(len(user.area_code), 1) if user.area_code else 1
-    return list(area_selectors.area_list(user=user).filter(level__gte=level, level__lte=min(level + 2, 5))
-                .order_by("code")[:AREA_CHOICES_MAX])
-
-
-@login_required
-def gathering_calendar(request):
-    """Approved events of a month: a month grid on wide screens, a list of days on a phone."""
-    try:
-        first = parse_month(request.GET["month"]) if request.GET.get("month") else today().replace(day=1)
-    except ValueError:
-        first = today().replace(day=1)
-        messages.error(request, _("Not a month; showing this month."))
-    area_code = request.GET.get("area", "").strip()
-    node = None
-    if area_code:
-        try:
-            node = area_selectors.area_get(user=request.user, code=area_code)
-        except Http404:
-            messages.error(request, _("No such area in your area of responsibility; showing all of it."))
-            area_code = ""
-    month = selectors.gathering_calendar(user=request.user, year=first.year, month=first.month, area_code=area_code)
-    return render(request, "control/gathering_calendar.html", {
-        "month": month, "node": node, "area_code": area_code,
-        "areas": _calendar_areas(request.user),
-        "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
-    })

@@ -112,3 +112,26 @@ class RequestBodyGuard:
         if limit is not None and length > limit:
             return 413, "body", _("the body is larger than %(kb)d KB") % {"kb": limit // 1024}
         return None
+
+
+class AppErrorPages:
+    """The pages' half of the one error handler (the API's is in fangkong.api): a service's refusal that a view
+    did not turn into form errors becomes an error page with its status and reason, instead of a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from fangkong.core.errors import AppError
+
+        if not isinstance(exception, AppError) or request.path.startswith("/api/"):
+            return None
+        if exception.status == 403:
+            return render(request, "403.html", {"exception": str(exception)}, status=403)
+        reason = "; ".join(r for _f, r in exception.field_errors)
+        return render(request, "400.html", {"reason": reason}, status=exception.status)

@@ -162,3 +162,24 @@ class AuditEvent(models.Model):
                 with connections[qs.db].cursor() as cur:  # the trigger lets this transaction delete
                     cur.execute("SELECT set_config('fangkong.purge', 'on', true)")
             return qs._raw_delete(qs.db)
+
+
+class RateCounter(models.Model):
+    """Hits of one rate-limit key in one fixed time window, shared by every server process.
+
+    `name` is the rule and a keyed hash of what is limited (never a raw IP address);
+    `bucket` is the window's number (epoch seconds // window length); `expires` is when
+    the row may be deleted (epoch seconds). Incremented with one atomic upsert.
+    """
+
+    name = models.CharField(max_length=100)
+    bucket = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        db_table = "control_ratecounter"  # its name from before it moved out of control
+        constraints = [models.UniqueConstraint(fields=["name", "bucket"], name="ratecounter_once_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.bucket}: {self.hits}"

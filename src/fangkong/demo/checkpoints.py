@@ -7,7 +7,7 @@ of the demo checkpoint user gets one of each channel, so that user sees all four
 from __future__ import annotations
 
 from fangkong.areas.models import Area
-from fangkong.control.models import Checkpoint
+from fangkong.arrivals.models import Checkpoint
 
 
 def demo_checkpoints(city_code: str, home_county: str = "") -> int:

@@ -30,28 +30,24 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from fangkong.areas.models import Area
+from fangkong.arrivals import services as arrivals_services
+from fangkong.arrivals.actions import DECLARATION_SUBMIT
+from fangkong.arrivals.models import Arrival
 from fangkong.control import services as control
-from fangkong.control.actions import DECLARATION_SUBMIT
-from fangkong.control.models import (
-    Arrival,
-    CheckIn,
-    ControlOrder,
-    Escalation,
-    Gathering,
-    GatheringStep,
-    OrderMeasure,
-    RiskArea,
-    ScheduledTest,
-)
-from fangkong.control.risk_rows import RiskRow
-from fangkong.control.selectors import risk_level_on
+from fangkong.control.models import CheckIn, ControlOrder, Escalation, OrderMeasure, ScheduledTest
 from fangkong.core.clock import SHANGHAI
 from fangkong.core.clock import today as local_today
 from fangkong.core.scoping import subtree_q
+from fangkong.gatherings import services as gatherings_services
+from fangkong.gatherings.models import Gathering, GatheringStep
 from fangkong.healthcodes.models import HealthCode, Verification
 from fangkong.healthcodes.services import health_codes_refresh
 from fangkong.people.models import Person
 from fangkong.policy.engine import Facts, evaluate
+from fangkong.risk import services as risk_services
+from fangkong.risk.models import RiskArea
+from fangkong.risk.rows import RiskRow
+from fangkong.risk.selectors import risk_level_on
 
 DEMO_SOURCE = "演示数据"  # the source of the demo's risk areas, so a rebuild removes exactly those
 PERSONS_PER_ARRIVAL = 2000
@@ -139,9 +135,9 @@ def build(*, city_code: str, seed: int, people: int) -> dict:
             draws = _draws(rng, entry, persons[entry[0]], today, city_name)
             if entry[-1]:  # the demo grid's own: through the real service, one by one
                 if draws["source"] == "self":  # as the public self-declaration page registers them
-                    arrivals[entry[-1]] = control.arrival_register(by=None, action=DECLARATION_SUBMIT, **draws)
+                    arrivals[entry[-1]] = arrivals_services.arrival_register(by=None, action=DECLARATION_SUBMIT, **draws)
                 else:
-                    arrivals[entry[-1]] = control.arrival_register(by=city_user, **draws)
+                    arrivals[entry[-1]] = arrivals_services.arrival_register(by=city_user, **draws)
             else:
                 arrivals[entry[0]] = draws
         bulk = bulk_arrivals([a for a in arrivals.values() if isinstance(a, dict)], user=city_user, now=now)
@@ -192,7 +188,7 @@ def _risk_areas(rng: random.Random, city_code: str, grid_code: str, user, today:
             code, name = rng.choice(towns)
             rows.append((code, name, "medium", "", today - dt.timedelta(days=40), today - dt.timedelta(days=26)))
     for code, name, level, zone, starts, lifted in rows:
-        control.risk_area_set(user=user, row=RiskRow(0, code, name, level, zone, starts, lifted, DEMO_SOURCE))
+        risk_services.risk_area_set(user=user, row=RiskRow(0, code, name, level, zone, starts, lifted, DEMO_SOURCE))
     return len(rows)
 
 
@@ -404,7 +400,7 @@ def _gatherings(rng: random.Random, users: dict, grid_code: str, today: dt.date)
     made = 0
     for applicant, area, kind, days, hour, hours, attendance, decision, decider in plan:
         start = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), tzinfo=SHANGHAI)
-        g = control.gathering_submit(
+        g = gatherings_services.gathering_submit(
             by=applicant, area=area, title=f"{area.name}{GATHERING_KINDS_TITLES[kind]}", kind=kind,
             organiser=f"{area.name}{rng.choice(['村委会', '居委会', '文化站', '商会'])}" if kind != "wedding" else f"{rng.choice('王李张刘陈杨')}家",
             contact_name=f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice(['伟', '芳', '娜', '敏', '静', '强', '磊', '军'])}",
@@ -414,8 +410,8 @@ def _gatherings(rng: random.Random, users: dict, grid_code: str, today: dt.date)
             measures=["scan_codes", "temperature", "masks", "distancing", "registration", "prevention_officer"][: rng.randrange(3, 7)],
         )
         if decision == "approve":
-            control.gathering_approve(by=decider, gathering=g, reason="方案可行，按方案落实")
+            gatherings_services.gathering_approve(by=decider, gathering=g, reason="方案可行，按方案落实")
         elif decision == "reject":
-            control.gathering_reject(by=decider, gathering=g, reason="促销活动人员流动大，疫情期间暂缓举办")
+            gatherings_services.gathering_reject(by=decider, gathering=g, reason="促销活动人员流动大，疫情期间暂缓举办")
         made += 1
     return made

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.fields import SealedField
+
 
 class ImportBatch(models.Model):
     """One upload of a grid worker's spreadsheet (台账), and what became of every row."""
@@ -56,7 +58,7 @@ class ImportReject(models.Model):
     column = models.CharField(max_length=50, blank=True)
     reason = models.CharField(max_length=300)
     # The row as uploaded: it may hold an ID number, so it is sealed like every other copy.
-    raw_sealed = models.TextField()
+    raw_sealed = SealedField()
     resolved = models.BooleanField(default=False)
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from fangkong.areas.models import Area, Responsible
+from fangkong.core.fields import SealedField
 
 
 class Household(models.Model):
@@ -66,12 +67,12 @@ class Person(models.Model):
     id_type = models.CharField(_("document type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
     # The document number is sealed (encrypted); the keyed hash finds it by exact value;
     # the masked form is what lists show without decrypting anything.
-    id_number_sealed = models.TextField(blank=True, default="")
+    id_number_sealed = SealedField(blank=True, default="")
     id_number_hash = models.CharField(max_length=64, blank=True, default="")
     id_number_masked = models.CharField(_("document number"), max_length=40, blank=True, default="")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    phone_sealed = models.TextField(blank=True, default="")
+    phone_sealed = SealedField(blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, default="")  # indexed in Meta (exact lookups only)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, default="")
     relation = models.CharField(_("relation to head"), max_length=20, blank=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from fangkong.core.clock import today as local_today
+from fangkong.core.errors import InvalidInput
 from fangkong.core.ids import check_resident_id, normalize_mobile
 from fangkong.core.text import clean_line
 
@@ -19,10 +20,8 @@ ID_TYPES = {
 }
 
 
-class PersonInvalid(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class PersonInvalid(InvalidInput):
+    """A person's fields that cannot be saved (422)."""
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import fangkong.control.models
+import fangkong.healthcodes.models
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('area_code', models.CharField(db_index=True, max_length=24)),
-                ('token', models.CharField(default=fangkong.control.models._new_token, max_length=43, unique=True)),
+                ('token', models.CharField(default=fangkong.healthcodes.models.new_token, max_length=43, unique=True)),
                 ('colour', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], default='green', max_length=6)),
                 ('reasons', models.JSONField(default=list)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import fangkong.control.models
+import fangkong.gatherings.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('expected_attendance', models.PositiveIntegerField(verbose_name='expected attendance')),
                 ('plan_text', models.TextField(verbose_name='prevention plan')),
                 ('measures', models.JSONField(blank=True, default=list, verbose_name='measures')),
-                ('plan_file', models.FileField(blank=True, max_length=200, upload_to=fangkong.control.models._gathering_plan_path)),
+                ('plan_file', models.FileField(blank=True, max_length=200, upload_to=fangkong.gatherings.models._gathering_plan_path)),
                 ('plan_file_name', models.CharField(blank=True, max_length=120)),
                 ('plan_file_type', models.CharField(blank=True, max_length=80)),
                 ('plan_file_size', models.PositiveIntegerField(blank=True, null=True)),

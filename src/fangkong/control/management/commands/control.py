@@ -3,8 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from fangkong.control import ratelimit
 from fangkong.control.services import orders_release_due, overdue_scan
+from fangkong.core import ratelimit
 
 
 class Command(BaseCommand):
