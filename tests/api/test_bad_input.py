@@ -89,6 +89,22 @@ def test_dates_in_bodies_at_the_ends_of_the_calendar_are_422(api, order, tree):
     assert r.status_code == 422 and set(fields_of(r)) == {"starts_at", "ends_at"}, r.content
 
 
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "1899-12", "2100-01"])
+def test_a_calendar_month_at_the_ends_of_the_calendar_is_422(api, tree, month):
+    # Found by the schemathesis run: year 0 was a 500 (date.fromisoformat), year 9999 would overflow the month after.
+    r = api.get("/control/gatherings/calendar", month=month)
+    assert r.status_code == 422 and fields_of(r) == ["month"], r.content
+
+
+def test_facts_with_a_number_for_a_day_or_a_flag_are_422(api):
+    # pydantic alone read 0 as 1970-01-01 and 0 as false, though the schema says a date and a boolean.
+    fact = {"id": "a", "category": "inbound", "arrival_date": "2022-05-01"}
+    for wrong in ({"arrival_date": 0}, {"released_from_centralized_isolation": 0}, {"arrival_date": "0001-01-01"}):
+        r = api.post("/policy/evaluate", {"profile": "national-9th-2022", "facts": [fact | wrong]})
+        assert r.status_code == 422 and fields_of(r) == ["facts"], r.content
+    assert api.post("/policy/evaluate", {"profile": "national-9th-2022", "facts": [fact]}).status_code == 200
+
+
 UPLOADS_API = ["/imports", "/arrival-imports", "/risk-areas/import"]
 UPLOADS_UI = ["people:import", "arrivals:arrival_import", "risk:risk_areas", "gatherings:gathering_new"]
 

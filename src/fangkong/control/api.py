@@ -21,6 +21,7 @@ from fangkong.core.api_support import (
 )
 from fangkong.core.clock import today
 from fangkong.core.errors import AlreadyDone
+from fangkong.policy.api import ProfileName
 from fangkong.policy.profile import shipped_profiles
 
 control_router = Router(tags=["control"])
@@ -234,7 +235,7 @@ class ActiveProfileOut(Schema):
 
 
 class ProfileSwitchIn(Body):
-    name: Text = Field(min_length=1, max_length=64, description="a shipped profile name")
+    name: ProfileName = Field(min_length=1, max_length=64, description="a shipped profile name")
     apply: StrictBool = Field(False, description="false: dry run only; true: switch and re-derive the open orders")
 
 

@@ -27,12 +27,37 @@ from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from .dates import plausible
 from .models import ApiToken
-from .text import strip_bidi
+from .text import INVISIBLE, strip_bidi
 
 # Control characters (NUL breaks PostgreSQL text, the rest have no business in a name
 # or an address) and lone surrogates (cannot be stored as UTF-8).
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_BIGINT = 2**63 - 1
+
+
+class Documented:
+    """Adds keywords to a type's JSON schema (OpenAPI) without changing its validation.
+
+    For rules a validator enforces with its own message (control characters, the date range):
+    the schema says the same, so a client (or schemathesis) can tell a valid value beforehand.
+    """
+
+    def __init__(self, **keywords: Any):
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema.update(self.keywords)
+        return schema
+
+
+# _FORBIDDEN as a JSON Schema (ECMA-262) pattern: what _plain_text accepts. Lone surrogates are left out:
+# they are not Unicode scalar values, and a range of them makes the pattern unusable to many validators
+# (Rust's regex refuses it, and schemathesis then ignores the whole pattern).
+_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
+_PLAIN_TEXT_PATTERN = rf"^[^{_CONTROL}]*$"
+# And at least one character that is neither a space nor invisible: what core.text.clean_line leaves of a name.
+_VISIBLE_TEXT_PATTERN = rf"^[^{_CONTROL}]*[^\s{_CONTROL}{INVISIBLE}][^{_CONTROL}]*$"
 
 
 def _plain_text(value: str) -> str:
@@ -49,10 +74,21 @@ def _iso_date(value: Any) -> Any:
 
 
 # Within core.dates.EARLIEST..LATEST: year 1 or 9999 would overflow the first date arithmetic (a 500).
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible)]
-BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible)]
+# The schema says the same: format date, years 1900-2099 (core.dates.EARLIEST..LATEST).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(plausible),
+                    Documented(pattern=r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
+# A month, YYYY-MM in the same years (year 0 was a 500 in the calendar), or empty for "this month".
+YearMonth = Annotated[str, Field(pattern=r"^((19|20)[0-9]{2}-(0[1-9]|1[0-2]))?$")]
+BoundedDateTime = Annotated[dt.datetime, AfterValidator(plausible), Documented(pattern=r"^(19|20)[0-9]{2}-")]
 # A string that is safe to store and to put in a query on both databases.
-Text = Annotated[str, AfterValidator(_plain_text)]
+Text = Annotated[str, AfterValidator(_plain_text), Documented(pattern=_PLAIN_TEXT_PATTERN)]
+# Text that must say something once spaces and invisible characters are cleaned away (a name): the schema says so.
+VisibleText = Annotated[str, AfterValidator(_plain_text), Documented(pattern=_VISIBLE_TEXT_PATTERN)]
+# A mainland mobile number, read by core.ids.normalize_mobile (which also takes spaces, dashes and 0086): the schema
+# gives the plain and the +86 form, so that what it allows is always accepted.
+_MOBILE_PATTERN = r"(\+86)?1[3-9][0-9]{9}"
+MobilePhone = Annotated[str, AfterValidator(_plain_text), Documented(pattern=rf"^{_MOBILE_PATTERN}$")]
+MobilePhoneOrEmpty = Annotated[str, AfterValidator(_plain_text), Documented(pattern=rf"^({_MOBILE_PATTERN})?$")]
 # An area code: digits only (short national form, 12-digit form, or a local grid/building code).
 AreaCode = Annotated[str, Field(pattern=r"^[0-9]{2,24}$", description="area code: 2 to 24 digits")]
 
@@ -68,7 +104,9 @@ def _finite_number(value: Any) -> Any:
 
 # A thermometer reading in °C. The range is wide on purpose: the service names a body temperature's (34–43 °C) in
 # the user's language, with the row and the field; this only keeps absurd numbers (1e308) from the arithmetic.
-Temperature = Annotated[float, BeforeValidator(_finite_number), Field(ge=0, le=100, description="°C, 34 to 43")]
+# (The constraint comes before the validator: after it, pydantic would print `ge`/`le` in the schema, not
+# minimum/maximum, and the OpenAPI would promise any number.)
+Temperature = Annotated[float, Field(ge=0, le=100, description="°C, 34 to 43"), BeforeValidator(_finite_number)]
 
 # A database id in a path or a body: positive and within a 64-bit integer.
 def _not_a_boolean(value: Any) -> Any:
@@ -78,7 +116,7 @@ def _not_a_boolean(value: Any) -> Any:
     return value
 
 
-RecordId = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_BIGINT)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_BIGINT), BeforeValidator(_not_a_boolean)]
 
 
 class Body(Schema):
@@ -128,8 +166,9 @@ def not_found(field: str | None) -> ApiError:
     return ApiError(404, _("not found"), [(field, _("no such record in your area"))])
 
 
-# Status codes every operation may answer with (documented in the OpenAPI schema).
-ERROR_CODES = (400, 401, 403, 404, 409, 422)
+# Status codes every operation may answer with (documented in the OpenAPI schema). 413: core.middleware's
+# RequestBodyGuard refuses an oversize body on any path. 429 only where a limit applies (declared there).
+ERROR_CODES = (400, 401, 403, 404, 409, 413, 422)
 
 
 def responses(ok: dict[int, Any]) -> dict[int, Any]:

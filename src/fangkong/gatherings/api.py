@@ -12,9 +12,12 @@ from pydantic import AfterValidator, BeforeValidator
 from fangkong.areas.api import area_by_any_code
 from fangkong.core.api_support import (
     Body,
+    Documented,
+    MobilePhone,
     Page,
     RecordId,
     Text,
+    YearMonth,
     allowed_to,
     forbidden,
     invalid,
@@ -46,7 +49,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else timezone.make_aware(value, timezone.get_default_timezone())
 
 
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(plausible)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(plausible),
+                        Documented(pattern=r"^(19|20)[0-9]{2}-")]  # plausible(): years 1900-2099
 GatheringStatus = Literal["submitted", "approved", "rejected", "withdrawn", "cancelled"]
 
 
@@ -57,7 +61,7 @@ class GatheringIn(Body):
     kind: Literal[tuple(GatheringKind.values)] = Field(description="wedding, funeral, exhibition, conference, …")  # type: ignore[valid-type]
     organiser: Text = Field(min_length=1, max_length=200)
     contact_name: Text = Field(min_length=1, max_length=50)
-    contact_phone: Text = Field(min_length=1, max_length=20, description="a mainland mobile number")
+    contact_phone: MobilePhone = Field(min_length=1, max_length=20, description="a mainland mobile number")
     venue: Text = Field(min_length=1, max_length=200)
     starts_at: IsoDateTime = Field(description="local time (Asia/Shanghai) unless an offset is given")
     ends_at: IsoDateTime
@@ -166,7 +170,7 @@ def gathering_pending(request, query: Query[Page]):
 
 
 class MonthQuery(Schema):
-    month: str = Field("", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM; default this month")
+    month: YearMonth = Field("", description="YYYY-MM; default this month")
     area_code: str = Field("", pattern=r"^[0-9]{0,18}$", description="only events under this node (within your area)")
 
 

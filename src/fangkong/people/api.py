@@ -25,9 +25,11 @@ from fangkong.core.api_support import (
     Body,
     ErrorOut,
     IsoDate,
+    MobilePhoneOrEmpty,
     Page,
     RecordId,
     Text,
+    VisibleText,
     allowed_to,
     forbidden,
     invalid,
@@ -83,14 +85,14 @@ class PersonPage(Schema):
 
 
 class PersonIn(Body):
-    name: Text = Field(max_length=100)
+    name: VisibleText = Field(max_length=100)
     area_code: AreaCode | None = Field(None, description="the village, grid or building; or give household_id")
     household_id: RecordId | None = None
     id_type: IdType = "resident_id"
     id_number: Text = Field("", max_length=40)
     birth_date: IsoDate | None = None
     sex: Literal["", "M", "F", "U"] = ""
-    phone: Text = Field("", max_length=30)
+    phone: MobilePhoneOrEmpty = Field("", max_length=30)
     relation: Text = Field("", max_length=20)
     occupation: Text = Field("", max_length=100)
     workplace: Text = Field("", max_length=200)
@@ -99,12 +101,12 @@ class PersonIn(Body):
 
 
 class PersonPatch(Body):
-    name: Text | None = Field(None, max_length=100)
+    name: VisibleText | None = Field(None, max_length=100)
     id_type: IdType | None = None
     id_number: Text | None = Field(None, max_length=40)
     birth_date: IsoDate | None = None
     sex: Literal["", "M", "F", "U"] | None = None
-    phone: Text | None = Field(None, max_length=30)
+    phone: MobilePhoneOrEmpty | None = Field(None, max_length=30)
     relation: Text | None = Field(None, max_length=20)
     occupation: Text | None = Field(None, max_length=100)
     workplace: Text | None = Field(None, max_length=200)
@@ -116,10 +118,11 @@ class PersonFilter(Schema):
     area_code: AreaCode | None = Field(None, description="only under this node (short or 12-digit code)")
     name: Text | None = Field(None, max_length=100, description="name starts with")
     sex: Sex | None = None
+    # The schema gives the rule of the roles that see numbers masked (the others may give any day).
     born_from: IsoDate | None = Field(None, description="birth date on or after; 1 January of a year for roles that "
-                                                        "see numbers masked")
+                                                        "see numbers masked", json_schema_extra={"pattern": "-01-01$"})
     born_to: IsoDate | None = Field(None, description="birth date on or before; 31 December of a year for roles "
-                                                      "that see numbers masked")
+                                                      "that see numbers masked", json_schema_extra={"pattern": "-12-31$"})
     tag: Tag | None = None
     residence: Residence | None = None
     household_id: RecordId | None = None
@@ -295,7 +298,7 @@ def household_members(request, pk: RecordId):
 
 
 @router.post(
-    "/persons/search", response=responses({200: PersonOut}),
+    "/persons/search", response=responses({200: PersonOut, 429: ErrorOut}),  # DOCUMENT_LOOKUPS_PER_HOUR
     summary="Find a person by exact document number (POST: the number never appears in a URL)",
 )
 def person_search(request, payload: DocumentQuery):
@@ -342,7 +345,7 @@ def person_list(request, filters: Query[PersonFilter], page: Query[Page]):
     return page_of(qs.order_by("area_code", "id"), page, _out)
 
 
-@router.post("/persons", response=responses({201: PersonOut}), summary="Register a person",
+@router.post("/persons", response=responses({201: PersonOut, 429: ErrorOut}), summary="Register a person",
              auth=allowed_to(actions.PERSON_CREATE))
 def person_create(request, payload: PersonIn):
     household = _household_or_404(request.user, payload.household_id) if payload.household_id else None

@@ -8,18 +8,44 @@ are reachable by name; a path never is.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from fangkong.core.api_support import Body, invalid, not_found, responses
+from fangkong.core.api_support import Body, Documented, invalid, not_found, responses
 
-from .engine import FactsInvalid, evaluate_all, parse_facts
+from .engine import Facts, FactsInvalid, evaluate_all, parse_facts
 from .profile import Profile, ProfileError, load_profile, shipped_profiles
 
 router = Router(tags=["policy"])
 
 MAX_FACTS = 1000
+
+def facts_schema() -> dict:
+    """The engine's Facts, with the categories that the shipped profiles know."""
+    schema = Facts.model_json_schema()
+    anchors: dict[str, set[str]] = {}  # category -> the date its plan counts from, in each shipped profile
+    for name in shipped_profiles():
+        try:
+            profile = load_profile(name)
+        except ProfileError:  # a broken file answers 422 when named (shipped()), not here at import
+            continue
+        for key, category in profile.categories.items():
+            anchors.setdefault(key, set()).add(category.anchor)
+    schema["properties"]["category"]["enum"] = sorted(anchors)
+    # The engine's _day_one: an arrival's plan needs arrival_date, a contact's last_exposure_date.
+    schema["allOf"] = [
+        {"if": {"properties": {"category": {"enum": sorted(k for k, a in anchors.items() if anchor in a)}}},
+         "then": {"required": [field], "properties": {field: {"type": "string"}}}}
+        for anchor, field in (("arrival", "arrival_date"), ("exposure", "last_exposure_date"))
+        if any(anchor in a for a in anchors.values())
+    ]
+    return schema
+
+
+# The names that shipped() finds, listed in the schema (an enum) so that a client can tell a valid one beforehand.
+ProfileName = Annotated[str, Documented(enum=shipped_profiles())]
 
 
 class ProfileOut(Schema):
@@ -63,8 +89,10 @@ class PlanOut(Schema):
 
 
 class EvaluateIn(Body):
-    profile: str = Field(max_length=64, description="a shipped profile name, e.g. national-9th-2022")
-    facts: list[dict] = Field(max_length=MAX_FACTS, description="the facts of `fangkong policy evaluate`")
+    profile: ProfileName = Field(max_length=64, description="a shipped profile name, e.g. national-9th-2022")
+    # Read by parse_facts (its own error messages, per item); the schema shows the engine's Facts all the same.
+    facts: list[dict] = Field(max_length=MAX_FACTS, description="the facts of `fangkong policy evaluate`",
+                              json_schema_extra={"items": facts_schema()})
 
 
 def shipped(name: str) -> Profile | None:

@@ -9,13 +9,38 @@ the day after the last exposure.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+)
+from pydantic.json_schema import WithJsonSchema
+
+from fangkong.core.dates import plausible
 
 from .profile import Profile, RiskLevel, Rule
 
 ONE_DAY = dt.timedelta(days=1)
+
+
+def _written_day(value: Any) -> Any:
+    # Facts come as JSON (the API, the CLI): pydantic alone would also read 0 or "1700000000" as a Unix time.
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+# A fact's day: YYYY-MM-DD within core.dates' range (the plan's day arithmetic must not overflow).
+Day = Annotated[dt.date, BeforeValidator(_written_day), AfterValidator(plausible),
+                WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"})]
 
 
 class Facts(BaseModel):
@@ -26,10 +51,10 @@ class Facts(BaseModel):
     id: str = Field(min_length=1, max_length=64)
     category: str
     origin_risk: RiskLevel | None = None
-    arrival_date: dt.date | None = None
-    last_exposure_date: dt.date | None = None
-    negative_test_date: dt.date | None = None
-    released_from_centralized_isolation: bool = False
+    arrival_date: Day | None = None
+    last_exposure_date: Day | None = None
+    negative_test_date: Day | None = None
+    released_from_centralized_isolation: StrictBool = False  # JSON true or false, not 0 or "yes"
 
 
 class FactsInvalid(ValueError):

@@ -20,7 +20,7 @@ from fangkong.core.api_support import (
 )
 from fangkong.core.clock import today
 from fangkong.risk import actions, selectors, services
-from fangkong.risk.rows import RiskRow, RowError, short_code
+from fangkong.risk.rows import CODE_LENGTHS, LEVELS, ZONES, RiskRow, RowError, short_code
 
 router = Router(tags=["risk areas"])
 
@@ -37,10 +37,17 @@ class RiskAreaOut(Schema):
 
 
 class RiskAreaIn(Body):
-    division_code: Text = Field("", max_length=24)
+    # The schema says what rows.parse_row accepts: a code of a division's length, the levels and zones it
+    # knows (either language), and a code or a name.
+    model_config = {"json_schema_extra": {"anyOf": [
+        {"required": ["division_code"], "properties": {"division_code": {"minLength": 2}}},
+        {"required": ["region_name"], "properties": {"region_name": {"pattern": r"\S"}}}]}}
+
+    division_code: Text = Field("", max_length=24, json_schema_extra={
+        "pattern": "^(" + "|".join(f"[0-9]{{{n}}}" for n in sorted(CODE_LENGTHS)) + ")?$"})
     region_name: Text = Field("", max_length=200)
-    level: str = Field(description="high, medium or low")
-    zone: str = Field("", description="sealed, controlled, prevention or empty")
+    level: str = Field(description="high, medium or low", json_schema_extra={"enum": list(LEVELS)})
+    zone: str = Field("", description="sealed, controlled, prevention or empty", json_schema_extra={"enum": list(ZONES)})
     starts_on: IsoDate
     lifted_on: IsoDate | None = None
     source: Text = Field("", max_length=200)
