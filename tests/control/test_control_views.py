@@ -84,3 +84,19 @@ def test_the_order_page_in_chinese_names_measures_and_categories_not_their_codes
     assert "居家隔离" in page and "home_isolation" not in page
     today = client.get("/control/today/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "中高风险地区来返人员" in today and "risk_area_arrival" not in today
+
+
+def test_alarms_read_in_chinese_not_as_english_sentences_and_symptom_codes(client, order, user_a):
+    """Issue 12 §6: "38.2 °C, cough" and "test due 2026-12-02 has no result" showed on Chinese pages."""
+    from fangkong.control import services
+    from fangkong.control.models import Escalation
+
+    services.checkin_record(by=user_a, order=order, temperature="38.2", symptoms=["cough"])
+    Escalation.objects.create(order=order, person_id=order.person_id, area_code=order.area_code, kind="missed_test",
+                              detail="test due 2026-12-02 has no result", level=2)
+    client.force_login(user_a)
+    page = client.get("/control/escalations/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "38.2 °C、咳嗽" in page and "2026-12-02 的核酸检测未录入结果" in page
+    assert "cough" not in page and "has no result" not in page
+    english = client.get("/control/escalations/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "38.2 °C, Cough" in english and "the test of 2026-12-02 has no result" in english

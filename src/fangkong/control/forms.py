@@ -5,10 +5,9 @@ from fangkong.control.services import KNOWN_SYMPTOMS
 from fangkong.core.dates import DayField
 from fangkong.core.errors import apply_errors  # noqa: F401 - the pages of control import it from here until they move
 from fangkong.core.text import TextField
+from fangkong.policy.labels import SYMPTOM_LABELS
 
 CATEGORY_LABELS = {"inbound": _("Inbound from abroad"), "risk_area_arrival": _("From a risk area"), "returnee": _("Returnee")}
-SYMPTOM_LABELS = {"fever": _("Fever"), "cough": _("Cough"), "sore_throat": _("Sore throat"), "fatigue": _("Fatigue"),
-                  "loss_of_smell": _("Loss of smell or taste"), "diarrhoea": _("Diarrhoea"), "short_breath": _("Short of breath")}
 
 
 

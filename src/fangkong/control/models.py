@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -172,6 +174,27 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.person_id} L{self.level}"
+
+    @property
+    def text(self) -> str:
+        """What happened, in the reader's language. `detail` is written once in a fixed form (the API answers it
+        as is); the page reads its figures and dates out of it, so no English sentence or symptom code shows."""
+        from django.utils.translation import gettext, pgettext
+
+        from fangkong.policy.labels import SYMPTOM_LABELS
+
+        detail = self.detail
+        day = re.search(r"\d{4}-\d{2}-\d{2}", detail)
+        if self.kind == self.Kind.FEVER and (found := re.match(r"^([\d.]+) °C(?:, (.*))?$", detail)):
+            symptoms = [str(SYMPTOM_LABELS.get(s.strip(), s.strip())) for s in (found.group(2) or "").split(",") if s.strip()]
+            return pgettext("list separator", ", ").join([f"{found.group(1)} °C", *symptoms])
+        if self.kind == self.Kind.MISSED_TEST and day:
+            return gettext("the test of %(day)s has no result") % {"day": day.group(0)}
+        if self.kind == self.Kind.POSITIVE and day:
+            return gettext("the test of %(day)s was positive") % {"day": day.group(0)}
+        if self.kind == self.Kind.MISSED_CHECKIN and (since := re.search(r"since (.+)$", detail)):
+            return gettext("no check-in since %(since)s") % {"since": since.group(1)}
+        return detail
 
 
 

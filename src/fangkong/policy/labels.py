@@ -15,6 +15,13 @@ MEASURE_LABELS = {
 }
 
 
+SYMPTOM_LABELS = {
+    "fever": gettext_lazy("Fever"), "cough": gettext_lazy("Cough"), "sore_throat": gettext_lazy("Sore throat"),
+    "fatigue": gettext_lazy("Fatigue"), "loss_of_smell": gettext_lazy("Loss of smell or taste"),
+    "diarrhoea": gettext_lazy("Diarrhoea"), "short_breath": gettext_lazy("Short of breath"),
+}
+
+
 def measure_label(code: str) -> str:
     return str(MEASURE_LABELS.get(code, code))
 
