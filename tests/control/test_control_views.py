@@ -100,3 +100,10 @@ def test_alarms_read_in_chinese_not_as_english_sentences_and_symptom_codes(clien
     assert "cough" not in page and "has no result" not in page
     english = client.get("/control/escalations/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "38.2 °C, Cough" in english and "the test of 2026-12-02 has no result" in english
+
+
+def test_the_order_page_words_its_rule_as_the_profile_does_not_as_codes(client, order, user_a):
+    """Issue 12 §6: "national-9th-2022 v1 rule medium-risk-arrival:" showed on the Chinese page."""
+    client.force_login(user_a)
+    page = client.get(f"/control/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "国家防控方案第九版" in page and "national-9th-2022" not in page and "medium-risk-arrival" not in page

@@ -42,7 +42,7 @@ def test_the_worker_sees_the_whole_control_picture_and_the_actions_of_their_role
     code = HealthCode.objects.get(person=person)
     assert code.colour == "yellow" and 'class="colour colour-yellow"' in page
     assert all(reason in page for reason in code.reasons)
-    assert f"/control/orders/{order.pk}/" in page and order.explanation in page
+    assert f"/control/orders/{order.pk}/" in page and "国家防控方案第九版" in page and "national-9th" not in page
     assert all(t.due_on.isoformat() in page for t in order.tests.all())
     assert "38.2" in page  # the check-in, and the fever it escalated
     assert "北京市朝阳区" in page and "cold_chain" in page

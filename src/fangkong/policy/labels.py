@@ -31,3 +31,21 @@ def category_label(code: str) -> str:
 
     category = active_profile().categories.get(code)
     return category.label if category is not None else code
+
+
+def rule_text(profile_name: str, version: int, rule_id: str) -> str:
+    """The rule an order was made under, as its profile words it (its title and the rule's own explanation, in
+    Chinese as the documents are), instead of `national-9th-2022 v1 rule medium-risk-arrival: …`. Empty when the
+    profile is not shipped any more or has moved past that version (the order keeps its explanation)."""
+    from fangkong.policy.profile import ProfileError, load_profile, shipped_profiles
+
+    if profile_name not in shipped_profiles():
+        return ""
+    try:
+        profile = load_profile(profile_name)
+    except ProfileError:
+        return ""
+    rule = next((r for r in profile.rules if r.id == rule_id), None)
+    if rule is None or profile.version != version:
+        return ""
+    return f"{profile.title} · {rule.explain}"

@@ -61,3 +61,11 @@ def category_label(code) -> str:
     from fangkong.policy.labels import category_label as label
 
     return label(str(code))
+
+
+@register.filter
+def order_rule(order) -> str:
+    """The rule an order was made under in the profile's words (policy.labels.rule_text), else its explanation."""
+    from fangkong.policy.labels import rule_text
+
+    return rule_text(order.profile_name, order.profile_version, order.rule_id) or order.explanation
