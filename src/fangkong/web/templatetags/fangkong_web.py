@@ -69,3 +69,13 @@ def order_rule(order) -> str:
     from fangkong.policy.labels import rule_text
 
     return rule_text(order.profile_name, order.profile_version, order.rule_id) or order.explanation
+
+
+@register.filter
+def symptom_labels(codes) -> str:
+    """["cough", "fatigue"] → 咳嗽、乏力."""
+    from django.utils.translation import pgettext
+
+    from fangkong.policy.labels import SYMPTOM_LABELS
+
+    return pgettext("list separator", ", ").join(str(SYMPTOM_LABELS.get(c, c)) for c in codes or [])
