@@ -30,7 +30,8 @@ def orders(tree, user_a, django_capture_on_commit_callbacks):
                                      id_number=make_id_number(seq=f"6{seq}1"))
             arrival = arrivals_services.arrival_register(
                 by=user_a, person=person, household=household, category=category, origin_code="110105",
-                origin_name="北京市朝阳区", arrived_on=dt.date.today() - dt.timedelta(days=days_ago), source="manual")
+                origin_name="北京市朝阳区", arrived_on=dt.date.today() - dt.timedelta(days=days_ago), source="manual",
+                registered_on=dt.date.today() - dt.timedelta(days=days_ago))  # so that a test of theirs is overdue
             made[name] = arrival.orders.get()
     return made
 

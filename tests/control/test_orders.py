@@ -30,6 +30,8 @@ def setting(tree, user_a):
 
 
 def arrive(setting, user, origin_code="110105", origin_name="北京市朝阳区", days_ago=0, category="risk_area_arrival", **extra):
+    # Registered the day they arrived, as the tests that let time pass need (a late registration: below).
+    extra.setdefault("registered_on", TODAY - dt.timedelta(days=days_ago))
     return arrivals_services.arrival_register(
         by=user, person=setting["person"], household=setting["household"], category=category, origin_code=origin_code,
         origin_name=origin_name, arrived_on=TODAY - dt.timedelta(days=days_ago), source="manual", **extra,
@@ -212,3 +214,14 @@ def test_a_refused_check_in_says_why_in_chinese(setting, user_a):
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
         services.checkin_record(by=user_a, order=order, temperature="55")
     assert info.value.errors["temperature"] == "55.0 °C 不是有效体温（34–43 °C）"
+
+
+def test_an_arrival_registered_days_late_owes_one_catch_up_test_today_not_missed_ones(setting, user_a):
+    """Issue 12 §6: an arrival registered with yesterday's date counted at once as a missed test."""
+    order = arrive(setting, user_a, days_ago=4, registered_on=None).orders.get()
+    days = list(order.tests.order_by("due_on").values_list("due_on", "status"))
+    assert days[0] == (TODAY, ScheduledTest.Status.DUE)  # the catch-up, instead of the day-1 test 4 days ago
+    assert all(day >= TODAY for day, _status in days)
+    assert "catch-up" in order.explanation
+    services.overdue_scan(now=dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC))
+    assert not ScheduledTest.objects.filter(order=order, status=ScheduledTest.Status.MISSED).exists()

@@ -41,7 +41,8 @@ def orders(tree, user_a):
         day = TODAY - dt.timedelta(days=days)
         facts = Facts(id=str(person.pk), category=category, origin_risk=risk,
                       arrival_date=day if category not in ("close_contact", "secondary_contact") else None,
-                      last_exposure_date=day if category in ("close_contact", "secondary_contact") else None)
+                      last_exposure_date=day if category in ("close_contact", "secondary_contact") else None,
+                      registered_on=day)  # taken under control that day: the orders have a past to switch over
         out.append(services.order_from_facts(person=person, facts=facts))
     # A result is on record for the first test of the first order: a switch must never lose it.
     first_test = out[0].tests.order_by("due_on").first()

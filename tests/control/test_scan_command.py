@@ -18,8 +18,9 @@ def test_a_scan_marks_a_missed_test_escalates_it_and_a_second_scan_changes_nothi
     Responsible.objects.create(area=grid, area_code=grid.code, tier="grid_worker", name="王网格", phone="13900000001", user=user_a)
     household = household_create(user=user_a, area=grid, address="一号楼101")
     person = person_register(area=grid, household=household, name="李四", id_number=make_id_number(born="19850101", seq="211"))
+    three_days_ago = dt.date.today() - dt.timedelta(days=3)
     arrivals_services.arrival_register(by=user_a, person=person, household=household, category="inbound", origin_name="境外",
-                              arrived_on=dt.date.today() - dt.timedelta(days=3), source="manual")
+                                       arrived_on=three_days_ago, registered_on=three_days_ago, source="manual")
 
     out = io.StringIO()
     call_command("control", "scan", "--json", stdout=out)

@@ -146,3 +146,32 @@ def test_every_plan_is_a_well_formed_schedule(name, category, risk, arrival, exp
         assert all(measure.start <= d <= measure.end for d in measure.test_days)
         assert list(measure.test_days) == sorted(set(measure.test_days))
     assert result.explanation.startswith(f"{name} v")
+
+
+@given(
+    profile_name=st.sampled_from(["national-9th-2022", "seed-2021"]),
+    category=st.sampled_from(["inbound", "risk_area_arrival", "returnee", "close_contact", "secondary_contact"]),
+    risk=st.sampled_from([None, "low", "medium", "high"]),
+    late=st.integers(min_value=0, max_value=30),
+)
+def test_a_late_registration_turns_past_test_days_into_one_catch_up_test(profile_name, category, risk, late):
+    """Whatever the profile, category and delay: no test day before the registration; if any was dropped and a
+    measure still runs that day, exactly one test falls on it; every later day is the plan's own."""
+    profile = load_profile(profile_name)
+    anchor = dt.date(2022, 6, 1)
+    contact = category in ("close_contact", "secondary_contact")
+    base = {"id": "p", "category": category, "origin_risk": risk,
+            "arrival_date": None if contact else anchor, "last_exposure_date": anchor if contact else None}
+    on_time = evaluate(profile, Facts(**base))
+    registered = (anchor + dt.timedelta(days=late))
+    plan = evaluate(profile, Facts(**base, registered_on=registered))
+    planned = {d for m in on_time.measures for d in m.test_days}
+    kept = {d for m in plan.measures for d in m.test_days}
+    assert all(d >= registered for d in kept)
+    assert {d for d in planned if d >= registered} <= kept
+    dropped = any(d < registered for d in planned)
+    running = any(m.start <= registered <= m.end for m in plan.measures)
+    assert kept - planned <= ({registered} if dropped and running else set())
+    if dropped and running:
+        assert registered in kept
+    assert [(m.measure, m.start, m.end) for m in plan.measures] == [(m.measure, m.start, m.end) for m in on_time.measures]

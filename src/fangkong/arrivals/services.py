@@ -71,6 +71,7 @@ def arrival_register(
     origin_risk: str = "",
     action: str = actions.ARRIVAL_REGISTER,
     place_order: bool = True,
+    registered_on: dt.date | None = None,
 ) -> Arrival:
     """Record an arrival, route it to the responsible grid worker, and put the person under the plan in force.
 
@@ -128,6 +129,7 @@ def arrival_register(
         facts = Facts(
             id=str(person.pk), category=category, origin_risk=risk, arrival_date=arrived_on,
             negative_test_date=negative_test_date, released_from_centralized_isolation=released_from_centralized_isolation,
+            registered_on=registered_on,  # None: today (control.services.order_from_facts); the demo's past arrivals give theirs
         )
         # Not yet for a declaration that waits for the worker to confirm who made it (declaration_submit).
         order = order_from_facts(person=person, facts=facts, arrival=arrival, owner=owner) if place_order else None

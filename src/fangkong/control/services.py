@@ -66,6 +66,8 @@ def order_from_facts(*, person: Person, facts: Facts, arrival=None, owner: Respo
     """Derive the plan and store it as an order with its measures and test days. None when no measure applies.
     `arrival` is the arrivals.Arrival it follows, if any (passed in, so control imports nothing of arrivals)."""
     profile = profile or active_profile()
+    if facts.registered_on is None:  # taken under control today: past test days are one catch-up test today
+        facts = facts.model_copy(update={"registered_on": local_today()})
     try:
         plan = evaluate(profile, facts)
     except FactsInvalid as exc:

@@ -250,6 +250,7 @@ def _draws(rng: random.Random, entry: tuple, person: Person, today: dt.date, cit
         "arrived_on": arrived, "source": source, "route": f"{name} → {city_name}", "transport": transport,
         "transport_number": number,
         "negative_test_date": arrived - dt.timedelta(days=rng.randrange(1, 3)) if category == "returnee" else None,
+        "registered_on": arrived,  # the demo's history: each arrival was taken under control the day it came
     }
 
 
@@ -282,7 +283,8 @@ def bulk_arrivals(items: list[dict], *, user, now: dt.datetime) -> list[Arrival]
             routed_to=owner, routed_at=now if owner is not None else None,
         ))
         facts = Facts(id=str(person.pk), category=item["category"], origin_risk=risk[key], arrival_date=arrived,
-                      negative_test_date=item["negative_test_date"], released_from_centralized_isolation=False)
+                      negative_test_date=item["negative_test_date"], released_from_centralized_isolation=False,
+                      registered_on=item.get("registered_on") or local_today())  # as order_from_facts: today
         plan = evaluate(profile, facts)
         plans.append((facts, plan, owner or control._responsible_for(person.area_code, person.household)))
     Arrival.objects.bulk_create(arrivals, batch_size=1000)

@@ -55,6 +55,9 @@ class Facts(BaseModel):
     last_exposure_date: Day | None = None
     negative_test_date: Day | None = None
     released_from_centralized_isolation: StrictBool = False  # JSON true or false, not 0 or "yes"
+    # The day the person was taken under control. Test days already past then cannot be kept: they become one
+    # catch-up test on this day (as seed-2021 adds its test days), instead of tests missed at once.
+    registered_on: Day | None = None
 
 
 class FactsInvalid(ValueError):
@@ -169,6 +172,7 @@ def evaluate(profile: Profile, facts: Facts) -> Plan:
             tests = tuple(start + (n - 1) * ONE_DAY for n in sorted(days))
             measures.append(PlannedMeasure(spec.measure, start, end, tests))
             start = end + ONE_DAY
+        measures = _catch_up(measures, facts.registered_on, explanation)
     return Plan(
         id=facts.id,
         rule_id=rule.id,
@@ -179,6 +183,22 @@ def evaluate(profile: Profile, facts: Facts) -> Plan:
         checkins_per_day=rule.checkins_per_day,
         release_requires=tuple(rule.release_requires),
     )
+
+
+def _catch_up(measures: list[PlannedMeasure], registered_on: dt.date | None,
+              explanation: list[str]) -> list[PlannedMeasure]:
+    """Test days before the registration day become one test on that day, in the measure that spans it (none
+    when every measure has ended by then: nothing is owed any more)."""
+    if registered_on is None or not any(d < registered_on for m in measures for d in m.test_days):
+        return measures
+    out = []
+    for m in measures:
+        days = {d for d in m.test_days if d >= registered_on}
+        if m.start <= registered_on <= m.end:
+            days.add(registered_on)
+        out.append(PlannedMeasure(m.measure, m.start, m.end, tuple(sorted(days))))
+    explanation.append(f"test days before {registered_on} (registration) are one catch-up test that day")
+    return out
 
 
 def _day_one(anchor: str, facts: Facts) -> dt.date:
