@@ -59,3 +59,11 @@ def test_a_read_only_user_sees_the_picture_without_buttons_and_another_area_gets
     assert f"/control/arrivals/new/{person.pk}/" not in page and "Record check-in" not in page
     client.force_login(user_b)
     assert client.get(f"/people/{person.pk}/").status_code == 404
+
+
+def test_the_household_page_offers_registering_an_arrival_to_those_who_may(client, person_under_order, user_a, tree):
+    person, _order = person_under_order
+    client.force_login(user_a)
+    assert f"/control/arrivals/new/{person.pk}/" in client.get(f"/people/households/{person.household_id}/").content.decode()
+    client.force_login(make_user("viewer2", tree["county_a"].code, "read_only"))
+    assert f"/control/arrivals/new/{person.pk}/" not in client.get(f"/people/households/{person.household_id}/").content.decode()
