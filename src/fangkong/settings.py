@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.healthcodes",
     "fangkong.control",
+    "fangkong.testing",
     "fangkong.demo",
     "fangkong.web",
 ]

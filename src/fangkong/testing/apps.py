@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TestingConfig(AppConfig):
+    name = "fangkong.testing"
+    label = "testing"
+    verbose_name = "Mass testing"
