@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from fangkong.testing.planning import (
     PlanInvalid,
     best_pool_size,
+    expected_tests,
     parse_plan,
     plan,
     suggest,
-    expected_tests,
 )
 
 prevalences = st.floats(min_value=1e-9, max_value=1 - 1e-9, exclude_min=True, exclude_max=True)

@@ -5,3 +5,4 @@ class TestingConfig(AppConfig):
     name = "fangkong.testing"
     label = "testing"
     verbose_name = "Mass testing"
+
