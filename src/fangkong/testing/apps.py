@@ -6,3 +6,5 @@ class TestingConfig(AppConfig):
     label = "testing"
     verbose_name = "Mass testing"
 
+    def ready(self):
+        from . import results_import  # noqa: F401  registers the lab results kind of import
