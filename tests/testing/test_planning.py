@@ -173,3 +173,23 @@ def test_the_plan_command_refuses_bad_input_without_a_traceback(tmp_path, text, 
 def test_the_plan_command_names_a_missing_file(tmp_path):
     done = run_cli("plan", "--input", str(tmp_path / "nope.json"), "--json")
     assert done.returncode != 0 and "no such file" in done.stderr
+
+
+extreme = st.floats(min_value=5e-324, max_value=1e12)
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=10**12), extreme, extreme,
+       st.integers(min_value=1, max_value=100), extreme, st.floats(min_value=0, max_value=1e6))
+def test_extreme_plans_are_answered_or_refused_never_crash(population, sites, rate, hours, pool, deadline, transport):
+    data = {"population": population, "sites": sites, "samplers_per_site": 1, "samples_per_sampler_per_hour": rate,
+            "hours_per_day": hours, "pool_size": pool, "lab_tubes_per_day": 1, "deadline_days": deadline,
+            "transport_hours": transport}
+    try:
+        p = parse_plan(data)
+        result = plan(p)
+    except PlanInvalid as exc:
+        assert exc.problems
+        return
+    assert math.isfinite(result.days)
+    for change in suggest(p):
+        assert math.isfinite(change.needed)

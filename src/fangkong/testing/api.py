@@ -301,7 +301,7 @@ def box_receive(request, pk: RecordId):
     return _box_out(box)
 
 
-class ResultIn(Body):
+class TubeResultIn(Body):
     barcode: Text = Field(min_length=1, max_length=60)
     result: Text = Field(min_length=1, max_length=20, description="negative, positive or invalid (阴性, 阳性, 无效)")
     ct: Text = Field("", max_length=10, description="optional Ct value, 0 to 50")
@@ -316,7 +316,7 @@ class ResultOut(Schema):
 
 
 @router.post("/lab/results", response=responses({201: ResultOut}), auth=allowed_to(actions.RESULT_RECORD))
-def result_record(request, body: ResultIn):
+def result_record(request, body: TubeResultIn):
     try:
         barcode, outcome, ct = clean_barcode(body.barcode), parse_outcome(body.result), parse_ct(body.ct)
     except InvalidInput as exc:
@@ -331,7 +331,7 @@ def result_record(request, body: ResultIn):
                         "case_to_open": tube.case_leads.exists()})
 
 
-class BatchOut(Schema):
+class ResultsBatchOut(Schema):
     id: int
     status: str
     total_rows: int
@@ -341,7 +341,7 @@ class BatchOut(Schema):
     error: str
 
 
-@router.post("/lab/results/import", response=responses({202: BatchOut}), auth=allowed_to(actions.RESULT_RECORD))
+@router.post("/lab/results/import", response=responses({202: ResultsBatchOut}), auth=allowed_to(actions.RESULT_RECORD))
 def results_import(request, file: File[UploadedFile]):
     """Upload a results file (.csv or .xlsx: 试管条码, 检测结果, Ct值 optional, 检测时间); it runs in the background."""
     try:
@@ -450,7 +450,7 @@ class ChangeOut(Schema):
     needed: float
 
 
-class PlanOut(Schema):
+class TestingPlanOut(Schema):
     sampling_days: float
     lab_days: float
     days: float
@@ -459,7 +459,7 @@ class PlanOut(Schema):
     suggestions: list[ChangeOut]
 
 
-@router.get("/plan", response=responses({200: PlanOut}))
+@router.get("/plan", response=responses({200: TestingPlanOut}))
 def plan(request, query: Query[PlanQuery]):
     """Days to sample and to test, the bottleneck, the deadline, and the smallest single changes that meet it."""
     reject_unknown_query(request, PlanQuery)

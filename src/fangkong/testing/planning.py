@@ -11,6 +11,7 @@ Plain data in, plain data out, so the CLI, the API, a notebook or a Spark worker
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -122,7 +123,12 @@ def parse_plan(data: Any, *, allow_optional: bool = True) -> PlanInput:
             values[name] = value
     if problems:
         raise PlanInvalid(problems)
-    return PlanInput(**values)
+    p = PlanInput(**values)
+    rate = sampling_rate_per_day(p)
+    if not (rate > 0 and math.isfinite(rate)):
+        raise PlanInvalid(["sites × samplers_per_site × samples_per_sampler_per_hour × hours_per_day: "
+                           "must come to a positive finite number of samples a day"])
+    return p
 
 
 def sampling_rate_per_day(plan: PlanInput) -> float:
@@ -136,6 +142,8 @@ def plan(p: PlanInput) -> PlanResult:
     sampling_days = p.population / sampling_rate_per_day(p)
     lab_days = math.ceil(p.population / p.pool_size) / p.lab_tubes_per_day + p.transport_hours / 24
     days = max(sampling_days, lab_days)
+    if not math.isfinite(days):
+        raise PlanInvalid(["the plan's days are too large to compute: check the rates and the population"])
     bottleneck = "lab" if lab_days > sampling_days else "sampling"
     return PlanResult(sampling_days, lab_days, days, bottleneck, days <= p.deadline_days)
 
@@ -155,11 +163,19 @@ def suggest(p: PlanInput) -> list[Change]:
     if result.meets_deadline:
         return []
     out: list[Change] = []
+    with contextlib.suppress(OverflowError, ValueError, ZeroDivisionError):  # a deadline no number can meet
+        _suggest_into(out, p, result)
+    return [c for c in out if math.isfinite(c.needed)]
+
+
+def _suggest_into(out: list[Change], p: PlanInput, result: PlanResult) -> None:
     per_day_needed = p.population / p.deadline_days  # samples a day the sites must take
     if result.sampling_days > p.deadline_days:
         per_sampler_day = p.sites * p.samples_per_sampler_per_hour * p.hours_per_day
         samplers = math.ceil(per_day_needed / per_sampler_day)
-        while p.population / (per_sampler_day * samplers) > p.deadline_days:  # guard against float rounding
+        for _step in range(3):  # float rounding can leave ceil() one short
+            if p.population / (per_sampler_day * samplers) <= p.deadline_days:
+                break
             samplers += 1
         out.append(Change("samplers_per_site", p.samplers_per_site, samplers))
         hours = per_day_needed / (p.sites * p.samplers_per_site * p.samples_per_sampler_per_hour)
@@ -169,4 +185,3 @@ def suggest(p: PlanInput) -> list[Change]:
     if result.lab_days > p.deadline_days and lab_time > 0:
         tubes = math.ceil(math.ceil(p.population / p.pool_size) / lab_time)
         out.append(Change("lab_tubes_per_day", p.lab_tubes_per_day, tubes))
-    return out
