@@ -635,6 +635,12 @@ SAMPLES.update({
     "api:person_tests": obj(lambda w: {"pk": w.person.pk}),
     "api:pool_size": listing(),
     "api:plan": listing(),
+    "testing:campaigns": listing(control=True),
+    "testing:campaign": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "testing:not_tested": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "testing:sample": obj(lambda w: {"pk": mass_testing_in(w)["site"].pk}, methods=("GET", "POST"),
+                          body=lambda w: {"barcode": "BT0098"}),
+    "testing:lab": listing(methods=("GET", "POST"), body=lambda w: {"barcode": "BT0001", "result": "negative"}),
 })
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("areas/", include("fangkong.areas.urls")),
     path("people/", include("fangkong.people.urls")),
     path("control/", include("fangkong.control.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("", include("fangkong.control.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
     path("", include("fangkong.web.urls")),
 ]
