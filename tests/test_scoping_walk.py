@@ -633,6 +633,8 @@ SAMPLES.update({
     "api:recall_list": listing(control=True),
     "api:case_lead_list": listing(control=True),
     "api:person_tests": obj(lambda w: {"pk": w.person.pk}),
+    "api:stuck": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:turnaround": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
     "api:pool_size": listing(),
     "api:plan": listing(),
     "testing:campaigns": listing(control=True),

@@ -183,6 +183,48 @@ def not_tested(request, pk: RecordId, query: Query[NotTestedQuery]):
             for p in persons[query.offset:query.offset + query.limit]]
 
 
+class StuckQuery(Schema):
+    hours: float = Field(6, gt=0, le=24 * 30, description="hours at one stage beyond which a tube is late")
+
+
+class StuckOut(Schema):
+    barcode: str
+    state: str
+    site: str
+    lab: str | None
+    collected_at: dt.datetime
+
+
+@router.get("/campaigns/{pk}/stuck", response=responses({200: list[StuckOut]}))
+def stuck(request, pk: RecordId, query: Query[StuckQuery]):
+    """Tubes of your area waiting at one stage (closed but not boxed, boxed but not received, received without a
+    result) longer than `hours`."""
+    reject_unknown_query(request, StuckQuery)
+    campaign = selectors.campaign_get(user=request.user, pk=pk)
+    return [{"barcode": t.barcode, "state": t.state, "site": t.site.name, "lab": t.lab.code if t.lab_id else None,
+             "collected_at": t.collected_at}
+            for t in selectors.stuck_tubes(user=request.user, campaign=campaign, hours=query.hours)[:1000]]
+
+
+class TurnaroundRow(Schema):
+    name: str | None
+    tubes: int
+    hours: float | None
+
+
+class TurnaroundOut(Schema):
+    sites: list[TurnaroundRow]
+    labs: list[TurnaroundRow]
+
+
+@router.get("/campaigns/{pk}/turnaround", response=responses({200: TurnaroundOut}))
+def turnaround(request, pk: RecordId):
+    """Mean hours to a result: per site from sampling, per laboratory from receipt."""
+    campaign = selectors.campaign_get(user=request.user, pk=pk)
+    found = selectors.turnaround(user=request.user, campaign=campaign)
+    return {key: [r.__dict__ for r in rows] for key, rows in found.items()}
+
+
 # ---------------------------------------------------------------------------- sampling
 
 

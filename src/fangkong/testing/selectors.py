@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -204,3 +204,41 @@ def person_tests(*, user, person: Person, now: dt.datetime | None = None) -> tup
             pending = True
     hours = (now - last_negative).total_seconds() / 3600 if last_negative else None
     return rows, Recency(hours, pending)
+
+
+# ---------------------------------------------------------------------------- chain of custody: times and delays
+
+
+STAGE_TIME = {Tube.State.COLLECTED: "collected_at", Tube.State.BOXED: "boxed_at", Tube.State.RECEIVED: "received_at"}
+
+
+def stuck_tubes(*, user, campaign: Campaign, hours: float, now: dt.datetime | None = None) -> QuerySet[Tube]:
+    """Tubes of the user's area that have waited at one stage longer than `hours`: a closed tube not yet boxed, a
+    box not yet received, a received tube without a result."""
+    limit = (now or timezone.now()) - dt.timedelta(hours=hours)
+    waiting = (Q(state=Tube.State.COLLECTED, closed=True, collected_at__lt=limit)
+               | Q(state=Tube.State.BOXED, boxed_at__lt=limit)
+               | Q(state=Tube.State.RECEIVED, received_at__lt=limit))
+    return scope(campaign.tubes.filter(waiting), user).select_related("site", "lab").order_by("collected_at")
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    name: str
+    tubes: int
+    hours: float | None  # mean hours from the stage's start to the result
+
+
+def _mean_hours(qs, start: str, group: str) -> list[Turnaround]:
+    span = ExpressionWrapper(F("resulted_at") - F(start), output_field=DurationField())
+    rows = qs.values(group).annotate(n=Count("id"), mean=Avg(span)).order_by(group)
+    return [Turnaround(r[group], r["n"], r["mean"].total_seconds() / 3600 if r["mean"] is not None else None)
+            for r in rows]
+
+
+def turnaround(*, user, campaign: Campaign) -> dict[str, list[Turnaround]]:
+    """Mean hours to a result for the resulted tubes of the user's area: per site from sampling, per lab from
+    receipt."""
+    done = scope(campaign.tubes.filter(state=Tube.State.RESULTED), user)
+    return {"sites": _mean_hours(done, "collected_at", "site__name"),
+            "labs": _mean_hours(done, "received_at", "lab__name")}
