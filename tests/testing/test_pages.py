@@ -54,3 +54,24 @@ def test_the_lab_page_receives_a_box_and_records_a_result(world, user_a, lab_use
     web.post("/testing/lab/", {"barcode": "T0001", "result": "negative", "ct": ""})
     assert Result.objects.get(tube=tube).entered_by == lab_user
     assert Result.objects.get(tube=tube).tested_at <= timezone.now()
+
+
+def test_a_district_starts_a_campaign_and_adds_a_site_from_the_pages(tree, lab):
+    from fangkong.testing.models import Campaign, SamplingSite
+    from tests.conftest import make_user
+
+    district = make_user("dist", tree["county_a"].code, "district")
+    web = logged_in(district)
+    today = timezone.localdate().isoformat()
+    page = web.post("/testing/", {"name": "梁园区全员核酸", "area_code": tree["county_a"].code, "deadline": today,
+                                  "starts_on": today, "ends_on": today})
+    campaign = Campaign.objects.get(name="梁园区全员核酸")
+    assert page.status_code == 302 and list(campaign.labs.all()) == [lab]
+    web.post(f"/testing/campaigns/{campaign.pk}/", {"name": "广场", "area_code": tree["grid_a"].code,
+                                                    "opens_at": "07:00", "closes_at": "20:00"})
+    assert SamplingSite.objects.get(campaign=campaign).name == "广场"
+    refused = web.post("/testing/", {"name": "越界", "area_code": tree["county_b"].code, "deadline": today,
+                                     "starts_on": today, "ends_on": today})
+    assert refused.status_code == 404 and not Campaign.objects.filter(name="越界").exists()
+    bad = web.post("/testing/", {"name": "x", "area_code": "abc", "deadline": "", "starts_on": today, "ends_on": today})
+    assert bad.status_code == 200 and "three dates" in bad.text

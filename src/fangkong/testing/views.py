@@ -3,14 +3,18 @@ with Enter), the not-yet-tested list, and the laboratory's page (receive boxes, 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from fangkong.core.dates import parse_day
+from fangkong.core.models import Unit
 from fangkong.core.permissions import may
-from fangkong.core.text import clean_line, record_number
+from fangkong.core.text import clean_line, is_digits, record_number
 from fangkong.healthcodes.models import HealthCode
 from fangkong.imports import pipeline
 from fangkong.imports.models import ImportBatch
@@ -27,14 +31,54 @@ def _errors(request, exc: InvalidInput) -> None:
         messages.error(request, reason)
 
 
+def _form_date(raw: str | None):
+    try:
+        return parse_day(clean_line(raw or ""))
+    except ValueError:
+        return None
+
+
 @login_required
 def campaigns(request):
-    return render(request, "testing/campaigns.html", {"campaigns": selectors.campaigns_for(user=request.user)[:200]})
+    """The campaigns covering the user's area; command and CDC start one here (one target area, its deadline day,
+    the first round)."""
+    if request.method == "POST":
+        post = request.POST
+        area_code = clean_line(post.get("area_code", ""))
+        deadline, starts, ends = (_form_date(post.get(k)) for k in ("deadline", "starts_on", "ends_on"))
+        try:
+            if not (is_digits(area_code) and deadline and starts and ends):
+                raise InvalidInput({"area_code": _("an area code and three dates (YYYY-MM-DD) are needed")})
+            end_of_day = timezone.make_aware(dt.datetime.combine(deadline, dt.time(23, 59)))
+            item = services.campaign_create(
+                by=request.user, name=post.get("name", ""), area_code=area_code,
+                targets=[services.TargetIn(area_code, end_of_day)], rounds=[services.RoundIn(starts, ends)],
+                labs=list(Unit.objects.filter(kind=Unit.Kind.LAB, active=True)))
+        except InvalidInput as exc:
+            _errors(request, exc)
+        else:
+            return redirect("testing:campaign", pk=item.pk)
+    return render(request, "testing/campaigns.html", {
+        "campaigns": selectors.campaigns_for(user=request.user)[:200],
+        "may_manage": may(request.user, actions.CAMPAIGN_MANAGE), "area_code": request.user.area_code})
 
 
 @login_required
 def campaign(request, pk: int):
     item = selectors.campaign_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            opens, closes = (dt.time.fromisoformat(clean_line(request.POST.get(k, "")) or "x")
+                             for k in ("opens_at", "closes_at"))
+        except ValueError:
+            messages.error(request, _("opening hours as HH:MM"))
+        else:
+            try:
+                services.site_create(by=request.user, campaign=item, area_code=clean_line(request.POST.get("area_code", "")),
+                                     name=request.POST.get("name", ""), opens_at=opens, closes_at=closes)
+            except InvalidInput as exc:
+                _errors(request, exc)
+        return redirect("testing:campaign", pk=item.pk)
     parent = clean_line(request.GET.get("area", ""))
     if not (parent.isascii() and parent.isdigit()):
         parent = request.user.area_code or item.area_code
@@ -43,7 +87,7 @@ def campaign(request, pk: int):
     return render(request, "testing/campaign.html", {
         "campaign": item, "rows": rows, "total": total, "parent": parent,
         "round": selectors.current_round(item), "sites": selectors.sites_for(user=request.user, campaign=item),
-        "may_sample": may(request.user, actions.SAMPLE_TAKE)})
+        "may_sample": may(request.user, actions.SAMPLE_TAKE), "may_manage": may(request.user, actions.CAMPAIGN_MANAGE)})
 
 
 @login_required
