@@ -569,6 +569,87 @@ def small_ids(db):
     _number_tables_from(1)
 
 
+
+# ---------------------------------------------------------------------------
+# Mass testing (issue 13): county B's campaign, site, a pooled tube with B's person, a box to a lab, a positive
+# result (a recall, an order), a single tube with a positive result (a case to open).
+# ---------------------------------------------------------------------------
+
+
+def mass_testing_in(w: World):
+    from fangkong.core.models import Unit
+    from fangkong.testing import services as testing
+
+    if not hasattr(w, "_testing"):
+        today = dt.date.today()
+        lab = Unit.objects.create(code="LAB-B", name=f"{MARK}实验室", kind="lab", area_code=w.county.code)
+        lab_user = make_user("lab-b", w.county.code, "lab", unit=lab)
+        chief = make_user("cdc-b", w.county.code, "cdc")
+        campaign = testing.campaign_create(
+            by=chief, name=f"{MARK}核酸", area_code=w.county.code,
+            targets=[testing.TargetIn(w.county.code, dt.datetime.now(dt.UTC) + dt.timedelta(days=2))],
+            rounds=[testing.RoundIn(today - dt.timedelta(days=1), today + dt.timedelta(days=1))], labs=[lab])
+        site = testing.site_create(by=chief, campaign=campaign, area_code=w.grid.code, name=f"{MARK}采样点",
+                                   opens_at=dt.time(7), closes_at=dt.time(20))
+        tube = testing.tube_open(by=w.user, site=site, barcode="BT0001")
+        testing.sample_add(by=w.user, tube=tube, person=w.person)
+        box = testing.box_pack(by=w.user, site=site, code="BBOX01", lab=lab, barcodes=[tube.barcode])
+        testing.box_receive(by=lab_user, box=box)
+        tube.refresh_from_db()
+        testing.result_record(by=lab_user, tube=tube, outcome="positive", tested_at=dt.datetime.now(dt.UTC))
+        single = testing.tube_open(by=w.user, site=site, barcode="BS0001", kind="single")
+        testing.sample_add(by=w.user, tube=single, person=w.person, reason=f"{MARK}复核")
+        testing.box_receive(by=lab_user, box=testing.box_pack(by=w.user, site=site, code="BBOX02", lab=lab,
+                                                              barcodes=[single.barcode]))
+        single.refresh_from_db()
+        testing.result_record(by=lab_user, tube=single, outcome="positive", tested_at=dt.datetime.now(dt.UTC))
+        open_tube = testing.tube_open(by=w.user, site=site, barcode="BT0002")
+        w._testing = {"campaign": campaign, "site": site, "tube": open_tube, "box": box, "lab": lab}
+    return w._testing
+
+
+SAMPLES.update({
+    "api:campaign_list": listing(control=True),
+    # the walk's users of county A who may set up campaigns get 404 for county B's area; the others 403 first
+    "api:campaign_create": listing(body=lambda w: {
+        "name": "x", "area_code": w.county.code, "targets": [{"area_code": w.county.code,
+                                                               "deadline": "2030-01-01T00:00:00Z"}],
+        "rounds": [{"starts_on": "2030-01-01", "ends_on": "2030-01-02"}]}, expect=404),
+    "api:campaign_detail": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:site_list": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:site_create": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}, role="cdc", body=lambda w: {
+        "area_code": w.grid.code, "name": "x", "opens_at": "07:00", "closes_at": "20:00"}),
+    "api:coverage": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:not_tested": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:tube_open": obj(lambda w: {"pk": mass_testing_in(w)["site"].pk}, body=lambda w: {"barcode": "BT0099"}),
+    "api:sample_add": obj(lambda w: {"pk": mass_testing_in(w)["tube"].pk}, body=lambda w: {"code": "x"}),
+    "api:tube_close": obj(lambda w: {"pk": mass_testing_in(w)["tube"].pk}),
+    "api:box_pack": obj(lambda w: {"pk": mass_testing_in(w)["site"].pk}, body=lambda w: {
+        "code": "BBOX09", "lab": "LAB-B", "barcodes": ["BT0002"]}),
+    "api:box_receive": obj(lambda w: {"pk": mass_testing_in(w)["box"].pk}, role="lab"),
+    "api:lab_boxes": listing(),
+    "api:result_record": listing(body=lambda w: {"barcode": "BT0001", "result": "negative"}, expect=404),
+    "api:results_import": listing(body=lambda w: {}),
+    "api:recall_list": listing(control=True),
+    "api:case_lead_list": listing(control=True),
+    "api:person_tests": obj(lambda w: {"pk": w.person.pk}),
+    "api:stuck": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:turnaround": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "api:pool_size": listing(),
+    "api:plan": listing(),
+    "testing:campaigns": listing(control=True, methods=("GET", "POST"), body=lambda w: {
+        "name": "x", "area_code": w.county.code, "deadline": "2030-01-01", "starts_on": "2030-01-01",
+        "ends_on": "2030-01-02"}),
+    "testing:campaign": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}, methods=("GET", "POST"),
+                            body=lambda w: {"name": "x", "area_code": w.grid.code, "opens_at": "07:00",
+                                            "closes_at": "20:00"}),
+    "testing:not_tested": obj(lambda w: {"pk": mass_testing_in(w)["campaign"].pk}),
+    "testing:sample": obj(lambda w: {"pk": mass_testing_in(w)["site"].pk}, methods=("GET", "POST"),
+                          body=lambda w: {"barcode": "BT0098"}),
+    "testing:lab": listing(methods=("GET", "POST"), body=lambda w: {"barcode": "BT0001", "result": "negative"}),
+})
+
+
 def seed(w: World, city_user) -> World:
     """One record of every kind that holds personal or area data, in county B, through the services where they exist."""
     from fangkong.arrivals.services import poster_rotate
@@ -597,6 +678,7 @@ def seed(w: World, city_user) -> World:
     gathering_in(w, approved=True)
     gathering_in(w, with_file=True)
     with_arrival_batch(w)
+    mass_testing_in(w)
     poster_rotate(by=city_user, community=w.tree["village_b"])
     log_access(user=w.user, action="view_unmasked", object_type="person", object_id=str(w.person.pk), reason=f"{MARK}回访")
     ApiToken.issue(w.user, name=f"{MARK}令牌")

@@ -140,6 +140,9 @@ def register_routers() -> None:
     from fangkong.arrivals.api_import import router as arrival_import_router
 
     api.add_router("/arrival-imports", arrival_import_router)
+    from fangkong.testing.api import router as testing_router
+
+    api.add_router("/testing", testing_router)
 
 
 register_routers()

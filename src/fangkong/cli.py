@@ -15,6 +15,7 @@ COMMANDS = {
     "risk": "risk areas: import FILE.csv --user USERNAME, level CODE|NAME --on DATE",
     "policy": "policy profiles: evaluate --profile NAME --input FACTS.json, check FILE, list",
     "control": "control scan [--every SECONDS]: escalate overdue work, release completed orders",
+    "testing": "mass testing: pool-size --prevalence P, plan --input PLAN.json (add --json for machines)",
     "user": "user add USERNAME --area CODE --role ROLE",
     "token": "API bearer tokens: create USERNAME, list [USERNAME], revoke PREFIX",
     "otp": "otp add USERNAME: register a TOTP device for the admin sign-in",

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "fangkong.control",
     "fangkong.arrivals",
     "fangkong.gatherings",
+    "fangkong.testing",
     "fangkong.demo",
     "fangkong.web",
 ]

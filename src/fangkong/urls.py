@@ -20,5 +20,6 @@ urlpatterns = [
     path("control/", include("fangkong.arrivals.urls")),
     path("control/", include("fangkong.healthcodes.urls")),
     path("", include("fangkong.web.public_urls")),  # public no-login pages: /d/ declaration, /c/ check-in
+    path("testing/", include("fangkong.testing.urls")),
     path("", include("fangkong.web.urls")),
 ]

@@ -58,6 +58,13 @@ NOT_IN_THE_SCHEMA: dict[str, set[str]] = {
     "POST /api/v1/risk-areas/import": {"file", "header"},
     "POST /api/v1/imports": {"file"},
     "POST /api/v1/arrival-imports": {"file"},
+    "POST /api/v1/testing/lab/results/import": {"file", "header"},
+    # Mass testing: a campaign's laboratories are looked up among the units; a scanned barcode is normalised
+    # (full-width, case, spaces) before its pattern is checked; a plan's daily capacity is a product of four
+    # fields (sites × samplers × samples an hour × hours) that must come to a finite positive number.
+    "POST /api/v1/testing/campaigns": {"labs"},
+    "POST /api/v1/testing/lab/results": {"barcode"},
+    "GET /api/v1/testing/plan": {"plan"},
 }
 
 

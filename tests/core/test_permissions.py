@@ -71,7 +71,8 @@ def test_read_only_lab_hospital_and_checkpoint_cannot_record_a_check_in_or_regis
             with pytest.raises(NotPermitted):
                 require(user, name, tree["grid_a"].code)
     lab = make_user("lab2", tree["county_a"].code, Role.LAB)
-    assert actions_for(lab) == {"control.test_result.record"}
+    # a lab receives boxes and records results (scheduled tests; mass testing's tubes), nothing else
+    assert actions_for(lab) == {"control.test_result.record", "testing.tube.receive", "testing.result.record"}
 
 
 def test_system_actors_hold_only_their_own_actions_and_people_hold_none_of_those(tree):

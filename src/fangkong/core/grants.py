@@ -17,6 +17,7 @@ _TERRITORIAL = (
     "control.order.*", "control.checkin.record", "control.checkin_link.*", "control.test_result.record",
     "control.escalation.resolve", "control.gathering.submit", "control.poster.print",
     "areas.responsible.manage", "areas.team.manage", "areas.roster.manage",
+    "testing.sample.take", "testing.tube.pack",
 )
 
 GRANTS: dict[str, tuple[str, ...]] = {
@@ -26,6 +27,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT: (
         *_TERRITORIAL, "control.risk_area.edit", "control.checkpoint.manage", "control.passage.record",
         "control.poster.rotate", "control.gathering.decide", "control.gathering.cancel", "areas.user.manage",
+        "testing.campaign.manage",
     ),
     Role.TOWNSHIP: (
         *_TERRITORIAL, "control.passage.record", "control.poster.rotate", "control.gathering.decide",
@@ -35,9 +37,11 @@ GRANTS: dict[str, tuple[str, ...]] = {
     Role.GRID_WORKER: (*_TERRITORIAL, "people.person.reveal"),
     Role.CDC: (
         "control.order.*", "control.test_result.record", "control.escalation.resolve", "control.risk_area.edit",
-        "people.person.reveal", "control.passage.record",
+        "people.person.reveal", "control.passage.record", "testing.campaign.manage", "testing.sample.take",
+        "testing.tube.pack",
     ),
-    Role.LAB: ("control.test_result.record",),
+    # A lab receives the boxes sent to it and records their results, wherever the tubes were sampled (its unit).
+    Role.LAB: ("control.test_result.record", "testing.tube.receive", "testing.result.record"),
     Role.HOSPITAL: ("control.hospital.*", "people.person.reveal"),
     Role.CHECKPOINT: ("control.passage.record", "control.health_code.verify"),
     Role.READ_ONLY: (),
@@ -48,7 +52,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "system:cli": (
         "areas.division.import", "areas.tally.refresh", "areas.user.manage", "people.import.run",
         "control.arrival_import.run", "control.risk_area.edit", "control.scan.run", "core.token.issue",
-        "core.audit.purge",
+        "core.audit.purge", "testing.result.record",
     ),
     "system:demo": ("*",),
 }
