@@ -120,3 +120,18 @@ def test_a_ct_value_out_of_range_is_refused(raw):
     with pytest.raises(services.InvalidInput) as info:
         inputs.parse_ct(raw)
     assert "ct" in info.value.errors
+
+
+def test_the_recalled_persons_are_on_the_grid_workers_list_of_the_day(client, world, user_a, lab_user,
+                                                                       django_capture_on_commit_callbacks):
+    """Issue 13 §4: "the responsible workers see it on their task list within a minute": at once, as a section
+    testing adds to control's list of the day (control imports nothing of testing)."""
+    members = world["persons"][:10]
+    tube = pool(user_a, world["site"], "T0002", members)
+    to_lab(user_a, lab_user, world["site"], world["lab"], [tube])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(by=lab_user, tube=tube, outcome="positive", tested_at=timezone.now())
+    client.force_login(user_a)
+    page = client.get("/control/today/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert {r.person_id for r in page.context["day"].recalls} == {p.pk for p in members}
+    assert all(p.name in page.content.decode() for p in members)

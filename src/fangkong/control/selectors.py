@@ -63,6 +63,10 @@ class WorkerDay:
         return self.sections.get("new_arrivals", [])
 
     @property
+    def recalls(self) -> list:
+        return self.sections.get("recalls", [])
+
+    @property
     def total(self) -> int:
         own = len(self.visits) + len(self.tests_due) + len(self.checkins_missing) + len(self.tests_missed)
         return own + sum(len(rows) for rows in self.sections.values())

@@ -13,3 +13,8 @@ class TestingConfig(AppConfig):
         from .statuses import TestingStatuses
 
         register(TestingStatuses())  # hours since the last negative, a result pending
+
+        from .orders_bridge import add_to_workers_day
+        from .selectors import recalls_of_day
+
+        add_to_workers_day("recalls", recalls_of_day)  # positive pools' members on the worker's list of the day

@@ -61,3 +61,10 @@ def fill_test_day(*, by, person_id: int, day: dt.date, positive: bool, at: dt.da
 def persons_under_open_orders() -> QuerySet:
     """Person ids under an open order (a campaign may target them: key groups)."""
     return ControlOrder.objects.filter(status__in=ControlOrder.OPEN).values("person_id")
+
+
+def add_to_workers_day(name: str, rows) -> None:
+    """A section of the grid worker's list of the day (control.selectors.register_day_section)."""
+    from fangkong.control.selectors import register_day_section
+
+    register_day_section(name, rows)

@@ -242,3 +242,9 @@ def turnaround(*, user, campaign: Campaign) -> dict[str, list[Turnaround]]:
     done = scope(campaign.tubes.filter(state=Tube.State.RESULTED), user)
     return {"sites": _mean_hours(done, "collected_at", "site__name"),
             "labs": _mean_hours(done, "received_at", "lab__name")}
+
+
+def recalls_of_day(*, user, on) -> list[Recall]:
+    """The worker's day section (control.selectors.register_day_section): members of positive pools under the
+    user's node still waiting for their single-tube retest, oldest first, so the first recalled is found first."""
+    return list(recalls_for(user=user).filter(retested_at__isnull=True).select_related("person").order_by("created_at")[:200])
